@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ConfigFault } from '../component/component.ts';
+import { parseEndpoint } from '../config/schema-helpers.ts';
+import type { ComponentStatus } from '../pipeline/health.ts';
+import type { SelfMetrics } from '../telemetry/self-metrics.ts';
+import { renderStatusPage } from './status-page.ts';
+
+export interface AdminOptions {
+  endpoint: string;
+  version: string;
+  startedAt: Date;
+  health: () => ComponentStatus[];
+  ready: () => boolean;
+  selfMetrics: SelfMetrics;
+  logger: Logger;
+  configFiles: () => readonly string[];
+}
+
+/** The on-call's port (13133): health for probes, the gateway's own metrics, a status page. */
+export class AdminServer {
+  private server: Server | undefined;
+
+  constructor(private readonly options: AdminOptions) {}
+
+  async start(): Promise<void> {
+    const ep = parseEndpoint(this.options.endpoint)!;
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.options.logger.error({ err: error }, 'Admin request failed.');
+        if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
+      );
+      server.listen(ep.port, ep.host, () => resolve());
+    });
+    this.server = server;
+  }
+
+  endpoint(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) return this.options.endpoint;
+    return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    const o = this.options;
+    const uptimeSeconds = Math.round((Date.now() - o.startedAt.getTime()) / 1000);
+    switch (path) {
+      case '/health': {
+        const ready = o.ready();
+        return json(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting', version: o.version, uptime_seconds: uptimeSeconds, started_at: o.startedAt.toISOString() });
+      }
+      case '/health/live':
+        return json(res, 200, { status: 'alive' });
+      case '/health/ready': {
+        const ready = o.ready();
+        const waiting = o.health().filter((s) => s.state !== 'running').map((s) => `${s.kind} ${s.id}: ${s.state}`);
+        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...(ready ? {} : { waiting }) });
+      }
+      case '/health/detailed': {
+        const ready = o.ready();
+        return json(res, ready ? 200 : 503, { status: ready ? 'ok' : 'degraded', version: o.version, uptime_seconds: uptimeSeconds, config_files: o.configFiles(), components: o.health() });
+      }
+      case '/metrics': {
+        const { body, contentType } = await o.selfMetrics.render();
+        return send(res, 200, contentType, body);
+      }
+      case '/':
+      case '/status':
+        return send(res, 200, 'text/html; charset=utf-8', renderStatusPage({ version: o.version, uptimeSeconds, ready: o.ready(), components: o.health() }));
+      default:
+        return send(res, 404, 'text/plain', `no such page: ${path}\n`);
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, 'application/json', `${JSON.stringify(body, null, 2)}\n`);
+}

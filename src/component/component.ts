@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { LogsConsumer, MetricsConsumer, SignalConsumers, TracesConsumer } from '../consumer/consumer.ts';
+import type { Signal } from '../model/common.ts';
+import type { ComponentTelemetry } from '../telemetry/component-telemetry.ts';
+import type { ComponentId } from './id.ts';
+
+/**
+ * The lifecycle contract, as the Collector's: `start` is called once, downstream components first;
+ * `shutdown` may be called without `start` and more than once, and must drain or hand back what was
+ * accepted. Background work never throws: it reports through `settings.health`.
+ */
+export interface Component {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Thrown by a component whose configuration cannot work at run time (a port in use, an unreadable
+ * file): the engine reports it at the YAML path `path` inside the component's settings.
+ */
+export class ConfigFault extends Error {
+  constructor(
+    readonly path: readonly (string | number)[],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigFault';
+  }
+}
+
+/** What a component tells `/health/detailed` about itself beyond its lifecycle state. */
+export interface ComponentHealth {
+  reportError(error: unknown): void;
+  /** Clears the last error once the component works again. */
+  reportOk(): void;
+  setDetail(key: string, value: string | number | boolean | object): void;
+}
+
+export interface CreateSettings {
+  id: ComponentId;
+  logger: Logger;
+  telemetry: ComponentTelemetry;
+  health: ComponentHealth;
+}
+
+/** A place in a component's config that binds a socket, so `validate` can check the port is free. */
+export interface EndpointRef {
+  path: readonly (string | number)[];
+  endpoint: string;
+}
+
+interface FactoryBase<C> {
+  readonly type: string;
+  /** Parses the YAML value (undefined when the key is empty) into a frozen-able config with defaults. */
+  readonly configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  endpoints?(config: C): EndpointRef[];
+}
+
+export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {
+  readonly kind: 'receiver';
+  readonly signals: readonly Signal[];
+  /** One instance serves every pipeline the receiver is in; `next` holds a consumer per used signal. */
+  create(settings: CreateSettings, config: C, next: SignalConsumers): Component;
+}
+
+export type MetricsProcessor = Component & MetricsConsumer;
+export type TracesProcessor = Component & TracesConsumer;
+export type LogsProcessor = Component & LogsConsumer;
+
+export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
+  readonly kind: 'processor';
+  /** One instance per pipeline, as in the Collector: state is never shared across pipelines. */
+  createMetrics?(settings: CreateSettings, config: C, next: MetricsConsumer): MetricsProcessor;
+  createTraces?(settings: CreateSettings, config: C, next: TracesConsumer): TracesProcessor;
+  createLogs?(settings: CreateSettings, config: C, next: LogsConsumer): LogsProcessor;
+}
+
+export type Exporter = Component & SignalConsumers;
+
+export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
+  readonly kind: 'exporter';
+  readonly signals: readonly Signal[];
+  /** One instance per exporter ID, shared by every pipeline that names it. */
+  create(settings: CreateSettings, config: C): Exporter;
+}
+
+export interface ConnectorFactory<C = unknown> extends FactoryBase<C> {
+  readonly kind: 'connector';
+  /** The signal pairs it joins: exporter of `from` pipelines, receiver of `to` pipelines. */
+  readonly pairs: readonly (readonly [from: Signal, to: Signal])[];
+  create(settings: CreateSettings, config: C, next: SignalConsumers): Exporter;
+}
+
+export type Factory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory;
+export type ComponentKind = Factory['kind'];
+
+export function processorSignals(factory: ProcessorFactory): Signal[] {
+  const signals: Signal[] = [];
+  if (factory.createMetrics) signals.push('metrics');
+  if (factory.createTraces) signals.push('traces');
+  if (factory.createLogs) signals.push('logs');
+  return signals;
+}

@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import type { ConnectorFactory, ExporterFactory, Factory, ProcessorFactory, ReceiverFactory } from '../component/component.ts';
+import { processorSignals } from '../component/component.ts';
+import { ComponentId } from '../component/id.ts';
+import type { FactoryRegistry } from '../component/registry.ts';
+import { isSignal, type Signal } from '../model/common.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
+import type { ComponentSection, Located, RawConfig } from './load.ts';
+import { endpoint } from './schema-helpers.ts';
+
+export interface ComponentConfig<F extends Factory = Factory> {
+  /** The ID as written, `type[/name]`. */
+  key: string;
+  id: ComponentId;
+  factory: F;
+  /** The factory's schema output: defaults filled in, frozen. */
+  config: unknown;
+  located: Located;
+}
+
+export interface PipelineConfig {
+  key: string;
+  signal: Signal;
+  receivers: readonly string[];
+  processors: readonly string[];
+  exporters: readonly string[];
+  located: Located;
+}
+
+export interface GatewayConfig {
+  files: readonly string[];
+  receivers: ReadonlyMap<string, ComponentConfig<ReceiverFactory>>;
+  processors: ReadonlyMap<string, ComponentConfig<ProcessorFactory>>;
+  exporters: ReadonlyMap<string, ComponentConfig<ExporterFactory>>;
+  connectors: ReadonlyMap<string, ComponentConfig<ConnectorFactory>>;
+  pipelines: readonly PipelineConfig[];
+  admin: { endpoint: string; located: Located | undefined };
+}
+
+const pipelineSchema = z
+  .object({
+    receivers: z.array(z.string()).min(1, 'a pipeline needs at least one receiver'),
+    processors: z.array(z.string()).default([]),
+    exporters: z.array(z.string()).min(1, 'a pipeline needs at least one exporter'),
+  })
+  .strict();
+
+const adminSchema = z.object({ endpoint: endpoint('127.0.0.1:13133') }).strict();
+
+/** Turns zod's issues into located ones; an unknown key is reported on the key itself. */
+export function zodIssues(error: z.ZodError, located: Located): ConfigIssue[] {
+  return error.issues.flatMap((issue) => {
+    const base = [...located.path, ...issue.path];
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+      return issue.keys.map((key) => located.source.issue([...base, key], `unknown key "${key}"`));
+    }
+    return [located.source.issue(base, issue.message)];
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Checks every component against its factory's schema and the pipelines against the components. */
+export function resolveConfig(raw: RawConfig, registry: FactoryRegistry): GatewayConfig {
+  const issues: ConfigIssue[] = [];
+
+  function components<F extends Factory>(section: ComponentSection, lookup: (type: string) => F | undefined, kind: string) {
+    const out = new Map<string, ComponentConfig<F>>();
+    for (const [key, located] of raw.components[section]) {
+      let id: ComponentId;
+      try {
+        id = ComponentId.parse(key);
+      } catch (error) {
+        issues.push(located.source.issue(located.path, (error as Error).message));
+        continue;
+      }
+      const factory = lookup(id.type);
+      if (!factory) {
+        const known = registry.types(section.slice(0, -1) as Factory['kind']).join(', ') || 'none';
+        issues.push(located.source.issue(located.path, `unknown ${kind} type "${id.type}"; known types: ${known}`));
+        continue;
+      }
+      const parsed = factory.configSchema.safeParse(located.value ?? undefined);
+      if (!parsed.success) {
+        issues.push(...zodIssues(parsed.error, located));
+        continue;
+      }
+      out.set(key, { key, id, factory, config: deepFreeze(parsed.data), located });
+    }
+    return out;
+  }
+
+  const receivers = components('receivers', (t) => registry.receiver(t), 'receiver');
+  const processors = components('processors', (t) => registry.processor(t), 'processor');
+  const exporters = components('exporters', (t) => registry.exporter(t), 'exporter');
+  const connectors = components('connectors', (t) => registry.connector(t), 'connector');
+  const known = { receivers: raw.components.receivers, processors: raw.components.processors, exporters: raw.components.exporters, connectors: raw.components.connectors };
+
+  const pipelines: PipelineConfig[] = [];
+  for (const [key, located] of raw.pipelines) {
+    const type = key.split('/')[0]!;
+    if (!isSignal(type)) {
+      issues.push(located.source.issue(located.path, `pipeline "${key}" must be named metrics[/name], traces[/name] or logs[/name]`));
+      continue;
+    }
+    const parsed = pipelineSchema.safeParse(located.value ?? {});
+    if (!parsed.success) {
+      issues.push(...zodIssues(parsed.error, located));
+      continue;
+    }
+    const p: PipelineConfig = { key, signal: type, ...parsed.data, located };
+    checkReferences(p, known, issues);
+    checkSignals(p, { receivers, processors, exporters, connectors }, issues);
+    pipelines.push(p);
+  }
+  if (raw.pipelines.size === 0) {
+    issues.push({ file: raw.files[0] ?? '', path: ['service', 'pipelines'], line: 0, column: 0, message: 'no pipeline is defined under service.pipelines' });
+  }
+  checkConnectorsUsedBothWays(connectors, pipelines, issues);
+
+  let admin: GatewayConfig['admin'] = { endpoint: '127.0.0.1:13133', located: raw.admin };
+  if (raw.admin) {
+    const parsed = adminSchema.safeParse(raw.admin.value ?? {});
+    if (parsed.success) admin = { endpoint: parsed.data.endpoint, located: raw.admin };
+    else issues.push(...zodIssues(parsed.error, raw.admin));
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.freeze({ files: raw.files, receivers, processors, exporters, connectors, pipelines, admin });
+}
+
+function checkReferences(p: PipelineConfig, known: Record<ComponentSection, ReadonlyMap<string, Located>>, issues: ConfigIssue[]): void {
+  const at = (list: string, index: number) => [...p.located.path, list, index];
+  p.receivers.forEach((r, i) => {
+    if (!known.receivers.has(r) && !known.connectors.has(r)) issues.push(p.located.source.issue(at('receivers', i), `receiver "${r}" is not defined under receivers or connectors`));
+  });
+  p.processors.forEach((r, i) => {
+    if (!known.processors.has(r)) issues.push(p.located.source.issue(at('processors', i), `processor "${r}" is not defined under processors`));
+  });
+  p.exporters.forEach((r, i) => {
+    if (!known.exporters.has(r) && !known.connectors.has(r)) issues.push(p.located.source.issue(at('exporters', i), `exporter "${r}" is not defined under exporters or connectors`));
+  });
+  for (const list of ['receivers', 'processors', 'exporters'] as const) {
+    const seen = new Set<string>();
+    p[list].forEach((r, i) => {
+      if (seen.has(r)) issues.push(p.located.source.issue(at(list, i), `"${r}" is listed twice in ${list}`));
+      seen.add(r);
+    });
+  }
+}
+
+interface Resolved {
+  receivers: Map<string, ComponentConfig<ReceiverFactory>>;
+  processors: Map<string, ComponentConfig<ProcessorFactory>>;
+  exporters: Map<string, ComponentConfig<ExporterFactory>>;
+  connectors: Map<string, ComponentConfig<ConnectorFactory>>;
+}
+
+function checkSignals(p: PipelineConfig, c: Resolved, issues: ConfigIssue[]): void {
+  const mismatch = (list: string, i: number, what: string, supported: readonly string[]) =>
+    issues.push(p.located.source.issue([...p.located.path, list, i], `${what} does not support ${p.signal} (it supports ${supported.join(', ') || 'no signal'}); it cannot be in pipeline "${p.key}"`));
+  p.receivers.forEach((r, i) => {
+    const rc = c.receivers.get(r);
+    if (rc && !rc.factory.signals.includes(p.signal)) mismatch('receivers', i, `receiver "${r}"`, rc.factory.signals);
+    const cc = c.connectors.get(r);
+    if (cc && !cc.factory.pairs.some(([, to]) => to === p.signal)) mismatch('receivers', i, `connector "${r}" as a receiver`, cc.factory.pairs.map(([, to]) => to));
+  });
+  p.processors.forEach((r, i) => {
+    const pc = c.processors.get(r);
+    if (pc && !processorSignals(pc.factory).includes(p.signal)) mismatch('processors', i, `processor "${r}"`, processorSignals(pc.factory));
+  });
+  p.exporters.forEach((r, i) => {
+    const ec = c.exporters.get(r);
+    if (ec && !ec.factory.signals.includes(p.signal)) mismatch('exporters', i, `exporter "${r}"`, ec.factory.signals);
+    const cc = c.connectors.get(r);
+    if (cc && !cc.factory.pairs.some(([from]) => from === p.signal)) mismatch('exporters', i, `connector "${r}" as an exporter`, cc.factory.pairs.map(([from]) => from));
+  });
+}
+
+function checkConnectorsUsedBothWays(connectors: Map<string, ComponentConfig<ConnectorFactory>>, pipelines: PipelineConfig[], issues: ConfigIssue[]): void {
+  for (const [key, c] of connectors) {
+    const asExporter = pipelines.filter((p) => p.exporters.includes(key));
+    const asReceiver = pipelines.filter((p) => p.receivers.includes(key));
+    if (asExporter.length === 0 && asReceiver.length === 0) continue;
+    if (asExporter.length === 0 || asReceiver.length === 0) {
+      issues.push(c.located.source.issue(c.located.path, `connector "${key}" must be an exporter of one pipeline and a receiver of another`));
+      continue;
+    }
+    for (const from of asExporter) {
+      for (const to of asReceiver) {
+        if (!c.factory.pairs.some(([f, t]) => f === from.signal && t === to.signal)) {
+          issues.push(c.located.source.issue(c.located.path, `connector "${key}" cannot join ${from.signal} pipeline "${from.key}" to ${to.signal} pipeline "${to.key}"`));
+        }
+      }
+    }
+  }
+}

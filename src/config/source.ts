@@ -1,0 +1,51 @@
+import { LineCounter, isMap, isNode, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import type { ConfigIssue } from './errors.ts';
+
+/** A parsed YAML file that can say on which line any YAML path stands. */
+export class SourceFile {
+  private constructor(
+    readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  static parse(file: string, text: string): { source: SourceFile; issues: ConfigIssue[] } {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const source = new SourceFile(file, doc, lines);
+    const issues = doc.errors.map((e) => {
+      const pos = lines.linePos(e.pos[0]);
+      return { file, path: [], line: pos.line, column: pos.col, message: e.message.split('\n')[0]! };
+    });
+    return { source, issues };
+  }
+
+  value(): unknown {
+    return this.doc.toJS({ maxAliasCount: 100 });
+  }
+
+  /** An issue at `path`, placed on the deepest node of the path that exists. */
+  issue(path: readonly (string | number)[], message: string): ConfigIssue {
+    const pos = this.position(path);
+    return { file: this.file, path, line: pos.line, column: pos.col, message };
+  }
+
+  private position(path: readonly (string | number)[]): { line: number; col: number } {
+    let node: unknown = this.doc.contents;
+    let offset = isNode(node) && node.range ? node.range[0] : 0;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isNode(p.key) && (p.key as Node & { value?: unknown }).value === key);
+        if (!pair) break;
+        offset = (pair.key as Node).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number' && node.items[key] !== undefined) {
+        node = node.items[key];
+        offset = isNode(node) && node.range ? node.range[0] : offset;
+      } else {
+        break;
+      }
+    }
+    return this.lines.linePos(offset);
+  }
+}

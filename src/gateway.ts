@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import type { FactoryRegistry } from './component/registry.ts';
+import { AdminServer } from './admin/server.ts';
+import { loadConfig } from './config/load.ts';
+import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
+import { PipelineGraph } from './pipeline/graph.ts';
+import { HealthRegistry } from './pipeline/health.ts';
+import { SelfMetrics } from './telemetry/self-metrics.ts';
+import { VERSION } from './version.ts';
+
+export interface GatewayOptions {
+  configFile: string;
+  registry: FactoryRegistry;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Running {
+  config: GatewayConfig;
+  graph: PipelineGraph;
+  health: HealthRegistry;
+}
+
+/** One gateway process: the admin server plus the pipelines of the current config. */
+export class Gateway {
+  readonly selfMetrics = new SelfMetrics();
+  readonly startedAt = new Date();
+  private running: Running | undefined;
+  private admin: AdminServer | undefined;
+  private reloading: Promise<boolean> | undefined;
+
+  constructor(private readonly options: GatewayOptions) {}
+
+  /** Throws ConfigError for a bad config, or the first component's start failure. */
+  async start(): Promise<void> {
+    const config = this.load();
+    this.running = await this.startPipelines(config);
+    this.admin = new AdminServer({
+      endpoint: config.admin.endpoint,
+      version: VERSION,
+      startedAt: this.startedAt,
+      health: () => this.running?.health.all() ?? [],
+      ready: () => this.running?.health.ready() ?? false,
+      selfMetrics: this.selfMetrics,
+      logger: this.options.logger.child({ component: 'admin' }),
+      configFiles: () => this.running?.config.files ?? [],
+    });
+    try {
+      await this.admin.start();
+    } catch (error) {
+      await this.running.graph.shutdown();
+      throw error;
+    }
+    this.options.logger.info({ version: VERSION, admin: this.admin.endpoint(), endpoints: this.endpoints() }, 'Gateway started.');
+  }
+
+  /**
+   * Loads the config again and swaps the pipelines. A config that does not validate, or whose new
+   * pipelines fail to start, leaves the old pipelines running. Resolves to whether the new config took.
+   */
+  reload(): Promise<boolean> {
+    this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.reloading;
+    const errors: unknown[] = [];
+    await this.running?.graph.shutdown().catch((e: unknown) => errors.push(e));
+    await this.admin?.close().catch((e: unknown) => errors.push(e));
+    this.running = undefined;
+    this.admin = undefined;
+    if (errors.length > 0) throw new AggregateError(errors, 'shutdown failed');
+  }
+
+  private load(): GatewayConfig {
+    const raw = loadConfig(this.options.configFile, this.options.env ?? process.env);
+    return resolveConfig(raw, this.options.registry);
+  }
+
+  private async startPipelines(config: GatewayConfig): Promise<Running> {
+    const health = new HealthRegistry();
+    const graph = new PipelineGraph(config, { logger: this.options.logger, selfMetrics: this.selfMetrics, health });
+    await graph.start();
+    return { config, graph, health };
+  }
+
+  private async doReload(): Promise<boolean> {
+    const log = this.options.logger;
+    let config: GatewayConfig;
+    try {
+      config = this.load();
+    } catch (error) {
+      log.error({ err: error }, 'Reload refused: the new configuration is invalid; the running pipelines are unchanged.');
+      return false;
+    }
+    const old = this.running!;
+    await old.graph.shutdown();
+    try {
+      this.running = await this.startPipelines(config);
+      log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
+      return true;
+    } catch (error) {
+      log.error({ err: error }, 'Reload failed while starting the new pipelines; restarting the previous configuration.');
+      this.running = await this.startPipelines(old.config);
+      return false;
+    }
+  }
+
+  /** Every address a component reported it listens on (`endpoint…` details), by component. */
+  endpoints(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const status of this.running?.health.all() ?? []) {
+      for (const [key, value] of Object.entries(status.details)) {
+        if (key.startsWith('endpoint') && typeof value === 'string') out[`${status.id}${key.slice('endpoint'.length)}`] = value;
+      }
+    }
+    if (this.admin) out.admin = this.admin.endpoint();
+    return out;
+  }
+}

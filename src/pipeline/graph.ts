@@ -1,0 +1,188 @@
+import type { Logger } from 'pino';
+import { ConfigFault, type Component, type CreateSettings, type Exporter, type ProcessorFactory } from '../component/component.ts';
+import type { LogsConsumer, MetricsConsumer, SignalConsumers, TracesConsumer } from '../consumer/consumer.ts';
+import { fanOutLogs, fanOutMetrics, fanOutTraces } from '../consumer/fanout.ts';
+import { ConfigError } from '../config/errors.ts';
+import type { ComponentConfig, GatewayConfig, PipelineConfig } from '../config/resolve.ts';
+import type { Signal } from '../model/common.ts';
+import { componentTelemetry } from '../telemetry/component-telemetry.ts';
+import type { SelfMetrics } from '../telemetry/self-metrics.ts';
+import type { ComponentState, HealthRegistry } from './health.ts';
+
+interface Node {
+  key: string;
+  kind: string;
+  component: Component;
+  located: ComponentConfig['located'];
+  setState(state: ComponentState): void;
+}
+
+export interface GraphContext {
+  logger: Logger;
+  selfMetrics: SelfMetrics;
+  health: HealthRegistry;
+}
+
+/**
+ * The running pipelines: built from the config downstream first (a stage needs its next consumer),
+ * started in that same order so nothing receives before its consumers run, and shut down in reverse
+ * so receivers stop first and every later stage drains what it accepted.
+ */
+export class PipelineGraph {
+  private readonly nodes: Node[] = [];
+  private readonly exporters = new Map<string, Exporter>();
+  private readonly connectors = new Map<string, Exporter>();
+  private readonly entries = new Map<string, SignalConsumers>();
+  private readonly building = new Set<string>();
+  private started: Node[] = [];
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly ctx: GraphContext,
+  ) {
+    for (const p of config.pipelines) this.pipelineEntry(p);
+    for (const [key, rc] of config.receivers) {
+      const pipelines = config.pipelines.filter((p) => p.receivers.includes(key));
+      if (pipelines.length === 0) continue;
+      const next = this.consumersOf(pipelines);
+      this.add(rc, pipelines.map((p) => p.key), (s) => rc.factory.create(s, rc.config, next));
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const node of this.nodes) {
+      node.setState('starting');
+      try {
+        await node.component.start();
+      } catch (error) {
+        node.setState('failed');
+        await this.shutdown();
+        throw this.locate(node, error);
+      }
+      node.setState('running');
+      this.started.push(node);
+    }
+  }
+
+  /** Shuts down every started component, upstream first; every error is collected. */
+  async shutdown(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const node of this.started.reverse()) {
+      node.setState('stopping');
+      try {
+        await node.component.shutdown();
+        node.setState('stopped');
+      } catch (error) {
+        node.setState('failed');
+        errors.push(error);
+      }
+    }
+    this.started = [];
+    if (errors.length > 0) throw new AggregateError(errors, `${errors.length} component(s) failed to shut down`);
+  }
+
+  private locate(node: Node, error: unknown): Error {
+    if (error instanceof ConfigFault) {
+      return new ConfigError([node.located.source.issue([...node.located.path, ...error.path], error.message)]);
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  private add<C extends Component>(cc: ComponentConfig, pipelines: string[], create: (s: CreateSettings) => C, pipelineLabel = ''): C {
+    const tracked = this.ctx.health.track(cc.key, cc.factory.kind, pipelines);
+    const settings: CreateSettings = {
+      id: cc.id,
+      logger: this.ctx.logger.child({ component: cc.key, kind: cc.factory.kind, ...(pipelineLabel ? { pipeline: pipelineLabel } : {}) }),
+      telemetry: componentTelemetry(this.ctx.selfMetrics, cc.key, pipelineLabel),
+      health: tracked,
+    };
+    const component = create(settings);
+    this.nodes.push({ key: cc.key, kind: cc.factory.kind, component, located: cc.located, setState: tracked.setState });
+    return component;
+  }
+
+  /** The first consumer of a pipeline: its first processor, or the fan-out to its exporters. */
+  private pipelineEntry(p: PipelineConfig): SignalConsumers {
+    const done = this.entries.get(p.key);
+    if (done) return done;
+    if (this.building.has(p.key)) {
+      throw new ConfigError([p.located.source.issue(p.located.path, `pipeline "${p.key}" feeds itself through its connectors (a cycle)`)]);
+    }
+    this.building.add(p.key);
+    const targets = p.exporters.map((key) => this.exporter(key));
+    let next = fanOut(p.signal, targets);
+    for (const key of [...p.processors].reverse()) {
+      const pc = this.config.processors.get(key)!;
+      next = this.add(pc, [p.key], (s) => createProcessor(pc, s, p.signal, next), p.key);
+    }
+    this.building.delete(p.key);
+    this.entries.set(p.key, next);
+    return next;
+  }
+
+  private exporter(key: string): SignalConsumers {
+    const ec = this.config.exporters.get(key);
+    if (ec) {
+      let exporter = this.exporters.get(key);
+      if (!exporter) {
+        const pipelines = this.config.pipelines.filter((p) => p.exporters.includes(key)).map((p) => p.key);
+        exporter = this.add(ec, pipelines, (s) => ec.factory.create(s, ec.config));
+        this.exporters.set(key, exporter);
+      }
+      return exporter;
+    }
+    const cc = this.config.connectors.get(key)!;
+    let connector = this.connectors.get(key);
+    if (!connector) {
+      const downstream = this.config.pipelines.filter((p) => p.receivers.includes(key));
+      const next = this.consumersOf(downstream);
+      const pipelines = this.config.pipelines.filter((p) => p.exporters.includes(key) || p.receivers.includes(key)).map((p) => p.key);
+      connector = this.add(cc, pipelines, (s) => cc.factory.create(s, cc.config, next));
+      this.connectors.set(key, connector);
+    }
+    return connector;
+  }
+
+  private consumersOf(pipelines: PipelineConfig[]): SignalConsumers {
+    const bySignal = (signal: Signal) => pipelines.filter((p) => p.signal === signal).map((p) => this.pipelineEntry(p));
+    const metrics = bySignal('metrics').map((c) => c.metrics!);
+    const traces = bySignal('traces').map((c) => c.traces!);
+    const logs = bySignal('logs').map((c) => c.logs!);
+    return {
+      ...(metrics.length ? { metrics: fanOutMetrics(metrics) } : {}),
+      ...(traces.length ? { traces: fanOutTraces(traces) } : {}),
+      ...(logs.length ? { logs: fanOutLogs(logs) } : {}),
+    };
+  }
+}
+
+function fanOut(signal: Signal, targets: SignalConsumers[]): SignalConsumers {
+  switch (signal) {
+    case 'metrics':
+      return { metrics: fanOutMetrics(targets.map((t) => t.metrics as MetricsConsumer)) };
+    case 'traces':
+      return { traces: fanOutTraces(targets.map((t) => t.traces as TracesConsumer)) };
+    case 'logs':
+      return { logs: fanOutLogs(targets.map((t) => t.logs as LogsConsumer)) };
+  }
+}
+
+/** A processor instance for one pipeline, presented as the consumers of that pipeline's signal. */
+function createProcessor(pc: ComponentConfig<ProcessorFactory>, s: CreateSettings, signal: Signal, next: SignalConsumers): Exporter {
+  const f = pc.factory;
+  const wrap = (p: Component, consumers: SignalConsumers): Exporter => ({ start: () => p.start(), shutdown: () => p.shutdown(), ...consumers });
+  switch (signal) {
+    case 'metrics': {
+      const p = f.createMetrics!(s, pc.config, next.metrics!);
+      return wrap(p, { metrics: p });
+    }
+    case 'traces': {
+      const p = f.createTraces!(s, pc.config, next.traces!);
+      return wrap(p, { traces: p });
+    }
+    case 'logs': {
+      const p = f.createLogs!(s, pc.config, next.logs!);
+      return wrap(p, { logs: p });
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's own telemetry (`switchyard_*`), served by the admin server's `/metrics`.
+ * One instance per gateway process; components reach it only through ComponentTelemetry.
+ */
+export class SelfMetrics {
+  readonly registry = new Registry();
+
+  readonly receiverAccepted = new Counter({
+    name: 'switchyard_receiver_accepted_points_total',
+    help: 'Data points, spans or log records a receiver accepted into the pipelines.',
+    labelNames: ['component', 'signal', 'transport'],
+    registers: [this.registry],
+  });
+
+  readonly receiverRefused = new Counter({
+    name: 'switchyard_receiver_refused_points_total',
+    help: 'Data points, spans or log records a receiver refused (malformed, or pushed back by a pipeline).',
+    labelNames: ['component', 'signal', 'transport', 'reason'],
+    registers: [this.registry],
+  });
+
+  readonly exporterSent = new Counter({
+    name: 'switchyard_exporter_sent_points_total',
+    help: 'Data points, spans or log records an exporter delivered.',
+    labelNames: ['component', 'signal'],
+    registers: [this.registry],
+  });
+
+  readonly exporterFailed = new Counter({
+    name: 'switchyard_exporter_failed_points_total',
+    help: 'Data points, spans or log records an exporter gave up on.',
+    labelNames: ['component', 'signal', 'reason'],
+    registers: [this.registry],
+  });
+
+  readonly exporterQueueSize = new Gauge({
+    name: 'switchyard_exporter_queue_size',
+    help: 'Batches waiting in an exporter queue.',
+    labelNames: ['component'],
+    registers: [this.registry],
+  });
+
+  readonly processorDropped = new Counter({
+    name: 'switchyard_processor_dropped_points_total',
+    help: 'Data points a processor dropped on purpose, by reason.',
+    labelNames: ['component', 'pipeline', 'reason'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
+  }
+
+  /** Prometheus text format 0.0.4. */
+  async render(): Promise<{ body: string; contentType: string }> {
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}
