@@ -76,7 +76,8 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
   createLogs?(settings: CreateSettings, config: C, next: LogsConsumer): LogsProcessor;
 }
 
-export type Exporter = Component & SignalConsumers;
+/** An exporter (or a connector's input side) consumes the signals it supports, directly. */
+export type Exporter = Component & Partial<MetricsConsumer & TracesConsumer & LogsConsumer>;
 
 export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
   readonly kind: 'exporter';

@@ -32,7 +32,7 @@ export class PipelineGraph {
   private readonly nodes: Node[] = [];
   private readonly exporters = new Map<string, Exporter>();
   private readonly connectors = new Map<string, Exporter>();
-  private readonly entries = new Map<string, SignalConsumers>();
+  private readonly entries = new Map<string, Stage>();
   private readonly building = new Set<string>();
   private started: Node[] = [];
 
@@ -102,7 +102,7 @@ export class PipelineGraph {
   }
 
   /** The first consumer of a pipeline: its first processor, or the fan-out to its exporters. */
-  private pipelineEntry(p: PipelineConfig): SignalConsumers {
+  private pipelineEntry(p: PipelineConfig): Stage {
     const done = this.entries.get(p.key);
     if (done) return done;
     if (this.building.has(p.key)) {
@@ -110,7 +110,7 @@ export class PipelineGraph {
     }
     this.building.add(p.key);
     const targets = p.exporters.map((key) => this.exporter(key));
-    let next = fanOut(p.signal, targets);
+    let next: Stage = fanOut(p.signal, targets);
     for (const key of [...p.processors].reverse()) {
       const pc = this.config.processors.get(key)!;
       next = this.add(pc, [p.key], (s) => createProcessor(pc, s, p.signal, next), p.key);
@@ -120,7 +120,7 @@ export class PipelineGraph {
     return next;
   }
 
-  private exporter(key: string): SignalConsumers {
+  private exporter(key: string): Stage {
     const ec = this.config.exporters.get(key);
     if (ec) {
       let exporter = this.exporters.get(key);
@@ -145,9 +145,9 @@ export class PipelineGraph {
 
   private consumersOf(pipelines: PipelineConfig[]): SignalConsumers {
     const bySignal = (signal: Signal) => pipelines.filter((p) => p.signal === signal).map((p) => this.pipelineEntry(p));
-    const metrics = bySignal('metrics').map((c) => c.metrics!);
-    const traces = bySignal('traces').map((c) => c.traces!);
-    const logs = bySignal('logs').map((c) => c.logs!);
+    const metrics = bySignal('metrics') as MetricsConsumer[];
+    const traces = bySignal('traces') as TracesConsumer[];
+    const logs = bySignal('logs') as LogsConsumer[];
     return {
       ...(metrics.length ? { metrics: fanOutMetrics(metrics) } : {}),
       ...(traces.length ? { traces: fanOutTraces(traces) } : {}),
@@ -156,33 +156,29 @@ export class PipelineGraph {
   }
 }
 
-function fanOut(signal: Signal, targets: SignalConsumers[]): SignalConsumers {
+/** A stage of a pipeline: it consumes the pipeline's signal (the config check guarantees which). */
+type Stage = Partial<MetricsConsumer & TracesConsumer & LogsConsumer>;
+
+function fanOut(signal: Signal, targets: Stage[]): Stage {
   switch (signal) {
     case 'metrics':
-      return { metrics: fanOutMetrics(targets.map((t) => t.metrics as MetricsConsumer)) };
+      return fanOutMetrics(targets as MetricsConsumer[]);
     case 'traces':
-      return { traces: fanOutTraces(targets.map((t) => t.traces as TracesConsumer)) };
+      return fanOutTraces(targets as TracesConsumer[]);
     case 'logs':
-      return { logs: fanOutLogs(targets.map((t) => t.logs as LogsConsumer)) };
+      return fanOutLogs(targets as LogsConsumer[]);
   }
 }
 
-/** A processor instance for one pipeline, presented as the consumers of that pipeline's signal. */
-function createProcessor(pc: ComponentConfig<ProcessorFactory>, s: CreateSettings, signal: Signal, next: SignalConsumers): Exporter {
+/** A processor instance for one pipeline; its consume method is the pipeline's next stage. */
+function createProcessor(pc: ComponentConfig<ProcessorFactory>, s: CreateSettings, signal: Signal, next: Stage): Exporter {
   const f = pc.factory;
-  const wrap = (p: Component, consumers: SignalConsumers): Exporter => ({ start: () => p.start(), shutdown: () => p.shutdown(), ...consumers });
   switch (signal) {
-    case 'metrics': {
-      const p = f.createMetrics!(s, pc.config, next.metrics!);
-      return wrap(p, { metrics: p });
-    }
-    case 'traces': {
-      const p = f.createTraces!(s, pc.config, next.traces!);
-      return wrap(p, { traces: p });
-    }
-    case 'logs': {
-      const p = f.createLogs!(s, pc.config, next.logs!);
-      return wrap(p, { logs: p });
-    }
+    case 'metrics':
+      return f.createMetrics!(s, pc.config, next as MetricsConsumer);
+    case 'traces':
+      return f.createTraces!(s, pc.config, next as TracesConsumer);
+    case 'logs':
+      return f.createLogs!(s, pc.config, next as LogsConsumer);
   }
 }

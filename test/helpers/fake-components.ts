@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory } from '../../src/component/component.ts';
+import { FactoryRegistry } from '../../src/component/registry.ts';
+import type { SignalConsumers } from '../../src/consumer/consumer.ts';
+import { endpoint } from '../../src/config/schema-helpers.ts';
+import type { MetricsBatch } from '../../src/model/metrics.ts';
+import type { TracesBatch } from '../../src/model/traces.ts';
+
+/** Test-only components: a receiver the test drives by hand, an exporter that remembers, and so on. */
+export const events: string[] = [];
+
+export const pushReceivers = new Map<string, SignalConsumers>();
+
+export const fakeReceiverFactory: ReceiverFactory<{ endpoint: string; fail_start: boolean }> = {
+  kind: 'receiver',
+  type: 'push',
+  signals: ['metrics', 'traces'],
+  configSchema: z.object({ endpoint: endpoint('127.0.0.1:0'), fail_start: z.boolean().default(false) }).strict().default({}),
+  endpoints: (c) => [{ path: ['endpoint'], endpoint: c.endpoint }],
+  create(settings, config, next) {
+    const key = settings.id.toString();
+    return {
+      async start() {
+        if (config.fail_start) throw new Error(`${key} cannot start`);
+        events.push(`start ${key}`);
+        pushReceivers.set(key, next);
+      },
+      async shutdown() {
+        events.push(`shutdown ${key}`);
+        pushReceivers.delete(key);
+      },
+    };
+  },
+};
+
+export const received = new Map<string, (MetricsBatch | TracesBatch)[]>();
+
+export const memoryExporterFactory: ExporterFactory<{ delay_ms: number }> = {
+  kind: 'exporter',
+  type: 'memory',
+  signals: ['metrics', 'traces'],
+  configSchema: z.object({ delay_ms: z.number().default(0) }).strict().default({}),
+  create(settings, config) {
+    const key = settings.id.toString();
+    const store = (b: MetricsBatch | TracesBatch) => {
+      const list = received.get(key) ?? [];
+      list.push(b);
+      received.set(key, list);
+    };
+    return {
+      async start() {
+        events.push(`start ${key}`);
+      },
+      async shutdown() {
+        events.push(`shutdown ${key}`);
+      },
+      async consumeMetrics(batch) {
+        if (config.delay_ms) await new Promise((r) => setTimeout(r, config.delay_ms));
+        store(batch);
+      },
+      async consumeTraces(batch) {
+        store(batch);
+      },
+    };
+  },
+};
+
+/** Adds a fixed label to every data point, building new objects (stages never mutate their input). */
+export const labelProcessorFactory: ProcessorFactory<{ key: string; value: string }> = {
+  kind: 'processor',
+  type: 'label',
+  configSchema: z.object({ key: z.string(), value: z.string() }).strict(),
+  createMetrics(settings, config, next) {
+    const key = settings.id.toString();
+    return {
+      async start() {
+        events.push(`start ${key}`);
+      },
+      async shutdown() {
+        events.push(`shutdown ${key}`);
+      },
+      consumeMetrics: (batch) =>
+        next.consumeMetrics({
+          resourceMetrics: batch.resourceMetrics.map((rm) => ({
+            ...rm,
+            scopeMetrics: rm.scopeMetrics.map((sm) => ({
+              ...sm,
+              metrics: sm.metrics.map((m) => ({
+                ...m,
+                points: m.points.map((p) => ({ ...p, attributes: { ...p.attributes, [config.key]: config.value } })),
+              })) as MetricsBatch['resourceMetrics'][number]['scopeMetrics'][number]['metrics'],
+            })),
+          })),
+        }),
+    };
+  },
+};
+
+/** Turns every span into one gauge point named after the span. */
+export const spanCountConnectorFactory: ConnectorFactory<Record<string, never>> = {
+  kind: 'connector',
+  type: 'spancount',
+  pairs: [['traces', 'metrics']],
+  configSchema: z.object({}).strict().default({}),
+  create(settings, _config, next) {
+    const key = settings.id.toString();
+    return {
+      async start() {
+        events.push(`start ${key}`);
+      },
+      async shutdown() {
+        events.push(`shutdown ${key}`);
+      },
+      consumeTraces: (batch) =>
+        next.metrics!.consumeMetrics({
+          resourceMetrics: batch.resourceSpans.map((rs) => ({
+            resource: rs.resource,
+            schemaUrl: '',
+            scopeMetrics: [
+              {
+                scope: { name: 'spancount', version: '', attributes: {} },
+                schemaUrl: '',
+                metrics: rs.scopeSpans.flatMap((ss) =>
+                  ss.spans.map((s) => ({
+                    type: 'gauge' as const,
+                    name: s.name,
+                    description: '',
+                    unit: '',
+                    points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: s.endTimeUnixNano, flags: 0, value: 1 }],
+                  })),
+                ),
+              },
+            ],
+          })),
+        }),
+    };
+  },
+};
+
+export function fakeRegistry(): FactoryRegistry {
+  return new FactoryRegistry([fakeReceiverFactory, memoryExporterFactory, labelProcessorFactory, spanCountConnectorFactory]);
+}
+
+export function resetFakes(): void {
+  events.length = 0;
+  received.clear();
+  pushReceivers.clear();
+}
