@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  /** Addresses from the "Gateway started." log line: `admin`, `otlp.http`, `otlp.grpc`, `prometheus`, … */
+  endpoints: Record<string, string>;
+  /** Every log line so far, parsed. */
+  logs: Record<string, unknown>[];
+  stdout: () => string;
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/**
+ * Starts the real gateway (`bin/switchyard.js run`) and resolves once it logs "Gateway started.";
+ * rejects with its stderr if it exits first. Ports come from the config (use 0 for free ones).
+ */
+export async function startGateway(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [BIN, 'run', '--config', configFile], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  let stdout = '';
+  const waiters: { predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let pending = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    pending += d.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const text of lines) {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      logs.push(line);
+      for (const w of [...waiters]) {
+        if (w.predicate(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitForLog = (predicate: (l: Record<string, unknown>) => boolean, ms = timeoutMs) => {
+    const seen = logs.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching log line within ${ms} ms; stderr:\n${stderr}`)), ms);
+      waiters.push({ predicate, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`gateway exited with ${code} before the expected log line; stderr:\n${stderr}`));
+      });
+    });
+  };
+
+  const started = await waitForLog((l) => l.msg === 'Gateway started.').catch(async (error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  return {
+    child,
+    endpoints: started.endpoints as Record<string, string>,
+    logs,
+    stdout: () => stdout,
+    waitForLog,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Runs `bin/switchyard.js` with `args` to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
