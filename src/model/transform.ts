@@ -1,0 +1,57 @@
+import type { Attributes, InstrumentationScope, Resource } from './common.ts';
+import type { Metric, MetricsBatch } from './metrics.ts';
+
+export interface MetricContext {
+  resource: Resource;
+  scope: InstrumentationScope;
+}
+
+/**
+ * Rebuilds a batch through `fn`, one metric at a time, without touching the input (stages never mutate
+ * what they received). `fn` returns the metric itself (kept as is), a new metric, several, or none.
+ * Scopes and resources left empty are dropped; untouched parts are shared, not copied.
+ */
+export function mapMetrics(batch: MetricsBatch, fn: (metric: Metric, ctx: MetricContext) => Metric | readonly Metric[] | undefined): MetricsBatch {
+  const resourceMetrics: MetricsBatch['resourceMetrics'] = [];
+  for (const rm of batch.resourceMetrics) {
+    const scopeMetrics: typeof rm.scopeMetrics = [];
+    for (const sm of rm.scopeMetrics) {
+      const ctx = { resource: rm.resource, scope: sm.scope };
+      const metrics: Metric[] = [];
+      let changed = false;
+      for (const m of sm.metrics) {
+        const out = fn(m, ctx);
+        if (out === m) metrics.push(m);
+        else {
+          changed = true;
+          if (out === undefined) continue;
+          if (Array.isArray(out)) metrics.push(...(out as readonly Metric[]));
+          else metrics.push(out as Metric);
+        }
+      }
+      if (metrics.length > 0) scopeMetrics.push(changed ? { ...sm, metrics } : sm);
+    }
+    if (scopeMetrics.length > 0) resourceMetrics.push({ ...rm, scopeMetrics });
+  }
+  return { resourceMetrics };
+}
+
+/**
+ * A canonical key for an attribute set: the same labels in any order give the same key. Used by every
+ * stateful stage to identify a series.
+ */
+export function attributesKey(attributes: Attributes): string {
+  const keys = Object.keys(attributes);
+  if (keys.length === 0) return '';
+  keys.sort();
+  let out = '';
+  for (const k of keys) {
+    const v = attributes[k];
+    out += `${JSON.stringify(k)}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v, bytesAsArray)};`;
+  }
+  return out;
+}
+
+function bytesAsArray(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? Array.from(value) : value;
+}

@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import type { CreateSettings, MetricsProcessor, ProcessorFactory } from '../component/component.ts';
+import type { MetricsBatch } from '../model/metrics.ts';
+import { countDataPoints } from '../model/metrics.ts';
+
+/** What a processor author writes: a synchronous transform, plus optional lifecycle for timers. */
+export interface MetricsTransformer {
+  /** Returns the batch to pass on (a new object when anything changed), or undefined to pass nothing. */
+  processMetrics(batch: MetricsBatch): MetricsBatch | undefined;
+  start?(): Promise<void>;
+  shutdown?(): Promise<void>;
+}
+
+/**
+ * Builds a ProcessorFactory from a transform, as the Collector's processorhelper does: the helper owns
+ * the consumer plumbing, so a processor file holds only its own logic. An empty result is not sent on.
+ */
+export function metricsProcessorFactory<C>(def: {
+  type: string;
+  configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  create(settings: CreateSettings, config: C): MetricsTransformer;
+}): ProcessorFactory<C> {
+  return {
+    kind: 'processor',
+    type: def.type,
+    configSchema: def.configSchema,
+    createMetrics(settings, config, next): MetricsProcessor {
+      const t = def.create(settings, config);
+      return {
+        start: async () => t.start?.(),
+        shutdown: async () => t.shutdown?.(),
+        async consumeMetrics(batch) {
+          const out = t.processMetrics(batch);
+          if (out && countDataPoints(out) > 0) await next.consumeMetrics(out);
+        },
+      };
+    },
+  };
+}
