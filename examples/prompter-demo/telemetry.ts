@@ -1,0 +1,65 @@
+import { metrics } from '@opentelemetry/api';
+import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * The demo's OpenTelemetry setup, as a Prompter service would have it: the NodeSDK with the HTTP and
+ * Express auto-instrumentations and OTLP exporters. Everything is configured by the standard OTEL_*
+ * variables (endpoint, protocol, temporality, semconv opt-in); DEMO_METRICS=off sends spans only.
+ */
+export interface Telemetry {
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+const protocol = process.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+
+function exporters() {
+  switch (protocol) {
+    case 'grpc':
+      return { metrics: new GrpcMetricExporter(), traces: new GrpcTraceExporter() };
+    case 'http/json':
+      return { metrics: new JsonMetricExporter(), traces: new JsonTraceExporter() };
+    default:
+      return { metrics: new ProtoMetricExporter(), traces: new ProtoTraceExporter() };
+  }
+}
+
+export function startTelemetry(): Telemetry {
+  const { metrics: metricExporter, traces: traceExporter } = exporters();
+  const metricsOn = process.env.DEMO_METRICS !== 'off';
+  const reader = metricsOn
+    ? new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: Number(process.env.OTEL_METRIC_EXPORT_INTERVAL ?? 10_000) })
+    : undefined;
+  const spans = new BatchSpanProcessor(traceExporter, { scheduledDelayMillis: 500 });
+  const sdk = new NodeSDK({
+    ...(reader ? { metricReaders: [reader] } : {}),
+    spanProcessors: [spans],
+    instrumentations: [
+      getNodeAutoInstrumentations({
+        // Only what a web API needs; the file-system and DNS spans would be noise here.
+        '@opentelemetry/instrumentation-fs': { enabled: false },
+        '@opentelemetry/instrumentation-dns': { enabled: false },
+        '@opentelemetry/instrumentation-net': { enabled: false },
+      }),
+    ],
+  });
+  sdk.start();
+  return {
+    async flush() {
+      await spans.forceFlush();
+      await reader?.forceFlush();
+    },
+    shutdown: () => sdk.shutdown(),
+  };
+}
+
+export const meter = () => metrics.getMeter('prompter', '7.0.0');
