@@ -1,9 +1,10 @@
 import type { Factory } from './component/component.ts';
 import { FactoryRegistry } from './component/registry.ts';
+import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [];
+  return [otlpReceiverFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {

@@ -1,0 +1,98 @@
+import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
+import type { Signal } from '../../src/model/common.ts';
+import type { OtlpGrpcConfig } from './config.ts';
+import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
+import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
+
+/** The OTLP services' method paths; no .proto files needed, bodies are (de)serialized by our own code. */
+const METHOD_PATH: Record<Signal, string> = {
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
+function serviceFor(signal: Signal): ServiceDefinition {
+  return {
+    Export: {
+      path: METHOD_PATH[signal],
+      requestStream: false,
+      responseStream: false,
+      // Decoding happens in the handler, so a malformed body becomes INVALID_ARGUMENT with a message.
+      requestDeserialize: (bytes: Buffer) => bytes,
+      requestSerialize: (bytes: Buffer) => bytes,
+      responseSerialize: (bytes: Uint8Array) => Buffer.from(bytes),
+      responseDeserialize: (bytes: Buffer) => bytes,
+    },
+  };
+}
+
+/**
+ * OTLP/gRPC: the Export method of each served signal. Malformed data → INVALID_ARGUMENT; backpressure →
+ * UNAVAILABLE with a google.rpc.RetryInfo in `grpc-status-details-bin`, which the SDKs honour.
+ */
+export class OtlpGrpcServer {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly config: OtlpGrpcConfig,
+    private readonly routes: SignalRoute[],
+    private readonly settings: CreateSettings,
+  ) {}
+
+  async start(): Promise<string> {
+    const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size });
+    for (const route of this.routes) {
+      server.addService(serviceFor(route.signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => void this.export(route, call, callback) });
+    }
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(this.config.endpoint, ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(new ConfigFault(['protocols', 'grpc', 'endpoint'], `cannot listen on ${this.config.endpoint}: ${error.message}`)) : resolve(bound),
+      ),
+    );
+    this.server = server;
+    const host = this.config.endpoint.slice(0, this.config.endpoint.lastIndexOf(':'));
+    return `${host}:${port}`;
+  }
+
+  async shutdown(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 5_000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async export(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
+    let decoded;
+    try {
+      decoded = route.decode.proto(call.request);
+    } catch (error) {
+      if (!(error instanceof OtlpDecodeError)) {
+        this.settings.logger.error({ err: error }, 'OTLP/gRPC request failed unexpectedly.');
+        return callback({ code: status.INTERNAL, details: 'internal error' });
+      }
+      this.settings.telemetry.refused(route.signal, 'grpc', 0, 'malformed');
+      return callback({ code: status.INVALID_ARGUMENT, details: error.message });
+    }
+    const outcome = await exportDecoded(route, decoded, 'grpc', this.settings.telemetry);
+    if (outcome.kind === 'ok') {
+      const partial = outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.message ?? '', signal: route.signal } : undefined;
+      return callback(null, encodeExportResponseProto(partial));
+    }
+    const error = outcome.error;
+    if (!error.retryable) return callback({ code: status.INVALID_ARGUMENT, details: error.message });
+    const metadata = new Metadata();
+    const delayMs = error.retryAfterMs ?? 5_000;
+    metadata.set('grpc-status-details-bin', Buffer.from(encodeStatusProto(status.UNAVAILABLE, error.message, [encodeRetryInfoAny(delayMs)])));
+    callback({ code: status.UNAVAILABLE, details: error.message, metadata });
+  }
+}

@@ -1,0 +1,129 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
+import type { ConsumerError } from '../../src/consumer/errors.ts';
+import { parseEndpoint } from '../../src/config/schema-helpers.ts';
+import type { OtlpHttpConfig } from './config.ts';
+import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
+import { BodyError, readBody } from './http-body.ts';
+import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
+
+type Encoding = 'proto' | 'json';
+const CONTENT_TYPE: Record<Encoding, string> = { proto: 'application/x-protobuf', json: 'application/json' };
+
+/** gRPC status codes used in google.rpc.Status bodies. */
+const INVALID_ARGUMENT = 3;
+const UNAVAILABLE = 14;
+const RESOURCE_EXHAUSTED = 8;
+
+/**
+ * OTLP/HTTP (`/v1/metrics`, `/v1/traces`, `/v1/logs`), answering as the OTLP spec says: 200 with
+ * `partial_success` when some items were unusable, 400 for a malformed body, 413 over the size limit,
+ * 415 for an unknown content type, and for backpressure 429 (a full queue: come back later) or 503
+ * (the gateway is unavailable, e.g. shutting down), both with Retry-After.
+ */
+export class OtlpHttpServer {
+  private server: Server | undefined;
+  private readonly routes = new Map<string, SignalRoute>();
+
+  constructor(
+    private readonly config: OtlpHttpConfig,
+    routes: SignalRoute[],
+    private readonly settings: CreateSettings,
+  ) {
+    const paths = { metrics: config.metrics_url_path, traces: config.traces_url_path, logs: config.logs_url_path };
+    for (const r of routes) this.routes.set(paths[r.signal], r);
+  }
+
+  async start(): Promise<string> {
+    const ep = parseEndpoint(this.config.endpoint)!;
+    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
+        if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
+      });
+    });
+    server.on('clientError', (_error, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['protocols', 'http', 'endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
+      );
+      server.listen(ep.port, ep.host, () => resolve());
+    });
+    this.server = server;
+    const a = server.address() as AddressInfo;
+    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+  }
+
+  async shutdown(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // In-flight requests finish (their data is handed to the pipelines); stragglers are cut after 5 s.
+    const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = this.routes.get(path);
+    const encoding = encodingOf(req.headers['content-type']);
+    const answerAs = encoding ?? 'json';
+    if (!route) return this.fail(res, answerAs, 404, INVALID_ARGUMENT, `no OTLP signal is served at ${path}`, req);
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return this.fail(res, answerAs, 405, INVALID_ARGUMENT, `${req.method} is not allowed; OTLP/HTTP uses POST`, req);
+    }
+    if (!encoding) {
+      return this.fail(res, 'json', 415, INVALID_ARGUMENT, `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; use application/x-protobuf or application/json`, req);
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.config.max_request_body_size);
+    } catch (error) {
+      if (error instanceof BodyError) {
+        this.settings.telemetry.refused(route.signal, 'http', 0, error.status === 413 ? 'too_large' : 'invalid');
+        if (error.status === 413) res.setHeader('Connection', 'close');
+        return this.fail(res, encoding, error.status, INVALID_ARGUMENT, error.message);
+      }
+      throw error;
+    }
+    let decoded;
+    try {
+      decoded = encoding === 'proto' ? route.decode.proto(body) : route.decode.json(body.toString('utf8'));
+    } catch (error) {
+      if (!(error instanceof OtlpDecodeError)) throw error;
+      this.settings.telemetry.refused(route.signal, 'http', 0, 'malformed');
+      return this.fail(res, encoding, 400, INVALID_ARGUMENT, error.message);
+    }
+    const outcome = await exportDecoded(route, decoded, 'http', this.settings.telemetry);
+    if (outcome.kind === 'refused') return this.refuse(res, encoding, outcome.error);
+    const partial = outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.message ?? '', signal: route.signal } : undefined;
+    res.writeHead(200, { 'Content-Type': CONTENT_TYPE[encoding] });
+    res.end(encoding === 'proto' ? encodeExportResponseProto(partial) : encodeExportResponseJson(partial));
+  }
+
+  private refuse(res: ServerResponse, encoding: Encoding, error: ConsumerError): void {
+    if (!error.retryable) return this.fail(res, encoding, 400, INVALID_ARGUMENT, error.message);
+    const backpressure = error.retryAfterMs !== undefined;
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil((error.retryAfterMs ?? 5000) / 1000))));
+    this.fail(res, encoding, backpressure ? 429 : 503, backpressure ? RESOURCE_EXHAUSTED : UNAVAILABLE, error.message);
+  }
+
+  /** An error answer: a google.rpc.Status in the request's encoding. Unread bodies are drained. */
+  private fail(res: ServerResponse, encoding: Encoding, status: number, code: number, message: string, req?: IncomingMessage): void {
+    req?.resume();
+    res.writeHead(status, { 'Content-Type': CONTENT_TYPE[encoding] });
+    res.end(encoding === 'proto' ? encodeStatusProto(code, message) : encodeStatusJson(code, message));
+  }
+}
+
+function encodingOf(contentType: string | undefined): Encoding | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'proto';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}

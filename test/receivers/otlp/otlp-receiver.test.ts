@@ -1,0 +1,234 @@
+import { gzipSync } from 'node:zlib';
+import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConsumerError } from '../../../src/consumer/errors.ts';
+import type { MetricsBatch } from '../../../src/model/metrics.ts';
+import type { TracesBatch } from '../../../src/model/traces.ts';
+import { otlpReceiverFactory } from '../../../receivers/otlp/factory.ts';
+import { sdkMetricsBodies } from '../../helpers/sdk-bodies.ts';
+import { silentSettings } from '../../helpers/silent-settings.ts';
+
+const metrics: MetricsBatch[] = [];
+const traces: TracesBatch[] = [];
+let refuseWith: ConsumerError | undefined;
+const settings = silentSettings('otlp');
+const receiver = otlpReceiverFactory.create(
+  settings,
+  otlpReceiverFactory.configSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0', max_request_body_size: 1_000_000 }, grpc: { endpoint: '127.0.0.1:0' } } }),
+  {
+    metrics: {
+      consumeMetrics: async (b) => {
+        if (refuseWith) throw refuseWith;
+        metrics.push(b);
+      },
+    },
+    traces: { consumeTraces: async (b) => void traces.push(b) },
+  },
+);
+let http = '';
+let grpc = '';
+
+beforeAll(async () => {
+  await receiver.start();
+  http = `http://${settings.details['endpoint.http'] as string}`;
+  grpc = settings.details['endpoint.grpc'] as string;
+});
+afterAll(() => receiver.shutdown());
+beforeEach(() => {
+  metrics.length = 0;
+  traces.length = 0;
+  refuseWith = undefined;
+});
+
+const names = (batches: MetricsBatch[]) => batches.flatMap((b) => b.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => m.name))));
+
+async function sendMetrics(exporter: PushMetricExporter): Promise<void> {
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'svc' }), readers: [reader] });
+  provider.getMeter('m').createCounter('sdk.requests').add(4, { route: '/x' });
+  await reader.forceFlush();
+  await provider.shutdown();
+}
+
+async function sendSpans(exporter: SpanExporter): Promise<void> {
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  provider.getTracer('t').startSpan('GET /x').end();
+  await provider.forceFlush();
+  await provider.shutdown();
+}
+
+async function post(path: string, body: Uint8Array | string, headers: Record<string, string>) {
+  const res = await fetch(`${http}${path}`, { method: 'POST', body, headers });
+  return { status: res.status, type: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after'), text: Buffer.from(await res.arrayBuffer()) };
+}
+
+describe('OTLP receiver', () => {
+  describe('with the real OpenTelemetry SDK exporters', () => {
+    const cases: [string, (gzip: boolean) => PushMetricExporter, (gzip: boolean) => SpanExporter][] = [
+      ['http/json', (g) => new JsonMetricExporter({ url: `${http}/v1/metrics`, compression: g ? ('gzip' as never) : ('none' as never) }), (g) => new JsonTraceExporter({ url: `${http}/v1/traces`, compression: g ? ('gzip' as never) : ('none' as never) })],
+      ['http/protobuf', (g) => new ProtoMetricExporter({ url: `${http}/v1/metrics`, compression: g ? ('gzip' as never) : ('none' as never) }), (g) => new ProtoTraceExporter({ url: `${http}/v1/traces`, compression: g ? ('gzip' as never) : ('none' as never) })],
+      ['grpc', (g) => new GrpcMetricExporter({ url: `http://${grpc}`, compression: g ? ('gzip' as never) : ('none' as never) }), (g) => new GrpcTraceExporter({ url: `http://${grpc}`, compression: g ? ('gzip' as never) : ('none' as never) })],
+    ];
+    for (const [protocol, metricExporter, traceExporter] of cases) {
+      for (const gzip of [false, true]) {
+        it(`receives metrics and spans over ${protocol}${gzip ? ' with gzip' : ''}`, async () => {
+          await sendMetrics(metricExporter(gzip));
+          await sendSpans(traceExporter(gzip));
+          expect(new Set(names(metrics))).toEqual(new Set(['sdk.requests'])); // forceFlush and shutdown both export
+          const point = metrics[0]!.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!;
+          expect(point).toMatchObject({ value: 4, attributes: { route: '/x' } });
+          expect(traces[0]!.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.name).toBe('GET /x');
+        });
+      }
+    }
+  });
+
+  describe('bad input over HTTP', () => {
+    let good: Uint8Array;
+    beforeAll(async () => {
+      good = (await sdkMetricsBodies()).proto;
+    });
+    const PROTO = { 'content-type': 'application/x-protobuf' };
+
+    async function expectGoodRequestStillLands() {
+      const res = await post('/v1/metrics', good, PROTO);
+      expect(res.status).toBe(200);
+      expect(names(metrics)).toContain('requests');
+    }
+
+    it('answers 400 with a message for a truncated protobuf body, then takes the next request', async () => {
+      const res = await post('/v1/metrics', good.subarray(0, good.length - 7), PROTO);
+      expect(res.status).toBe(400);
+      expect(res.type).toBe('application/x-protobuf');
+      expect(res.text.toString('latin1')).toContain('truncated protobuf');
+      await expectGoodRequestStillLands();
+    });
+
+    it('answers 400 for random bytes', async () => {
+      const res = await post('/v1/metrics', Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]), PROTO);
+      expect(res.status).toBe(400);
+      await expectGoodRequestStillLands();
+    });
+
+    it('answers 400 naming the path for JSON with wrong field types, and for invalid JSON', async () => {
+      const wrong = await post('/v1/metrics', '{"resourceMetrics":[{"scopeMetrics":"x"}]}', { 'content-type': 'application/json' });
+      expect(wrong.status).toBe(400);
+      expect(JSON.parse(wrong.text.toString())).toEqual({ code: 3, message: '$.resourceMetrics[0].scopeMetrics: expected an array' });
+      const invalid = await post('/v1/metrics', '{"resourceMetrics":', { 'content-type': 'application/json' });
+      expect(invalid.status).toBe(400);
+      expect(JSON.parse(invalid.text.toString()).message).toMatch(/^invalid JSON/);
+      await expectGoodRequestStillLands();
+    });
+
+    it('answers 413 for a gzip body that inflates past max_request_body_size', async () => {
+      const bomb = gzipSync(Buffer.alloc(5_000_000));
+      expect(bomb.length).toBeLessThan(1_000_000);
+      const res = await post('/v1/metrics', bomb, { ...PROTO, 'content-encoding': 'gzip' });
+      expect(res.status).toBe(413);
+      expect(res.text.toString('latin1')).toContain('once decompressed');
+      await expectGoodRequestStillLands();
+    });
+
+    it('answers 413 for a plain body over the limit', async () => {
+      const res = await post('/v1/metrics', Buffer.alloc(1_000_001), PROTO);
+      expect(res.status).toBe(413);
+      await expectGoodRequestStillLands();
+    });
+
+    it('answers 415 for an unknown content type, 405 for GET, 404 for an unserved signal', async () => {
+      expect((await post('/v1/metrics', good, { 'content-type': 'text/plain' })).status).toBe(415);
+      expect((await fetch(`${http}/v1/metrics`)).status).toBe(405);
+      expect((await post('/v1/logs', '{}', { 'content-type': 'application/json' })).status).toBe(404);
+      await expectGoodRequestStillLands();
+    });
+
+    it('answers 200 with partial_success when some points were unusable, in the request content type', async () => {
+      const body = JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'g', gauge: { dataPoints: [{ asDouble: 1 }, { timeUnixNano: '1' }] } }] }] }] });
+      const res = await post('/v1/metrics', body, { 'content-type': 'application/json' });
+      expect(res.status).toBe(200);
+      expect(res.type).toBe('application/json');
+      expect(JSON.parse(res.text.toString())).toEqual({ partialSuccess: { rejectedDataPoints: '1', errorMessage: '1 data points rejected: a data point of "g" has no value' } });
+      expect(names(metrics)).toEqual(['g']);
+    });
+
+    it('answers 429 with Retry-After when a pipeline pushes back, and 400 when it refuses for good', async () => {
+      refuseWith = ConsumerError.retryable('queue full', { retryAfterMs: 2000 });
+      const busy = await post('/v1/metrics', good, PROTO);
+      expect(busy.status).toBe(429);
+      expect(busy.retryAfter).toBe('2');
+      refuseWith = ConsumerError.retryable('shutting down');
+      expect((await post('/v1/metrics', good, PROTO)).status).toBe(503);
+      refuseWith = ConsumerError.permanent('bad data');
+      expect((await post('/v1/metrics', good, PROTO)).status).toBe(400);
+      refuseWith = undefined;
+      await expectGoodRequestStillLands();
+    });
+  });
+
+  describe('bad input over gRPC', () => {
+    const Client = makeGenericClientConstructor(
+      { Export: { path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } },
+      'MetricsService',
+    );
+    function call(body: Uint8Array): Promise<{ error: ServiceError | null; metadata?: Metadata }> {
+      const client = new Client(grpc, credentials.createInsecure());
+      return new Promise((resolve) =>
+        (client as unknown as { Export(b: Buffer, cb: (e: ServiceError | null) => void): void }).Export(Buffer.from(body), (error) => {
+          client.close();
+          resolve({ error, metadata: error?.metadata });
+        }),
+      );
+    }
+
+    it('answers INVALID_ARGUMENT with the decoder message for a truncated body', async () => {
+      const { proto } = await sdkMetricsBodies();
+      const { error } = await call(proto.subarray(0, 20));
+      expect(error?.code).toBe(3);
+      expect(error?.details).toContain('truncated protobuf');
+      expect((await call(proto)).error).toBeNull();
+    });
+
+    it('answers UNAVAILABLE with a RetryInfo detail when a pipeline pushes back', async () => {
+      const { proto } = await sdkMetricsBodies();
+      refuseWith = ConsumerError.retryable('queue full', { retryAfterMs: 3000 });
+      const { error } = await call(proto);
+      expect(error?.code).toBe(14);
+      const details = error!.metadata.get('grpc-status-details-bin')[0] as Buffer;
+      expect(details.toString('latin1')).toContain('type.googleapis.com/google.rpc.RetryInfo');
+      // RetryInfo.retry_delay = Duration{seconds: 3}: bytes 0a 02 08 03 at the end of the Any's value.
+      expect([...details.subarray(details.length - 4)]).toEqual([0x0a, 0x02, 0x08, 0x03]);
+    });
+  });
+
+  it('counts accepted and refused items by signal and transport', async () => {
+    const text = await settings.selfMetrics.registry.getSingleMetricAsString('switchyard_receiver_accepted_points_total');
+    expect(text).toMatch(/switchyard_receiver_accepted_points_total\{component="otlp",signal="metrics",transport="grpc"\} \d+/);
+    expect(text).toMatch(/switchyard_receiver_accepted_points_total\{component="otlp",signal="traces",transport="http"\} \d+/);
+  });
+});
+
+describe('otlp receiver config', () => {
+  it('rejects unknown keys and an empty protocols block', () => {
+    const bad = otlpReceiverFactory.configSchema.safeParse({ protocols: { http: { endpont: 'x' } } });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]).toMatchObject({ code: 'unrecognized_keys', path: ['protocols', 'http'] });
+    const empty = otlpReceiverFactory.configSchema.safeParse({ protocols: {} });
+    expect(empty.error!.issues[0]!.message).toBe('enable at least one protocol: grpc or http');
+  });
+
+  it('turns a protocol on with an empty key, with the default endpoints', () => {
+    const c = otlpReceiverFactory.configSchema.parse({ protocols: { grpc: null, http: null } });
+    expect(c.protocols.grpc!.endpoint).toBe('127.0.0.1:4317');
+    expect(c.protocols.http!.endpoint).toBe('127.0.0.1:4318');
+    expect(c.protocols.http!.max_request_body_size).toBe(20 * 1024 * 1024);
+  });
+});
