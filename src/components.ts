@@ -1,10 +1,11 @@
 import type { Factory } from './component/component.ts';
 import { FactoryRegistry } from './component/registry.ts';
+import { prometheusExporterFactory } from '../exporters/prometheus/factory.ts';
 import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory];
+  return [otlpReceiverFactory, prometheusExporterFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {

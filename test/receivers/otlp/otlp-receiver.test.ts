@@ -67,7 +67,7 @@ async function sendSpans(exporter: SpanExporter): Promise<void> {
 }
 
 async function post(path: string, body: Uint8Array | string, headers: Record<string, string>) {
-  const res = await fetch(`${http}${path}`, { method: 'POST', body, headers });
+  const res = await fetch(`${http}${path}`, { method: 'POST', body: body as BodyInit, headers });
   return { status: res.status, type: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after'), text: Buffer.from(await res.arrayBuffer()) };
 }
 

@@ -1,0 +1,12 @@
+import type { ExporterFactory } from '../../src/component/component.ts';
+import { prometheusExporterConfigSchema, type PrometheusExporterConfig } from './config.ts';
+import { PrometheusExporter } from './prometheus-exporter.ts';
+
+export const prometheusExporterFactory: ExporterFactory<PrometheusExporterConfig> = {
+  kind: 'exporter',
+  type: 'prometheus',
+  signals: ['metrics'],
+  configSchema: prometheusExporterConfigSchema,
+  endpoints: (c) => [{ path: ['endpoint'], endpoint: c.endpoint }],
+  create: (settings, config) => new PrometheusExporter(settings, config),
+};

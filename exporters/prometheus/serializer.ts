@@ -1,0 +1,77 @@
+import type { Family, Series } from '../../src/translate/cumulative-state.ts';
+
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+export const CONTENT_TYPE: Record<ExpositionFormat, string> = {
+  text: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+};
+
+/** Numbers as Prometheus writes them: `+Inf`, `-Inf`, `NaN`, else the shortest round-trip form. */
+export function formatNumber(v: number): string {
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (Number.isNaN(v)) return 'NaN';
+  return String(v);
+}
+
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeHelp = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+
+function labelText(labels: [string, string][], extra?: [string, string]): string {
+  if (labels.length === 0 && !extra) return '';
+  let out = '{';
+  let first = true;
+  for (const [k, v] of labels) {
+    out += `${first ? '' : ','}${k}="${escapeLabel(v)}"`;
+    first = false;
+  }
+  if (extra) out += `${first ? '' : ','}${extra[0]}="${escapeLabel(extra[1])}"`;
+  return `${out}}`;
+}
+
+/**
+ * Pure: families to the text exposition format 0.0.4 or OpenMetrics 1.0.0. In OpenMetrics a counter's
+ * family is named without `_total` (its samples keep it) and the output ends with `# EOF`.
+ */
+export function serialize(families: Iterable<Family>, format: ExpositionFormat, withTimestamps = false): string {
+  const parts: string[] = [];
+  const om = format === 'openmetrics';
+  const sorted = [...families].sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const f of sorted) {
+    if (f.series.size === 0) continue;
+    const familyName = om && f.type === 'counter' ? f.name.replace(/_total$/, '') : f.name;
+    parts.push(`# HELP ${familyName} ${escapeHelp(f.help)}\n# TYPE ${familyName} ${f.type}\n`);
+    for (const s of f.series.values()) parts.push(samples(f, s, om, withTimestamps));
+  }
+  if (om) parts.push('# EOF\n');
+  return parts.join('');
+}
+
+function samples(f: Family, s: Series, om: boolean, withTimestamps: boolean): string {
+  const ts = withTimestamps ? ` ${om ? formatNumber(s.timeUnixNano / 1e9) : Math.round(s.timeUnixNano / 1e6)}` : '';
+  const l = labelText(s.labels);
+  if (s.histogram) {
+    const h = s.histogram;
+    let out = '';
+    let cumulative = 0;
+    for (let i = 0; i < h.bounds.length; i++) {
+      cumulative += h.counts[i]!;
+      out += `${f.name}_bucket${labelText(s.labels, ['le', formatNumber(h.bounds[i]!)])} ${cumulative}${ts}\n`;
+    }
+    out += `${f.name}_bucket${labelText(s.labels, ['le', '+Inf'])} ${h.count}${ts}\n`;
+    out += `${f.name}_sum${l} ${formatNumber(h.sum)}${ts}\n${f.name}_count${l} ${h.count}${ts}\n`;
+    return out;
+  }
+  if (s.summary) {
+    let out = '';
+    for (const q of s.summary.quantiles) out += `${f.name}${labelText(s.labels, ['quantile', formatNumber(q.quantile)])} ${formatNumber(q.value)}${ts}\n`;
+    return `${out}${f.name}_sum${l} ${formatNumber(s.summary.sum)}${ts}\n${f.name}_count${l} ${s.summary.count}${ts}\n`;
+  }
+  return `${f.name}${l} ${formatNumber(s.value)}${ts}\n`;
+}
+
+/** OpenMetrics when the scraper asks for it (Prometheus 2.42 does, preferring it), else text 0.0.4. */
+export function negotiate(accept: string | undefined, openMetricsEnabled: boolean): ExpositionFormat {
+  return openMetricsEnabled && (accept ?? '').includes('application/openmetrics-text') ? 'openmetrics' : 'text';
+}

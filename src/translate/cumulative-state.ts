@@ -1,0 +1,199 @@
+import type { HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint, SummaryDataPoint } from '../model/metrics.ts';
+import { FLAG_NO_RECORDED_VALUE } from '../model/metrics.ts';
+import { exponentialToExplicit } from './exponential-to-explicit.ts';
+import { jobAndInstance, labelSet, scopeLabels, targetInfoAttributes, type LabelSet } from './prometheus-labels.ts';
+import { prometheusMetricName, type PrometheusType } from './prometheus-naming.ts';
+
+export interface HistogramValue {
+  count: number;
+  sum: number;
+  bounds: number[];
+  /** Per-bucket (not cumulative) counts, `bounds.length + 1` of them. */
+  counts: number[];
+}
+
+export interface SummaryValue {
+  count: number;
+  sum: number;
+  quantiles: { quantile: number; value: number }[];
+}
+
+export interface Series {
+  labels: [string, string][];
+  startTimeUnixNano: number;
+  timeUnixNano: number;
+  /** Wall-clock ms of the last update, for metric_expiration. */
+  updatedAtMs: number;
+  value: number;
+  histogram?: HistogramValue;
+  summary?: SummaryValue;
+}
+
+export interface Family {
+  name: string;
+  type: PrometheusType;
+  help: string;
+  series: Map<string, Series>;
+}
+
+export interface StateOptions {
+  namespace?: string;
+  addMetricSuffixes: boolean;
+  /** Every resource attribute becomes a label (instead of only target_info carrying them). */
+  resourceToTelemetry: boolean;
+  constLabels: Record<string, string>;
+}
+
+export interface ApplyResult {
+  /** Points dropped because their Prometheus name already has another type. */
+  typeConflicts: number;
+}
+
+/**
+ * The latest cumulative value of every Prometheus series the pipelines produced, as both Prometheus
+ * exporters need it: cumulative inputs pass through (a smaller value or a new start time is a reset),
+ * delta inputs are added up, points older than what is held are ignored, and series not updated for
+ * the expiration time are forgotten. Exponential histograms are held as classic ones.
+ */
+export class CumulativeState {
+  readonly families = new Map<string, Family>();
+
+  constructor(private readonly options: StateOptions) {}
+
+  apply(batch: MetricsBatch, nowMs: number): ApplyResult {
+    let typeConflicts = 0;
+    for (const rm of batch.resourceMetrics) {
+      const identity = jobAndInstance(rm.resource);
+      const resourceLabels = this.options.resourceToTelemetry ? rm.resource.attributes : undefined;
+      const info = targetInfoAttributes(rm.resource);
+      if (Object.keys(info).length > 0) {
+        this.setGauge('target_info', 'Target metadata', labelSet(info, identity, this.options.constLabels), 1, 0, nowMs);
+      }
+      for (const sm of rm.scopeMetrics) {
+        const scope = scopeLabels(sm.scope);
+        for (const m of sm.metrics) {
+          const type = prometheusType(m);
+          const name = prometheusMetricName(m.name, m.unit, type, {
+            namespace: this.options.namespace,
+            addSuffixes: this.options.addMetricSuffixes,
+            isRatioGauge: type === 'gauge' && m.unit === '1',
+          });
+          const family = this.family(name, type, m.description || m.name);
+          if (!family) {
+            typeConflicts += m.points.length;
+            continue;
+          }
+          for (const p of m.points) {
+            const labels = labelSet(p.attributes, resourceLabels, scope, identity, this.options.constLabels);
+            this.update(family, m, p, labels, nowMs);
+          }
+        }
+      }
+    }
+    return { typeConflicts };
+  }
+
+  /** Forgets series not updated since `nowMs - expirationMs`; returns them, for stale markers. */
+  expire(nowMs: number, expirationMs: number): { family: Family; series: Series }[] {
+    const gone: { family: Family; series: Series }[] = [];
+    for (const [name, family] of this.families) {
+      for (const [key, s] of family.series) {
+        if (nowMs - s.updatedAtMs >= expirationMs) {
+          family.series.delete(key);
+          gone.push({ family, series: s });
+        }
+      }
+      if (family.series.size === 0) this.families.delete(name);
+    }
+    return gone;
+  }
+
+  private family(name: string, type: PrometheusType, help: string): Family | undefined {
+    const existing = this.families.get(name);
+    if (existing) return existing.type === type ? existing : undefined;
+    const f: Family = { name, type, help, series: new Map() };
+    this.families.set(name, f);
+    return f;
+  }
+
+  private setGauge(name: string, help: string, labels: LabelSet, value: number, timeUnixNano: number, nowMs: number): void {
+    const f = this.family(name, 'gauge', help);
+    if (!f) return;
+    f.series.set(labels.key, { labels: labels.labels, startTimeUnixNano: 0, timeUnixNano, updatedAtMs: nowMs, value });
+  }
+
+  private update(f: Family, m: Metric, p: Metric['points'][number], labels: LabelSet, nowMs: number): void {
+    if (p.flags & FLAG_NO_RECORDED_VALUE) {
+      f.series.delete(labels.key);
+      return;
+    }
+    const held = f.series.get(labels.key);
+    if (held && p.timeUnixNano < held.timeUnixNano) return;
+    const delta = 'temporality' in m && m.temporality === 'delta';
+    switch (m.type) {
+      case 'gauge':
+        f.series.set(labels.key, seriesOf(labels, p, nowMs, (p as NumberDataPoint).value));
+        return;
+      case 'sum': {
+        const v = (p as NumberDataPoint).value;
+        if (delta && held && held.histogram === undefined) {
+          held.value += v;
+          held.timeUnixNano = p.timeUnixNano;
+          held.updatedAtMs = nowMs;
+        } else {
+          f.series.set(labels.key, seriesOf(labels, p, nowMs, v));
+        }
+        return;
+      }
+      case 'histogram':
+      case 'exponential_histogram': {
+        const h = m.type === 'histogram' ? (p as HistogramDataPoint) : exponentialToExplicit(p as Parameters<typeof exponentialToExplicit>[0]);
+        const value = histogramValue(h);
+        if (delta && held?.histogram && sameBounds(held.histogram.bounds, value.bounds)) {
+          const acc = held.histogram;
+          acc.count += value.count;
+          acc.sum += value.sum;
+          for (let i = 0; i < acc.counts.length; i++) acc.counts[i]! += value.counts[i]!;
+          held.timeUnixNano = p.timeUnixNano;
+          held.updatedAtMs = nowMs;
+        } else {
+          f.series.set(labels.key, { ...seriesOf(labels, p, nowMs, 0), histogram: value });
+        }
+        return;
+      }
+      case 'summary': {
+        const s = p as SummaryDataPoint;
+        f.series.set(labels.key, { ...seriesOf(labels, p, nowMs, 0), summary: { count: s.count, sum: s.sum, quantiles: s.quantileValues } });
+        return;
+      }
+    }
+  }
+}
+
+function prometheusType(m: Metric): PrometheusType {
+  switch (m.type) {
+    case 'sum':
+      return m.monotonic ? 'counter' : 'gauge';
+    case 'gauge':
+      return 'gauge';
+    case 'histogram':
+    case 'exponential_histogram':
+      return 'histogram';
+    case 'summary':
+      return 'summary';
+  }
+}
+
+function seriesOf(labels: LabelSet, p: { startTimeUnixNano: number; timeUnixNano: number }, nowMs: number, value: number): Series {
+  return { labels: labels.labels, startTimeUnixNano: p.startTimeUnixNano, timeUnixNano: p.timeUnixNano, updatedAtMs: nowMs, value };
+}
+
+function histogramValue(h: HistogramDataPoint): HistogramValue {
+  // A histogram without buckets is a count and a sum: one +Inf bucket.
+  const counts = h.bucketCounts.length > 0 ? [...h.bucketCounts] : [h.count];
+  return { count: h.count, sum: h.sum ?? 0, bounds: h.bucketCounts.length > 0 ? [...h.explicitBounds] : [], counts };
+}
+
+function sameBounds(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
