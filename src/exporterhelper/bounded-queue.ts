@@ -1,9 +1,9 @@
 import { ConsumerError } from '../consumer/errors.ts';
 import type { SendingQueueConfig } from './queue-config.ts';
 
-export interface QueueEvents {
+export interface QueueEvents<T> {
   /** A send failed after the exporter's own retries; the batch is gone. */
-  onDropped(items: number, error: unknown): void;
+  onDropped(batch: T, items: number, error: unknown): void;
   onSizeChanged(size: number): void;
 }
 
@@ -21,7 +21,7 @@ export class BoundedQueue<T> {
   constructor(
     private readonly config: SendingQueueConfig,
     private readonly send: (batch: T) => Promise<void>,
-    private readonly events: QueueEvents,
+    private readonly events: QueueEvents<T>,
   ) {}
 
   get size(): number {
@@ -52,7 +52,7 @@ export class BoundedQueue<T> {
       this.events.onSizeChanged(this.items.length);
       this.active++;
       this.send(item.batch)
-        .catch((error: unknown) => this.events.onDropped(item.count, error))
+        .catch((error: unknown) => this.events.onDropped(item.batch, item.count, error))
         .finally(() => {
           this.active--;
           this.pump();

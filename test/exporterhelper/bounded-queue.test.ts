@@ -33,7 +33,7 @@ describe('bounded exporter queue', () => {
     const q = new BoundedQueue<number>({ enabled: true, queue_size: 10, num_consumers: 2 }, async (n) => {
       if (n === 2) throw new Error('backend said no');
       sent.push(n);
-    }, { onDropped: (items) => dropped.push(items), onSizeChanged: () => undefined });
+    }, { onDropped: (_batch, items) => dropped.push(items), onSizeChanged: () => undefined });
     for (const n of [1, 2, 3]) await q.offer(n, n * 10);
     await q.drain();
     expect(sent.sort()).toEqual([1, 3]);

@@ -1,0 +1,76 @@
+import { ConfigFault, type CreateSettings, type Exporter } from '../../src/component/component.ts';
+import { ConsumerError } from '../../src/consumer/errors.ts';
+import { BoundedQueue } from '../../src/exporterhelper/bounded-queue.ts';
+import type { Signal } from '../../src/model/common.ts';
+import type { LogsBatch } from '../../src/model/logs.ts';
+import type { MetricsBatch } from '../../src/model/metrics.ts';
+import type { TracesBatch } from '../../src/model/traces.ts';
+import type { LogExporterConfig } from './config.ts';
+import { logLines, metricLines, spanLines } from './format.ts';
+import { RotatingFileSink, streamSink, type LineSink } from './sink.ts';
+
+interface Job {
+  signal: Signal;
+  lines: string[];
+}
+
+/** The `log` exporter: every data point, span and log record as one JSON line. */
+export class LogExporter implements Exporter {
+  private sink: LineSink | undefined;
+  private readonly queue: BoundedQueue<Job>;
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly config: LogExporterConfig,
+  ) {
+    this.queue = new BoundedQueue<Job>(config.sending_queue, async (job) => this.write(job), {
+      onDropped: (job, items, error) => {
+        settings.telemetry.failed(job.signal, items, 'write_error');
+        settings.health.reportError(error);
+      },
+      onSizeChanged: (size) => settings.telemetry.queueSize(size),
+    });
+  }
+
+  async start(): Promise<void> {
+    const path = this.config.path;
+    if (path === 'stdout' || path === 'stderr') {
+      this.sink = streamSink(path === 'stdout' ? 1 : 2);
+      return;
+    }
+    try {
+      this.sink = new RotatingFileSink(path, this.config.max_file_size, this.config.max_files);
+    } catch (error) {
+      throw new ConfigFault(['path'], `cannot open ${path} for appending: ${(error as Error).message}`);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await this.queue.drain();
+    this.sink?.close();
+    this.sink = undefined;
+  }
+
+  consumeMetrics(batch: MetricsBatch): Promise<void> {
+    return this.enqueue('metrics', metricLines(batch, this.config.verbosity));
+  }
+
+  consumeTraces(batch: TracesBatch): Promise<void> {
+    return this.enqueue('traces', spanLines(batch, this.config.verbosity));
+  }
+
+  consumeLogs(batch: LogsBatch): Promise<void> {
+    return this.enqueue('logs', logLines(batch, this.config.verbosity));
+  }
+
+  private enqueue(signal: Signal, lines: string[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    return this.queue.offer({ signal, lines }, lines.length);
+  }
+
+  private async write(job: Job): Promise<void> {
+    if (!this.sink) throw ConsumerError.retryable('the log exporter is not started');
+    this.sink.write(`${job.lines.join('\n')}\n`);
+    this.settings.telemetry.sent(job.signal, job.lines.length);
+  }
+}
