@@ -2,11 +2,12 @@ import type { Factory } from './component/component.ts';
 import { FactoryRegistry } from './component/registry.ts';
 import { logExporterFactory } from '../exporters/log/factory.ts';
 import { prometheusExporterFactory } from '../exporters/prometheus/factory.ts';
+import { remoteWriteExporterFactory } from '../exporters/prometheusremotewrite/factory.ts';
 import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory, prometheusExporterFactory, logExporterFactory];
+  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, logExporterFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {

@@ -60,14 +60,16 @@ export class CumulativeState {
 
   constructor(private readonly options: StateOptions) {}
 
-  apply(batch: MetricsBatch, nowMs: number): ApplyResult {
+  /** Applies a batch; `onUpdate` sees every series it changed, at its new value. */
+  apply(batch: MetricsBatch, nowMs: number, onUpdate?: (family: Family, series: Series) => void): ApplyResult {
     let typeConflicts = 0;
     for (const rm of batch.resourceMetrics) {
       const identity = jobAndInstance(rm.resource);
       const resourceLabels = this.options.resourceToTelemetry ? rm.resource.attributes : undefined;
       const info = targetInfoAttributes(rm.resource);
       if (Object.keys(info).length > 0) {
-        this.setGauge('target_info', 'Target metadata', labelSet(info, identity, this.options.constLabels), 1, 0, nowMs);
+        const target = this.setGauge('target_info', 'Target metadata', labelSet(info, identity, this.options.constLabels), 1, pointTime(rm), nowMs);
+        if (target && onUpdate) onUpdate(target.family, target.series);
       }
       for (const sm of rm.scopeMetrics) {
         const scope = scopeLabels(sm.scope);
@@ -85,7 +87,8 @@ export class CumulativeState {
           }
           for (const p of m.points) {
             const labels = labelSet(p.attributes, resourceLabels, scope, identity, this.options.constLabels);
-            this.update(family, m, p, labels, nowMs);
+            const updated = this.update(family, m, p, labels, nowMs);
+            if (updated && onUpdate) onUpdate(family, updated);
           }
         }
       }
@@ -116,34 +119,34 @@ export class CumulativeState {
     return f;
   }
 
-  private setGauge(name: string, help: string, labels: LabelSet, value: number, timeUnixNano: number, nowMs: number): void {
-    const f = this.family(name, 'gauge', help);
-    if (!f) return;
-    f.series.set(labels.key, { labels: labels.labels, startTimeUnixNano: 0, timeUnixNano, updatedAtMs: nowMs, value });
+  private setGauge(name: string, help: string, labels: LabelSet, value: number, timeUnixNano: number, nowMs: number): { family: Family; series: Series } | undefined {
+    const family = this.family(name, 'gauge', help);
+    if (!family) return undefined;
+    const series: Series = { labels: labels.labels, startTimeUnixNano: 0, timeUnixNano, updatedAtMs: nowMs, value };
+    family.series.set(labels.key, series);
+    return { family, series };
   }
 
-  private update(f: Family, m: Metric, p: Metric['points'][number], labels: LabelSet, nowMs: number): void {
+  private update(f: Family, m: Metric, p: Metric['points'][number], labels: LabelSet, nowMs: number): Series | undefined {
     if (p.flags & FLAG_NO_RECORDED_VALUE) {
       f.series.delete(labels.key);
-      return;
+      return undefined;
     }
     const held = f.series.get(labels.key);
-    if (held && p.timeUnixNano < held.timeUnixNano) return;
+    if (held && p.timeUnixNano < held.timeUnixNano) return undefined;
     const delta = 'temporality' in m && m.temporality === 'delta';
     switch (m.type) {
       case 'gauge':
-        f.series.set(labels.key, seriesOf(labels, p, nowMs, (p as NumberDataPoint).value));
-        return;
+        return put(f, labels, seriesOf(labels, p, nowMs, (p as NumberDataPoint).value));
       case 'sum': {
         const v = (p as NumberDataPoint).value;
         if (delta && held && held.histogram === undefined) {
           held.value += v;
           held.timeUnixNano = p.timeUnixNano;
           held.updatedAtMs = nowMs;
-        } else {
-          f.series.set(labels.key, seriesOf(labels, p, nowMs, v));
+          return held;
         }
-        return;
+        return put(f, labels, seriesOf(labels, p, nowMs, v));
       }
       case 'histogram':
       case 'exponential_histogram': {
@@ -156,18 +159,28 @@ export class CumulativeState {
           for (let i = 0; i < acc.counts.length; i++) acc.counts[i]! += value.counts[i]!;
           held.timeUnixNano = p.timeUnixNano;
           held.updatedAtMs = nowMs;
-        } else {
-          f.series.set(labels.key, { ...seriesOf(labels, p, nowMs, 0), histogram: value });
+          return held;
         }
-        return;
+        return put(f, labels, { ...seriesOf(labels, p, nowMs, 0), histogram: value });
       }
       case 'summary': {
         const s = p as SummaryDataPoint;
-        f.series.set(labels.key, { ...seriesOf(labels, p, nowMs, 0), summary: { count: s.count, sum: s.sum, quantiles: s.quantileValues } });
-        return;
+        return put(f, labels, { ...seriesOf(labels, p, nowMs, 0), summary: { count: s.count, sum: s.sum, quantiles: s.quantileValues } });
       }
     }
   }
+}
+
+function put(f: Family, labels: LabelSet, s: Series): Series {
+  f.series.set(labels.key, s);
+  return s;
+}
+
+/** The time of a resource's newest point: target_info is stamped with it. */
+function pointTime(rm: MetricsBatch['resourceMetrics'][number]): number {
+  let t = 0;
+  for (const sm of rm.scopeMetrics) for (const m of sm.metrics) for (const p of m.points) if (p.timeUnixNano > t) t = p.timeUnixNano;
+  return t;
 }
 
 function prometheusType(m: Metric): PrometheusType {

@@ -1,0 +1,55 @@
+import { request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { compressSync } from 'snappy';
+import { SendError, parseRetryAfter } from '../../src/exporterhelper/retry.ts';
+import { VERSION } from '../../src/version.ts';
+import type { RemoteWriteConfig } from './config.ts';
+
+/**
+ * One remote-write 1.0 request: snappy-compressed protobuf with the spec's headers. 2xx is success;
+ * 429 and 5xx are retryable (the spec allows retrying 429; we do); any other answer is permanent.
+ */
+export class RemoteWriteClient {
+  private readonly url: URL;
+  private readonly headers: Record<string, string>;
+  private readonly agent: HttpsAgent | undefined;
+
+  constructor(private readonly config: RemoteWriteConfig) {
+    this.url = new URL(config.endpoint);
+    this.headers = {
+      ...config.headers,
+      'Content-Encoding': 'snappy',
+      'Content-Type': 'application/x-protobuf',
+      'X-Prometheus-Remote-Write-Version': '0.1.0',
+      'User-Agent': `Switchyard/${VERSION}`,
+    };
+    if (config.basic_auth) this.headers.Authorization = `Basic ${Buffer.from(`${config.basic_auth.username}:${config.basic_auth.password}`).toString('base64')}`;
+    else if (config.bearer_token) this.headers.Authorization = `Bearer ${config.bearer_token}`;
+    if (this.url.protocol === 'https:') {
+      this.agent = new HttpsAgent({ keepAlive: true, ca: config.tls.ca_file ? readFileSync(config.tls.ca_file) : undefined, rejectUnauthorized: !config.tls.insecure_skip_verify });
+    }
+  }
+
+  send(writeRequest: Buffer): Promise<void> {
+    const body = compressSync(writeRequest, { copyOutputData: true } as never) as Buffer;
+    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(this.url, { method: 'POST', headers: { ...this.headers, 'Content-Length': body.length }, agent: this.agent, timeout: this.config.timeout }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve();
+          const text = Buffer.concat(chunks).toString('utf8').trim().slice(0, 500);
+          const retryable = status === 429 || status >= 500;
+          reject(new SendError(`remote write answered ${status}: ${text}`, retryable, `http_${status}`, parseRetryAfter(res.headers['retry-after'] as string | undefined)));
+        });
+        res.on('error', (e) => reject(new SendError(e.message, true, 'connection')));
+      });
+      req.on('timeout', () => req.destroy(new SendError(`no answer within ${this.config.timeout} ms`, true, 'timeout')));
+      req.on('error', (e) => reject(e instanceof SendError ? e : new SendError(`cannot reach ${this.url.host}: ${e.message}`, true, 'connection')));
+      req.end(body);
+    });
+  }
+}

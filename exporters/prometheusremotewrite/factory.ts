@@ -1,0 +1,11 @@
+import type { ExporterFactory } from '../../src/component/component.ts';
+import { remoteWriteConfigSchema, type RemoteWriteConfig } from './config.ts';
+import { RemoteWriteExporter } from './remote-write-exporter.ts';
+
+export const remoteWriteExporterFactory: ExporterFactory<RemoteWriteConfig> = {
+  kind: 'exporter',
+  type: 'prometheusremotewrite',
+  signals: ['metrics'],
+  configSchema: remoteWriteConfigSchema,
+  create: (settings, config) => new RemoteWriteExporter(settings, config),
+};
