@@ -63,6 +63,11 @@ export async function main(argv: string[]): Promise<number> {
 async function run(configFile: string): Promise<number> {
   const logger = createLogger();
   const gateway = new Gateway({ configFile, registry: builtinRegistry(), logger });
+  // Handlers go in before start: a signal during start-up then stops the gateway once it has started.
+  let stopRequested: string | undefined;
+  let requestStop: (signal: string) => void = (signal) => (stopRequested = signal);
+  process.on('SIGTERM', () => requestStop('SIGTERM'));
+  process.on('SIGINT', () => requestStop('SIGINT'));
   try {
     await gateway.start();
   } catch (error) {
@@ -77,7 +82,7 @@ async function run(configFile: string): Promise<number> {
   process.on('SIGHUP', () => void gateway.reload());
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string) => {
+    requestStop = (signal) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'Shutting down: draining the pipelines.');
@@ -92,7 +97,6 @@ async function run(configFile: string): Promise<number> {
         },
       );
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    if (stopRequested) requestStop(stopRequested);
   });
 }

@@ -1,0 +1,142 @@
+import { rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
+import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.ts';
+import { tempFiles } from '../helpers/temp-files.ts';
+
+let prometheus: PrometheusServer;
+const cleanups: (() => unknown)[] = [];
+
+beforeAll(async () => {
+  prometheus = await startPrometheus({ flags: ['--web.enable-remote-write-receiver'] });
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await prometheus?.close();
+});
+
+function config(storage?: string): string {
+  return `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:0" }
+exporters:
+  prometheusremotewrite:
+    endpoint: "${prometheus.url}/api/v1/write"
+    batch_send_deadline: 100ms
+    external_labels: { cluster: e2e }
+    retry_on_failure: { initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0s }
+${storage ? `    sending_queue: { storage: { directory: "${storage}" } }\n` : ''}service:
+  admin: { endpoint: "127.0.0.1:0" }
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [prometheusremotewrite] }
+`;
+}
+
+async function gatewayWith(yaml: string): Promise<GatewayProcess> {
+  const t = tempFiles({ 'gateway.yaml': yaml });
+  cleanups.push(t.cleanup);
+  const gw = await startGateway(t.path('gateway.yaml'));
+  cleanups.push(() => gw.stop());
+  return gw;
+}
+
+/** A service sending through the real SDK; `flush` exports now and resolves with the HTTP outcome. */
+function service(gw: GatewayProcess, name: string) {
+  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `http://${gw.endpoints['otlp.http']}/v1/metrics` }), exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': name, 'deployment.environment.name': 'e2e' }), readers: [reader] });
+  const meter = provider.getMeter('rw');
+  return { meter, flush: () => reader.forceFlush(), shutdown: () => provider.shutdown() };
+}
+
+async function valueOf(promql: string): Promise<number | undefined> {
+  const r = await prometheus.query(promql);
+  return r.length === 1 ? Number(r[0]!.value[1]) : undefined;
+}
+
+describe('prometheusremotewrite exporter against a real Prometheus', () => {
+  it('writes counters, gauges and histograms that Prometheus answers queries on, histogram_quantile included', async () => {
+    const gw = await gatewayWith(config());
+    const svc = service(gw, 'rw-basic');
+    const requests = svc.meter.createCounter('rw.requests');
+    const queue = svc.meter.createUpDownCounter('rw.queue.depth');
+    const latency = svc.meter.createHistogram('rw.latency', { unit: 's', advice: { explicitBucketBoundaries: [0.1, 0.5, 1, 5] } });
+    requests.add(7, { route: '/a' });
+    queue.add(4);
+    for (const v of [0.05, 0.2, 0.3, 0.4, 0.7, 0.8, 2, 3, 4, 4.5]) latency.record(v);
+    await svc.flush();
+    requests.add(3, { route: '/a' });
+    await svc.flush();
+    await svc.shutdown();
+
+    expect(await eventually(() => valueOf('rw_requests_total{job="rw-basic",route="/a",cluster="e2e"}').then((v) => (v === 10 ? v : undefined)), 20_000, 'counter at 10')).toBe(10);
+    expect(await valueOf('rw_queue_depth{job="rw-basic"}')).toBe(4);
+    expect(await valueOf('rw_latency_seconds_count{job="rw-basic"}')).toBe(10);
+    expect(await valueOf('rw_latency_seconds_bucket{job="rw-basic",le="0.5"}')).toBe(4);
+    // 10 observations: the 5th and 6th (p50) fall in the (0.5, 1] bucket; linear interpolation in it.
+    const p50 = await valueOf('histogram_quantile(0.5, rw_latency_seconds_bucket{job="rw-basic"})');
+    expect(p50).toBeGreaterThan(0.5);
+    expect(p50).toBeLessThanOrEqual(1);
+    expect(await valueOf('target_info{job="rw-basic",deployment_environment_name="e2e"}')).toBe(1);
+  });
+
+  it('loses no sample while Prometheus is down for 30 s: everything sent is queryable after it returns', async () => {
+    const gw = await gatewayWith(config());
+    const svc = service(gw, 'rw-outage');
+    const counter = svc.meter.createCounter('rw.outage.events');
+    counter.add(1);
+    await svc.flush();
+    await eventually(() => valueOf('rw_outage_events_total{job="rw-outage"}'), 20_000, 'first sample');
+
+    await prometheus.stop();
+    const outageStart = Date.now();
+    let sent = 1;
+    while (Date.now() - outageStart < 30_000) {
+      counter.add(1);
+      sent++;
+      await svc.flush();
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    await prometheus.restart();
+    await svc.shutdown();
+
+    const total = await eventually(() => valueOf('rw_outage_events_total{job="rw-outage"}').then((v) => (v === sent ? v : undefined)), 30_000, `counter at ${sent}`);
+    expect(total).toBe(sent);
+    // Every increment arrived as its own sample: the series has one point per export during the outage.
+    const samples = await eventually(() => valueOf('count_over_time(rw_outage_events_total{job="rw-outage"}[5m])').then((v) => (v !== undefined && v >= sent ? v : undefined)), 20_000, 'all samples');
+    expect(samples).toBeGreaterThanOrEqual(sent);
+  }, 120_000);
+
+  it('delivers after a SIGKILL every sample accepted with a 200, from the persistent queue', async () => {
+    const storage = mkdtempSync(join(tmpdir(), 'switchyard-queue-'));
+    cleanups.push(() => rmSync(storage, { recursive: true, force: true }));
+    const t = tempFiles({ 'gateway.yaml': config(storage) });
+    cleanups.push(t.cleanup);
+    let gw = await startGateway(t.path('gateway.yaml'));
+
+    await prometheus.stop();
+    const svc = service(gw, 'rw-crash');
+    const counter = svc.meter.createCounter('rw.crash.events');
+    for (let i = 0; i < 5; i++) {
+      counter.add(2);
+      await svc.flush();
+    }
+    const refusedBefore = gw.logs.filter((l) => String(l.msg).includes('refused')).length;
+    expect(refusedBefore).toBe(0);
+    gw.child.kill('SIGKILL');
+    await new Promise((r) => gw.child.once('exit', r));
+
+    await prometheus.restart();
+    gw = await startGateway(t.path('gateway.yaml'));
+    cleanups.push(() => gw.stop());
+    await gw.waitForLog((l) => l.msg === 'Resending batches left in the persistent queue.');
+    const total = await eventually(() => valueOf('max_over_time(rw_crash_events_total{job="rw-crash"}[5m])').then((v) => (v === 10 ? v : undefined)), 30_000, 'counter at 10');
+    expect(total).toBe(10);
+    await svc.shutdown().catch(() => undefined);
+  }, 90_000);
+});
