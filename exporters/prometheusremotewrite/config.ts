@@ -4,8 +4,8 @@ import { retryConfigSchema } from '../../src/exporterhelper/retry.ts';
 
 export const remoteWriteConfigSchema = z
   .object({
-    /** The receiver's URL, e.g. http://prometheus:9090/api/v1/write. */
-    endpoint: z.string().url(),
+    /** The receiver's URL, e.g. http://prometheus:9090/api/v1/write. Empty: the exporter is off. */
+    endpoint: z.union([z.literal(''), z.string().url()]),
     /** Per request. */
     timeout: duration('5s'),
     headers: z.record(z.string()).default({}),

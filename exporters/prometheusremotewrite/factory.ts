@@ -7,5 +7,6 @@ export const remoteWriteExporterFactory: ExporterFactory<RemoteWriteConfig> = {
   type: 'prometheusremotewrite',
   signals: ['metrics'],
   configSchema: remoteWriteConfigSchema,
+  disabledReason: (c) => (c.endpoint === '' ? 'its endpoint is empty' : undefined),
   create: (settings, config) => new RemoteWriteExporter(settings, config),
 };

@@ -82,6 +82,11 @@ export type Exporter = Component & Partial<MetricsConsumer & TracesConsumer & Lo
 export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
   readonly kind: 'exporter';
   readonly signals: readonly Signal[];
+  /**
+   * Why this config leaves the exporter off (e.g. an empty endpoint from an unset variable), or
+   * undefined. The engine then leaves it out of its pipelines, and a pipeline left with no exporter is off.
+   */
+  disabledReason?(config: C): string | undefined;
   /** One instance per exporter ID, shared by every pipeline that names it. */
   create(settings: CreateSettings, config: C): Exporter;
 }

@@ -36,13 +36,16 @@ export class PipelineGraph {
   private readonly building = new Set<string>();
   private started: Node[] = [];
 
+  private readonly pipelines: PipelineConfig[];
+
   constructor(
     private readonly config: GatewayConfig,
     private readonly ctx: GraphContext,
   ) {
-    for (const p of config.pipelines) this.pipelineEntry(p);
+    this.pipelines = activePipelines(config, ctx.logger);
+    for (const p of this.pipelines) this.pipelineEntry(p);
     for (const [key, rc] of config.receivers) {
-      const pipelines = config.pipelines.filter((p) => p.receivers.includes(key));
+      const pipelines = this.pipelines.filter((p) => p.receivers.includes(key));
       if (pipelines.length === 0) continue;
       const next = this.consumersOf(pipelines);
       this.add(rc, pipelines.map((p) => p.key), (s) => rc.factory.create(s, rc.config, next));
@@ -125,7 +128,7 @@ export class PipelineGraph {
     if (ec) {
       let exporter = this.exporters.get(key);
       if (!exporter) {
-        const pipelines = this.config.pipelines.filter((p) => p.exporters.includes(key)).map((p) => p.key);
+        const pipelines = this.pipelines.filter((p) => p.exporters.includes(key)).map((p) => p.key);
         exporter = this.add(ec, pipelines, (s) => ec.factory.create(s, ec.config));
         this.exporters.set(key, exporter);
       }
@@ -134,9 +137,9 @@ export class PipelineGraph {
     const cc = this.config.connectors.get(key)!;
     let connector = this.connectors.get(key);
     if (!connector) {
-      const downstream = this.config.pipelines.filter((p) => p.receivers.includes(key));
+      const downstream = this.pipelines.filter((p) => p.receivers.includes(key));
       const next = this.consumersOf(downstream);
-      const pipelines = this.config.pipelines.filter((p) => p.exporters.includes(key) || p.receivers.includes(key)).map((p) => p.key);
+      const pipelines = this.pipelines.filter((p) => p.exporters.includes(key) || p.receivers.includes(key)).map((p) => p.key);
       connector = this.add(cc, pipelines, (s) => cc.factory.create(s, cc.config, next));
       this.connectors.set(key, connector);
     }
@@ -154,6 +157,38 @@ export class PipelineGraph {
       ...(logs.length ? { logs: fanOutLogs(logs) } : {}),
     };
   }
+}
+
+/**
+ * The pipelines as they run: exporters whose config leaves them off are left out, and a pipeline left
+ * with no exporter is off (so is one fed only by a connector whose pipelines are all off). Each is said
+ * once in the log, so an operator sees why a backend gets nothing.
+ */
+function activePipelines(config: GatewayConfig, logger: Logger): PipelineConfig[] {
+  const off = new Map<string, string>();
+  for (const [key, ec] of config.exporters) {
+    const reason = ec.factory.disabledReason?.(ec.config);
+    if (reason) off.set(key, reason);
+  }
+  let pipelines = [...config.pipelines];
+  for (let changed = true; changed; ) {
+    changed = false;
+    const next: PipelineConfig[] = [];
+    for (const p of pipelines) {
+      const exporters = p.exporters.filter((e) => !off.has(e) && (!config.connectors.has(e) || pipelines.some((q) => q !== p && q.receivers.includes(e))));
+      const receivers = p.receivers.filter((r) => !config.connectors.has(r) || pipelines.some((q) => q.exporters.includes(r)));
+      if (exporters.length === 0 || receivers.length === 0) {
+        const why = p.exporters.map((e) => off.get(e)).filter(Boolean);
+        logger.info({ pipeline: p.key, reasons: why }, `Pipeline ${p.key} is off: ${why.length ? why.join('; ') : 'nothing left to feed it or to send to'}.`);
+        changed = true;
+        continue;
+      }
+      for (const e of p.exporters.filter((x) => off.has(x))) logger.info({ pipeline: p.key, exporter: e }, `Exporter ${e} is off in pipeline ${p.key}: ${off.get(e)}.`);
+      next.push(exporters.length === p.exporters.length && receivers.length === p.receivers.length ? p : { ...p, exporters, receivers });
+    }
+    pipelines = next;
+  }
+  return pipelines;
 }
 
 /** A stage of a pipeline: it consumes the pipeline's signal (the config check guarantees which). */

@@ -5,6 +5,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
@@ -83,6 +84,26 @@ describe('prometheusremotewrite exporter against a real Prometheus', () => {
     expect(p50).toBeGreaterThan(0.5);
     expect(p50).toBeLessThanOrEqual(1);
     expect(await valueOf('target_info{job="rw-basic",deployment_environment_name="e2e"}')).toBe(1);
+  });
+
+  it('is switched on in the shipped config/gateway.yaml by PROMETHEUS_REMOTE_WRITE_URL alone', async () => {
+    const queueDir = mkdtempSync(join(tmpdir(), 'switchyard-queue-'));
+    cleanups.push(() => rmSync(queueDir, { recursive: true, force: true }));
+    const gw = await startGateway('config/gateway.yaml', { ...FREE_PORTS_ENV, PROMETHEUS_REMOTE_WRITE_URL: `${prometheus.url}/api/v1/write`, SWITCHYARD_QUEUE_DIR: queueDir, SWITCHYARD_LOG_PATH: 'stderr' });
+    cleanups.push(() => gw.stop());
+    const svc = service(gw, 'rw-shipped');
+    svc.meter.createCounter('rw.shipped.events').add(5);
+    await svc.flush();
+    await svc.shutdown();
+    expect(await eventually(() => valueOf('rw_shipped_events_total{job="rw-shipped"}'), 20_000, 'sample from the shipped config')).toBe(5);
+  });
+
+  it('stays off in the shipped config without PROMETHEUS_REMOTE_WRITE_URL, saying so once', async () => {
+    const gw = await startGateway('config/gateway.yaml', { ...FREE_PORTS_ENV, PROMETHEUS_REMOTE_WRITE_URL: '' });
+    cleanups.push(() => gw.stop());
+    const said = gw.logs.filter((l) => String(l.msg).startsWith('Exporter prometheusremotewrite is off'));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.msg).toBe('Exporter prometheusremotewrite is off in pipeline metrics: its endpoint is empty.');
   });
 
   it('loses no sample while Prometheus is down for 30 s: everything sent is queryable after it returns', async () => {

@@ -35,11 +35,12 @@ export const fakeReceiverFactory: ReceiverFactory<{ endpoint: string; fail_start
 
 export const received = new Map<string, (MetricsBatch | TracesBatch)[]>();
 
-export const memoryExporterFactory: ExporterFactory<{ delay_ms: number }> = {
+export const memoryExporterFactory: ExporterFactory<{ delay_ms: number; off: boolean }> = {
   kind: 'exporter',
   type: 'memory',
   signals: ['metrics', 'traces'],
-  configSchema: z.object({ delay_ms: z.number().default(0) }).strict().default({}),
+  configSchema: z.object({ delay_ms: z.number().default(0), off: z.boolean().default(false) }).strict().default({}),
+  disabledReason: (c) => (c.off ? 'it is switched off' : undefined),
   create(settings, config) {
     const key = settings.id.toString();
     const store = (b: MetricsBatch | TracesBatch) => {

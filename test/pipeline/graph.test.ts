@@ -16,7 +16,9 @@ function graphOf(yaml: string) {
   try {
     const config = resolveConfig(loadConfig(t.path('gateway.yaml'), {}), fakeRegistry());
     const health = new HealthRegistry();
-    return { graph: new PipelineGraph(config, { logger: pino({ level: 'silent' }), selfMetrics: new SelfMetrics(), health }), health };
+    const logs: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push((JSON.parse(line) as { msg: string }).msg) });
+    return { graph: new PipelineGraph(config, { logger, selfMetrics: new SelfMetrics(), health }), health, logs };
   } finally {
     t.cleanup();
   }
@@ -122,6 +124,24 @@ service:
     await expect(graph.start()).rejects.toThrow('push cannot start');
     expect(events).toEqual(['start memory', 'shutdown memory']);
     expect(health.all().find((s) => s.id === 'push')!.state).toBe('failed');
+  });
+
+  it('leaves out an exporter whose config switches it off, and turns off a pipeline left with none, saying so once', async () => {
+    const { graph, logs } = graphOf(`
+receivers: { push: }
+exporters: { memory/on: , memory/off: { off: true } }
+service:
+  pipelines:
+    metrics/both: { receivers: [push], exporters: [memory/on, memory/off] }
+    metrics/dark: { receivers: [push], exporters: [memory/off] }
+`);
+    await graph.start();
+    await pushReceivers.get('push')!.metrics!.consumeMetrics(gauge('up', 1));
+    await graph.shutdown();
+    expect(received.get('memory/on')).toHaveLength(1);
+    expect(received.has('memory/off')).toBe(false);
+    expect(events).not.toContain('start memory/off');
+    expect(logs).toEqual(['Exporter memory/off is off in pipeline metrics/both: it is switched off.', 'Pipeline metrics/dark is off: it is switched off.']);
   });
 
   it('refuses pipelines that feed themselves through a connector', () => {
