@@ -51,6 +51,11 @@ export class SelfMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
+    // prom-client names three gauges `*_total` (active handles, requests, resources), which promtool
+    // flags; the process CPU, memory and event-loop figures are what on-call needs, so those go.
+    for (const m of this.registry.getMetricsAsArray()) {
+      if (m.name.endsWith('_total') && (m as { type?: string }).type !== 'counter') this.registry.removeSingleMetric(m.name);
+    }
   }
 
   /** Prometheus text format 0.0.4. */

@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminServer } from '../../src/admin/server.ts';
+import { HealthRegistry } from '../../src/pipeline/health.ts';
+import { componentTelemetry } from '../../src/telemetry/component-telemetry.ts';
+import { SelfMetrics } from '../../src/telemetry/self-metrics.ts';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { tempFiles } from '../helpers/temp-files.ts';
+
+const health = new HealthRegistry();
+const selfMetrics = new SelfMetrics();
+const receiver = health.track('otlp', 'receiver', ['metrics', 'traces']);
+const exporter = health.track('prometheusremotewrite', 'exporter', ['metrics']);
+const admin = new AdminServer({
+  endpoint: '127.0.0.1:0',
+  version: '9.9.9',
+  startedAt: new Date(Date.now() - 5_000),
+  health: () => health.all(),
+  ready: () => health.ready(),
+  selfMetrics,
+  logger: pino({ level: 'silent' }),
+  configFiles: () => ['/etc/switchyard/gateway.yaml'],
+});
+let base = '';
+
+beforeAll(async () => {
+  await admin.start();
+  base = `http://${admin.endpoint()}`;
+});
+afterAll(() => admin.close());
+
+async function get(path: string) {
+  const res = await fetch(`${base}${path}`);
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
+describe('admin server', () => {
+  it('is live at once but not ready until every component runs', async () => {
+    expect((await get('/health/live')).status).toBe(200);
+    const notReady = await get('/health/ready');
+    expect(notReady.status).toBe(503);
+    expect(JSON.parse(notReady.text).waiting).toEqual(['receiver otlp: created', 'exporter prometheusremotewrite: created']);
+    receiver.setState('running');
+    exporter.setState('running');
+    expect((await get('/health/ready')).status).toBe(200);
+  });
+
+  it('answers /health with status, version and uptime', async () => {
+    const body = JSON.parse((await get('/health')).text) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 'ok', version: '9.9.9' });
+    expect(body.uptime_seconds).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shows each component’s state, last error and details in /health/detailed', async () => {
+    exporter.reportError(new Error('remote write answered 503: overloaded'));
+    exporter.setDetail('queue_samples', 1234);
+    const body = JSON.parse((await get('/health/detailed')).text) as { config_files: string[]; components: { id: string; state: string; lastError: { message: string } | null; details: Record<string, unknown> }[] };
+    expect(body.config_files).toEqual(['/etc/switchyard/gateway.yaml']);
+    const rw = body.components.find((c) => c.id === 'prometheusremotewrite')!;
+    expect(rw).toMatchObject({ state: 'running', lastError: { message: 'remote write answered 503: overloaded' }, details: { queue_samples: 1234 } });
+  });
+
+  it('serves the gateway’s own metrics, which promtool check metrics accepts', async () => {
+    const t = componentTelemetry(selfMetrics, 'otlp');
+    t.accepted('metrics', 'grpc', 10);
+    t.refused('metrics', 'http', 2, 'malformed');
+    const res = await get('/metrics');
+    expect(res.text).toContain('switchyard_receiver_accepted_points_total{component="otlp",signal="metrics",transport="grpc"} 10');
+    expect(res.text).toContain('switchyard_receiver_refused_points_total{component="otlp",signal="metrics",transport="http",reason="malformed"} 2');
+    expect(res.text).toMatch(/switchyard_process_resident_memory_bytes \d+/);
+    expect(res.text).toMatch(/switchyard_process_cpu_seconds_total \d+/);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: res.text, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+  });
+
+  it.skipIf(!hasChromium)('renders a status page that a person can read in a real browser', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 500 } });
+      await page.goto(`${base}/`);
+      expect(await page.title()).toBe('Switchyard status');
+      expect(await page.locator('.badge').innerText()).toBe('ready');
+      const rows = await page.locator('tbody tr').allInnerTexts();
+      expect(rows).toHaveLength(2);
+      expect(rows[1]).toContain('prometheusremotewrite');
+      expect(rows[1]).toContain('remote write answered 503: overloaded');
+      expect(rows[1]).toContain('queue_samples: 1234');
+      const t = tempFiles({});
+      try {
+        const shot = t.path('status.png');
+        await page.screenshot({ path: shot, fullPage: true });
+        const png = readFileSync(shot);
+        expect(png.subarray(1, 4).toString()).toBe('PNG');
+        expect(png.length).toBeGreaterThan(5_000);
+        // For a person to look at: SWITCHYARD_KEEP_SCREENSHOT=/path/status.png npm test
+        if (process.env.SWITCHYARD_KEEP_SCREENSHOT) copyFileSync(shot, process.env.SWITCHYARD_KEEP_SCREENSHOT);
+      } finally {
+        t.cleanup();
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+});
