@@ -54,7 +54,7 @@ export class SelfMetrics {
     // prom-client names three gauges `*_total` (active handles, requests, resources), which promtool
     // flags; the process CPU, memory and event-loop figures are what on-call needs, so those go.
     for (const m of this.registry.getMetricsAsArray()) {
-      if (m.name.endsWith('_total') && (m as { type?: string }).type !== 'counter') this.registry.removeSingleMetric(m.name);
+      if (m.name.endsWith('_total') && String((m as unknown as { type: unknown }).type) !== 'counter') this.registry.removeSingleMetric(m.name);
     }
   }
 

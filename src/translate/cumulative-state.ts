@@ -137,7 +137,7 @@ export class CumulativeState {
     const delta = 'temporality' in m && m.temporality === 'delta';
     switch (m.type) {
       case 'gauge':
-        return put(f, labels, seriesOf(labels, p, nowMs, (p as NumberDataPoint).value));
+        return put(f, labels, held, p, nowMs, (p as NumberDataPoint).value);
       case 'sum': {
         const v = (p as NumberDataPoint).value;
         if (delta && held && held.histogram === undefined) {
@@ -146,7 +146,7 @@ export class CumulativeState {
           held.updatedAtMs = nowMs;
           return held;
         }
-        return put(f, labels, seriesOf(labels, p, nowMs, v));
+        return put(f, labels, held, p, nowMs, v);
       }
       case 'histogram':
       case 'exponential_histogram': {
@@ -161,17 +161,30 @@ export class CumulativeState {
           held.updatedAtMs = nowMs;
           return held;
         }
-        return put(f, labels, { ...seriesOf(labels, p, nowMs, 0), histogram: value });
+        const series = put(f, labels, held, p, nowMs, 0);
+        series.histogram = value;
+        return series;
       }
       case 'summary': {
         const s = p as SummaryDataPoint;
-        return put(f, labels, { ...seriesOf(labels, p, nowMs, 0), summary: { count: s.count, sum: s.sum, quantiles: s.quantileValues } });
+        const series = put(f, labels, held, p, nowMs, 0);
+        series.summary = { count: s.count, sum: s.sum, quantiles: s.quantileValues };
+        return series;
       }
     }
   }
 }
 
-function put(f: Family, labels: LabelSet, s: Series): Series {
+/** The series at its new value: the held object updated in place, or a new one. */
+function put(f: Family, labels: LabelSet, held: Series | undefined, p: { startTimeUnixNano: number; timeUnixNano: number }, nowMs: number, value: number): Series {
+  if (held) {
+    held.startTimeUnixNano = p.startTimeUnixNano;
+    held.timeUnixNano = p.timeUnixNano;
+    held.updatedAtMs = nowMs;
+    held.value = value;
+    return held;
+  }
+  const s: Series = { labels: labels.labels, startTimeUnixNano: p.startTimeUnixNano, timeUnixNano: p.timeUnixNano, updatedAtMs: nowMs, value };
   f.series.set(labels.key, s);
   return s;
 }
@@ -195,10 +208,6 @@ function prometheusType(m: Metric): PrometheusType {
     case 'summary':
       return 'summary';
   }
-}
-
-function seriesOf(labels: LabelSet, p: { startTimeUnixNano: number; timeUnixNano: number }, nowMs: number, value: number): Series {
-  return { labels: labels.labels, startTimeUnixNano: p.startTimeUnixNano, timeUnixNano: p.timeUnixNano, updatedAtMs: nowMs, value };
 }
 
 function histogramValue(h: HistogramDataPoint): HistogramValue {

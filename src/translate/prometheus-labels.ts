@@ -14,20 +14,39 @@ export function labelValue(v: AttributeValue): string {
   return JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x));
 }
 
-/** Builds label sets; attributes whose names sanitize to the same label are joined with `;` (spec). */
+/** Label names repeat endlessly; sanitizing each once keeps the hot path free of regexes. */
+const LABEL_NAMES = new Map<string, string>();
+function labelName(key: string): string {
+  let name = LABEL_NAMES.get(key);
+  if (name === undefined) {
+    name = sanitizeLabelName(key);
+    if (LABEL_NAMES.size < 100_000) LABEL_NAMES.set(key, name);
+  }
+  return name;
+}
+
+const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * Builds a label set from attribute groups (later groups add to earlier ones); attributes whose names
+ * sanitize to the same label are joined with `;`, as the compatibility spec says. Empty values are left
+ * out. This runs once per data point, so it allocates only the pairs and the key.
+ */
 export function labelSet(...groups: (Attributes | Record<string, string> | undefined)[]): LabelSet {
-  const out = new Map<string, string>();
+  const labels: [string, string][] = [];
   for (const attrs of groups) {
     if (!attrs) continue;
-    for (const key of Object.keys(attrs).sort()) {
-      const name = sanitizeLabelName(key);
+    for (const key in attrs) {
       const value = labelValue(attrs[key]!);
       if (value === '') continue;
-      const prev = out.get(name);
-      out.set(name, prev === undefined || prev === value ? value : `${prev};${value}`);
+      const name = labelName(key);
+      let i = 0;
+      while (i < labels.length && labels[i]![0] !== name) i++;
+      if (i === labels.length) labels.push([name, value]);
+      else if (labels[i]![1] !== value) labels[i]![1] = `${labels[i]![1]};${value}`;
     }
   }
-  const labels = [...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  labels.sort(byName);
   let key = '';
   for (const [k, v] of labels) key += `${k}\u0000${v}\u0001`;
   return { labels, key };
