@@ -58,8 +58,11 @@ export class RemoteWriteExporter implements Exporter {
         onFailed: (n, error) => this.failed(n, error),
         onDroppedOldest: (n) => t.failed('metrics', n, 'queue_full'),
         onSizeChanged: (n) => {
+          const age = this.queue.oldestAgeSeconds();
           t.queueSize(n);
+          t.queueAge(age);
           settings.health.setDetail('queue_samples', n);
+          settings.health.setDetail('queue_oldest_age_seconds', Math.round(age * 10) / 10);
           if (this.log) settings.health.setDetail('persisted_batches', this.log.backlog);
         },
       },

@@ -11,6 +11,8 @@ export interface Ticket {
 interface Entry {
   sample: PromSample;
   ticket: Ticket;
+  /** When it was queued (ms), for the queue-age figure. */
+  queuedAt: number;
 }
 
 export interface ShardOptions {
@@ -56,6 +58,13 @@ export class ShardedQueue {
     return this.size;
   }
 
+  /** Seconds the oldest waiting sample has waited (0 when empty). */
+  oldestAgeSeconds(now = Date.now()): number {
+    let oldest = now;
+    for (const b of this.buffers) if (b.length > 0 && b[0]!.queuedAt < oldest) oldest = b[0]!.queuedAt;
+    return (now - oldest) / 1000;
+  }
+
   /** Whether `n` more samples fit (under `block`); callers check before persisting anything. */
   assertRoom(n: number): void {
     if (this.options.fullPolicy === 'block' && this.size + n > this.options.capacity) {
@@ -70,9 +79,10 @@ export class ShardedQueue {
     }
     ticket.remaining = samples.length;
     this.makeRoom(samples.length);
+    const queuedAt = Date.now();
     for (const sample of samples) {
       const shard = hashLabels(sample.labels) % this.options.shards;
-      this.buffers[shard]!.push({ sample, ticket });
+      this.buffers[shard]!.push({ sample, ticket, queuedAt });
     }
     this.size += samples.length;
     this.events.onSizeChanged(this.size);

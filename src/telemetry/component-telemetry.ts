@@ -12,6 +12,7 @@ export interface ComponentTelemetry {
   sent(signal: Signal, items: number): void;
   failed(signal: Signal, items: number, reason: string): void;
   queueSize(batches: number): void;
+  queueAge(seconds: number): void;
   /** A processor dropped data on purpose (filtered, over a limit); `pipeline` is bound at creation. */
   dropped(items: number, reason: string): void;
 }
@@ -25,6 +26,7 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
     sent: (signal, items) => metrics.exporterSent.inc({ component, signal }, items),
     failed: (signal, items, reason) => metrics.exporterFailed.inc({ component, signal, reason }, items),
     queueSize: (batches) => metrics.exporterQueueSize.set({ component }, batches),
+    queueAge: (seconds) => metrics.exporterQueueAge.set({ component }, seconds),
     dropped: (items, reason) => metrics.processorDropped.inc({ component, pipeline, reason }, items),
   };
 }

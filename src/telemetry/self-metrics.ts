@@ -42,6 +42,13 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  readonly exporterQueueAge = new Gauge({
+    name: 'switchyard_exporter_queue_oldest_age_seconds',
+    help: 'How long the oldest item in an exporter queue has waited.',
+    labelNames: ['component'],
+    registers: [this.registry],
+  });
+
   readonly processorDropped = new Counter({
     name: 'switchyard_processor_dropped_points_total',
     help: 'Data points a processor dropped on purpose, by reason.',

@@ -101,6 +101,26 @@ describe('prometheusremotewrite exporter', () => {
     expect(settings.errors.at(-1)).toContain('remote write answered 400: status 400: out of order sample');
   });
 
+  it('drops the oldest samples when full under drop_oldest, and counts them', async () => {
+    const r = await receiver([503, 204]);
+    const { exporter, settings } = exporterFor(r.url, { sending_queue: { queue_size: 1, full_policy: 'drop_oldest' }, retry_on_failure: { initial_interval: '300ms', max_elapsed_time: '0s', randomization_factor: 0 } });
+    await exporter.start();
+    const later = structuredClone(batch);
+    const point = later.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0] as { value: number; timeUnixNano: number };
+    await exporter.consumeMetrics!(batch);
+    await new Promise((res) => setTimeout(res, 100)); // taken by the sender, which now waits to retry
+    point.value = 5;
+    point.timeUnixNano = 1.8e18;
+    await exporter.consumeMetrics!(later); // queued
+    point.value = 9;
+    point.timeUnixNano = 1.9e18;
+    await exporter.consumeMetrics!(later); // pushes the queued one out
+    await exporter.shutdown();
+    const failed = await settings.selfMetrics.registry.getSingleMetricAsString('switchyard_exporter_failed_points_total');
+    expect(failed).toContain('reason="queue_full"} 1');
+    expect(r.seen.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses new data with a retryable error when the queue is full under block', async () => {
     const r = await receiver([503]);
     const { exporter } = exporterFor(r.url, { sending_queue: { queue_size: 1 }, retry_on_failure: { initial_interval: '1s', max_elapsed_time: '0s' } });
