@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../src/config/schema-helpers.ts';
-import { retryConfigSchema } from '../../src/exporterhelper/retry.ts';
+import { queuedSenderSchema } from '../../src/exporterhelper/queued-sender.ts';
 
 export const remoteWriteConfigSchema = z
   .object({
@@ -14,24 +14,7 @@ export const remoteWriteConfigSchema = z
     basic_auth: z.object({ username: z.string(), password: z.string() }).strict().optional(),
     bearer_token: z.string().optional(),
     tls: z.object({ ca_file: z.string().optional(), insecure_skip_verify: z.boolean().default(false) }).strict().default({}),
-    /** Samples per request. */
-    max_samples_per_send: z.number().int().positive().default(2000),
-    /** A partly filled request is sent after this long. */
-    batch_send_deadline: duration('5s'),
-    /** Parallel senders; each series always goes through the same one, so its samples stay in order. */
-    num_consumers: z.number().int().positive().default(4),
-    retry_on_failure: retryConfigSchema,
-    sending_queue: z
-      .object({
-        /** Samples waiting to be sent, across senders. */
-        queue_size: z.number().int().positive().default(100_000),
-        /** When full: `block` (the receiver answers 429, the SDKs retry) or `drop_oldest` (counted). */
-        full_policy: z.enum(['block', 'drop_oldest']).default('block'),
-        /** Persist the queue here, so samples survive a crash or restart. */
-        storage: z.object({ directory: z.string().min(1) }).strict().optional(),
-      })
-      .strict()
-      .default({}),
+    ...queuedSenderSchema,
     /** A series not updated this long gets a stale marker and is forgotten. */
     metric_expiration: duration('5m'),
     namespace: z.string().optional(),

@@ -1,15 +1,14 @@
-import { ConsumerError } from '../../src/consumer/errors.ts';
-import type { PromSample } from '../../src/translate/prometheus-samples.ts';
+import { ConsumerError } from '../consumer/errors.ts';
 
-/** A group of samples accepted together (one persisted record); done when all its samples are. */
+/** A group of items accepted together (one persisted record); done when all its items are. */
 export interface Ticket {
-  /** Set by `enqueue` to the group's sample count. */
+  /** Set by `enqueue` to the group's item count. */
   remaining: number;
   onDone(): void;
 }
 
-interface Entry {
-  sample: PromSample;
+interface Entry<T> {
+  item: T;
   ticket: Ticket;
   /** When it was queued (ms), for the queue-age figure. */
   queuedAt: number;
@@ -23,22 +22,25 @@ export interface ShardOptions {
   fullPolicy: 'block' | 'drop_oldest';
 }
 
-export interface ShardEvents {
-  /** Sends one request (retries included); a rejection means the samples are given up. */
-  send(samples: PromSample[]): Promise<void>;
-  onSent(samples: number): void;
-  onFailed(samples: number, error: unknown): void;
-  onDroppedOldest(samples: number): void;
-  onSizeChanged(samples: number): void;
+export interface ShardEvents<T> {
+  /** Which sender an item goes through: items of one series must map to the same key. */
+  shardKey(item: T): string;
+  /** Sends one request (retries included); a rejection means the items are given up. */
+  send(items: T[]): Promise<void>;
+  onSent(items: number): void;
+  onFailed(items: number, error: unknown): void;
+  onDroppedOldest(items: number): void;
+  onSizeChanged(items: number): void;
 }
 
 /**
- * Samples fan out to `shards` senders by a hash of their series, so a series' samples always go out in
- * order through one sender while different series go out in parallel (as Prometheus's own remote-write
- * queue does). A sender sends when it holds `maxSamplesPerSend` samples or its oldest is `deadlineMs` old.
+ * Items (samples, data points) fan out to `shards` senders by a hash of their series, so a series'
+ * items always go out in order through one sender while different series go out in parallel (as
+ * Prometheus's own remote-write queue does). A sender sends when it holds `maxSamplesPerSend` items or
+ * its oldest is `deadlineMs` old. Shared by every exporter that batches and retries.
  */
-export class ShardedQueue {
-  private readonly buffers: Entry[][];
+export class ShardedQueue<T> {
+  private readonly buffers: Entry<T>[][];
   private readonly busy: boolean[];
   private readonly timers: (NodeJS.Timeout | undefined)[];
   private size = 0;
@@ -47,7 +49,7 @@ export class ShardedQueue {
 
   constructor(
     private readonly options: ShardOptions,
-    private readonly events: ShardEvents,
+    private readonly events: ShardEvents<T>,
   ) {
     this.buffers = Array.from({ length: options.shards }, () => []);
     this.busy = new Array<boolean>(options.shards).fill(false);
@@ -58,33 +60,33 @@ export class ShardedQueue {
     return this.size;
   }
 
-  /** Seconds the oldest waiting sample has waited (0 when empty). */
+  /** Seconds the oldest waiting item has waited (0 when empty). */
   oldestAgeSeconds(now = Date.now()): number {
     let oldest = now;
     for (const b of this.buffers) if (b.length > 0 && b[0]!.queuedAt < oldest) oldest = b[0]!.queuedAt;
     return (now - oldest) / 1000;
   }
 
-  /** Whether `n` more samples fit (under `block`); callers check before persisting anything. */
+  /** Whether `n` more items fit (under `block`); callers check before persisting anything. */
   assertRoom(n: number): void {
     if (this.options.fullPolicy === 'block' && this.size + n > this.options.capacity) {
-      throw ConsumerError.retryable(`the remote-write queue is full (${this.size} samples waiting)`, { retryAfterMs: 5000 });
+      throw ConsumerError.retryable(`the sending queue is full (${this.size} items waiting)`, { retryAfterMs: 5000 });
     }
   }
 
-  enqueue(samples: PromSample[], ticket: Ticket): void {
-    if (samples.length === 0) {
+  enqueue(items: T[], ticket: Ticket): void {
+    if (items.length === 0) {
       ticket.onDone();
       return;
     }
-    ticket.remaining = samples.length;
-    this.makeRoom(samples.length);
+    ticket.remaining = items.length;
+    this.makeRoom(items.length);
     const queuedAt = Date.now();
-    for (const sample of samples) {
-      const shard = hashLabels(sample.labels) % this.options.shards;
-      this.buffers[shard]!.push({ sample, ticket, queuedAt });
+    for (const item of items) {
+      const shard = hash(this.events.shardKey(item)) % this.options.shards;
+      this.buffers[shard]!.push({ item, ticket, queuedAt });
     }
-    this.size += samples.length;
+    this.size += items.length;
     this.events.onSizeChanged(this.size);
     for (let i = 0; i < this.options.shards; i++) this.pump(i);
   }
@@ -140,12 +142,12 @@ export class ShardedQueue {
     this.timers[i] = undefined;
     const batch = buffer.splice(0, this.options.maxSamplesPerSend);
     this.busy[i] = true;
-    const samples = batch.map((e) => e.sample);
+    const items = batch.map((e) => e.item);
     this.events
-      .send(samples)
+      .send(items)
       .then(
-        () => this.events.onSent(samples.length),
-        (error: unknown) => this.events.onFailed(samples.length, error),
+        () => this.events.onSent(items.length),
+        (error: unknown) => this.events.onFailed(items.length, error),
       )
       .finally(() => {
         for (const e of batch) settle(e.ticket, 1);
@@ -170,12 +172,9 @@ function settle(ticket: Ticket, n: number): void {
   if (ticket.remaining === 0) ticket.onDone();
 }
 
-/** FNV-1a over the label pairs: cheap, and the same series always lands on the same shard. */
-function hashLabels(labels: [string, string][]): number {
+/** FNV-1a: cheap, and the same series always lands on the same shard. */
+function hash(key: string): number {
   let h = 0x811c9dc5;
-  for (const [k, v] of labels) {
-    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
-    for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
-  }
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
