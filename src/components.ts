@@ -1,5 +1,6 @@
 import type { Factory } from './component/component.ts';
 import { FactoryRegistry } from './component/registry.ts';
+import { datadogExporterFactory } from '../exporters/datadog/factory.ts';
 import { logExporterFactory } from '../exporters/log/factory.ts';
 import { prometheusExporterFactory } from '../exporters/prometheus/factory.ts';
 import { remoteWriteExporterFactory } from '../exporters/prometheusremotewrite/factory.ts';
@@ -7,7 +8,7 @@ import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, logExporterFactory];
+  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {

@@ -15,6 +15,7 @@ const MINIMAL_SETTINGS: Record<string, unknown> = {
   ratio: { ratios: [{ name: 'r', numerator: 'a', denominator: 'b' }] },
   attributes: { actions: [{ key: 'k', value: 'v', action: 'insert' }] },
   prometheusremotewrite: { endpoint: 'http://127.0.0.1:9/api/v1/write' },
+  datadog: { api: { key: 'k', endpoint: 'http://127.0.0.1:9' } },
 };
 
 const ENDPOINT = /^(\[[^\]]+\]|[A-Za-z0-9.\-]*):\d+$/;

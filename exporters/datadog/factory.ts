@@ -1,0 +1,12 @@
+import type { ExporterFactory } from '../../src/component/component.ts';
+import { datadogExporterConfigSchema, type DatadogExporterConfig } from './config.ts';
+import { DatadogExporter } from './datadog-exporter.ts';
+
+export const datadogExporterFactory: ExporterFactory<DatadogExporterConfig> = {
+  kind: 'exporter',
+  type: 'datadog',
+  signals: ['metrics'],
+  configSchema: datadogExporterConfigSchema,
+  disabledReason: (c) => (c.api.key === '' ? 'api.key is empty' : undefined),
+  create: (settings, config) => new DatadogExporter(settings, config),
+};

@@ -1,0 +1,170 @@
+import { attributesKey } from '../../src/model/transform.ts';
+import type { Attributes, Resource } from '../../src/model/common.ts';
+import type { HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint } from '../../src/model/metrics.ts';
+import { FLAG_NO_RECORDED_VALUE } from '../../src/model/metrics.ts';
+import { exponentialToExplicit } from '../../src/translate/exponential-to-explicit.ts';
+import { ddMetricName, ddTag } from './tags.ts';
+
+/** One point of one DataDog series, as queued and sent. */
+export interface DdPoint {
+  metric: string;
+  type: 'count' | 'gauge';
+  /** Unix seconds. */
+  timestamp: number;
+  value: number;
+  tags: string[];
+  host?: string;
+  /** Seconds the count covers. */
+  interval?: number;
+}
+
+export interface TranslateOptions {
+  histogramMode: 'nobuckets' | 'counters';
+  resourceAttributesAsTags: boolean;
+  /** Unix ns the gateway started: a cumulative series that began before is only a baseline at first. */
+  startedAtNs: number;
+  deltaTtlMs: number;
+}
+
+interface Previous {
+  start: number;
+  time: number;
+  value: number;
+  seenAtMs: number;
+}
+
+const HOUR_S = 3600;
+const SERVICE_KEYS = new Set(['service.name', 'deployment.environment.name', 'deployment.environment', 'service.version']);
+const AHEAD_S = 600;
+
+/**
+ * OTLP → DataDog series, as DataDog's own OpenTelemetry exporter maps them: monotonic cumulative sums
+ * become counts of the increase since the previous point (a reset counts in full; a series' first point
+ * is sent in full only if it started after the gateway, else it is the baseline), delta sums are counts,
+ * gauges and non-monotonic sums are gauges. Points the intake would refuse (over 1 h old, over 10 min
+ * ahead) are left out and counted.
+ */
+export class DatadogTranslator {
+  private readonly previous = new Map<string, Previous>();
+
+  constructor(private readonly options: TranslateOptions) {}
+
+  translate(batch: MetricsBatch, nowMs: number): { points: DdPoint[]; outOfWindow: number } {
+    const points: DdPoint[] = [];
+    let outOfWindow = 0;
+    const nowS = nowMs / 1000;
+    for (const rm of batch.resourceMetrics) {
+      const { tags: resourceTags, host } = this.resourceTags(rm.resource);
+      for (const sm of rm.scopeMetrics) {
+        for (const m of sm.metrics) {
+          for (const p of m.points) {
+            if (p.flags & FLAG_NO_RECORDED_VALUE) continue;
+            const ts = Math.round(p.timeUnixNano / 1e9);
+            if (ts < nowS - HOUR_S || ts > nowS + AHEAD_S) {
+              outOfWindow++;
+              continue;
+            }
+            const tags = [...resourceTags, ...pointTags(p.attributes)];
+            const out = (metric: string, type: DdPoint['type'], value: number, extraTags: string[] = [], interval?: number) =>
+              points.push({ metric: ddMetricName(metric), type, timestamp: ts, value, tags: extraTags.length ? [...tags, ...extraTags] : tags, ...(host ? { host } : {}), ...(interval ? { interval } : {}) });
+            this.point(m, p, nowMs, host, out);
+          }
+        }
+      }
+    }
+    this.forgetOld(nowMs);
+    return { points, outOfWindow };
+  }
+
+  private point(m: Metric, p: Metric['points'][number], nowMs: number, host: string | undefined, out: (metric: string, type: DdPoint['type'], value: number, tags?: string[], interval?: number) => void): void {
+    const seriesKey = (suffix: string, extra = '') => `${m.name}${suffix}|${host ?? ''}|${attributesKey(p.attributes)}|${extra}`;
+    switch (m.type) {
+      case 'gauge':
+        out(m.name, 'gauge', (p as NumberDataPoint).value);
+        return;
+      case 'sum': {
+        const v = (p as NumberDataPoint).value;
+        if (!m.monotonic) out(m.name, 'gauge', v);
+        else if (m.temporality === 'delta') out(m.name, 'count', v, [], intervalOf(p.startTimeUnixNano, p.timeUnixNano));
+        else this.count(seriesKey(''), p, v, nowMs, (d, i) => out(m.name, 'count', d, [], i));
+        return;
+      }
+      case 'histogram':
+      case 'exponential_histogram': {
+        const h = m.type === 'histogram' ? (p as HistogramDataPoint) : exponentialToExplicit(p as Parameters<typeof exponentialToExplicit>[0]);
+        const cumulative = m.temporality === 'cumulative';
+        const emit = (suffix: string, value: number, tags: string[] = [], extraKey = '') => {
+          if (!cumulative) return out(`${m.name}${suffix}`, 'count', value, tags, intervalOf(p.startTimeUnixNano, p.timeUnixNano));
+          this.count(seriesKey(suffix, extraKey), p, value, nowMs, (d, i) => out(`${m.name}${suffix}`, 'count', d, tags, i));
+        };
+        if (this.options.histogramMode === 'counters') {
+          h.bucketCounts.forEach((c, i) => {
+            const lower = i === 0 ? '-inf' : String(h.explicitBounds[i - 1]);
+            const upper = i < h.explicitBounds.length ? String(h.explicitBounds[i]) : 'inf';
+            emit('.bucket', c, [`lower_bound:${lower}`, `upper_bound:${upper}`], `${lower}:${upper}`);
+          });
+        } else {
+          emit('.count', h.count);
+          if (h.sum !== undefined) emit('.sum', h.sum);
+          // min and max are only meaningful for the interval of a delta point.
+          if (!cumulative && h.min !== undefined) out(`${m.name}.min`, 'gauge', h.min);
+          if (!cumulative && h.max !== undefined) out(`${m.name}.max`, 'gauge', h.max);
+        }
+        return;
+      }
+      case 'summary': {
+        const s = p as (typeof m.points)[number];
+        this.count(seriesKey('.count'), p, s.count, nowMs, (d, i) => out(`${m.name}.count`, 'count', d, [], i));
+        this.count(seriesKey('.sum'), p, s.sum, nowMs, (d, i) => out(`${m.name}.sum`, 'count', d, [], i));
+        for (const q of s.quantileValues) out(`${m.name}.quantile`, 'gauge', q.value, [`quantile:${q.quantile}`]);
+        return;
+      }
+    }
+  }
+
+  /** The increase of a cumulative series since its previous point, or nothing for a baseline. */
+  private count(key: string, p: { startTimeUnixNano: number; timeUnixNano: number }, value: number, nowMs: number, emit: (delta: number, interval?: number) => void): void {
+    const prev = this.previous.get(key);
+    if (prev && p.timeUnixNano <= prev.time) return;
+    this.previous.set(key, { start: p.startTimeUnixNano, time: p.timeUnixNano, value, seenAtMs: nowMs });
+    if (!prev) {
+      // Started after the gateway: the first point is all new. Before: only a baseline for the next.
+      if (p.startTimeUnixNano >= this.options.startedAtNs) emit(value, intervalOf(p.startTimeUnixNano, p.timeUnixNano));
+      return;
+    }
+    const reset = p.startTimeUnixNano !== prev.start || value < prev.value;
+    emit(reset ? value : value - prev.value, intervalOf(reset ? p.startTimeUnixNano : prev.time, p.timeUnixNano));
+  }
+
+  private forgetOld(nowMs: number): void {
+    if (this.previous.size < 1024) return;
+    for (const [k, v] of this.previous) if (nowMs - v.seenAtMs > this.options.deltaTtlMs) this.previous.delete(k);
+  }
+
+  private resourceTags(resource: Resource): { tags: string[]; host: string | undefined } {
+    const a = resource.attributes;
+    const tags: string[] = [];
+    const service = a['service.name'];
+    const env = a['deployment.environment.name'] ?? a['deployment.environment'];
+    if (service !== undefined) tags.push(ddTag('service', service));
+    if (env !== undefined) tags.push(ddTag('env', env));
+    const version = a['service.version'];
+    if (version !== undefined) tags.push(ddTag('version', version));
+    if (this.options.resourceAttributesAsTags) {
+      for (const k in a) if (!SERVICE_KEYS.has(k)) tags.push(ddTag(k, a[k]!));
+    }
+    const host = a['datadog.host.name'] ?? a['host.name'];
+    return { tags, host: host === undefined ? undefined : String(host) };
+  }
+}
+
+function pointTags(attributes: Attributes): string[] {
+  const tags: string[] = [];
+  for (const k in attributes) tags.push(ddTag(k, attributes[k]!));
+  return tags;
+}
+
+function intervalOf(startNs: number, endNs: number): number | undefined {
+  const s = Math.round((endNs - startNs) / 1e9);
+  return s >= 1 ? s : undefined;
+}
