@@ -1,0 +1,192 @@
+import type { CreateSettings } from '../../component/component.ts';
+import type { AttributeValue, Attributes } from '../../model/common.ts';
+import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint, SumMetric } from '../../model/metrics.ts';
+import { mapMetrics } from '../../model/transform.ts';
+import { exponentialToExplicit } from '../../translate/exponential-to-explicit.ts';
+import { labelValue } from '../../translate/prometheus-labels.ts';
+import { aggregatePoints, type GaugeAggregation } from './aggregate.ts';
+import type { RenameConfig, RenameRule } from './config.ts';
+import { labelsMatch, RuleSet, type Candidate } from './rules.ts';
+
+type Point = Metric['points'][number];
+
+/**
+ * The `rename` transform: each metric's points go through the first rule that matches them (name, then
+ * `match_labels`); what no rule takes keeps its name. Renamed metrics that land on one name in one scope
+ * are merged (and their points aggregated); one whose type differs from the first there is dropped and
+ * counted, since one name cannot carry two types.
+ */
+export class RenameTransform {
+  private readonly rules: RuleSet;
+  private readonly globalLabels: [string, string][];
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly config: RenameConfig,
+    private readonly settings: CreateSettings,
+  ) {
+    this.rules = new RuleSet(config);
+    this.globalLabels = Object.entries(config.labels);
+  }
+
+  processMetrics(batch: MetricsBatch): MetricsBatch {
+    const gaugeRules = new Map<string, GaugeAggregation>();
+    const renamed = mapMetrics(batch, (m) => this.renameMetric(m, gaugeRules));
+    return this.mergeByName(renamed, gaugeRules);
+  }
+
+  private renameMetric(m: Metric, gaugeRules: Map<string, GaugeAggregation>): Metric | Metric[] {
+    const base = this.globalLabels.length ? withPoints(m, m.points.map((p) => relabel(p, this.globalLabels, undefined, undefined))) : m;
+    const candidates = this.rules.candidates(m.name);
+    if (candidates.length === 0) return base;
+    const taken = candidates.map(() => [] as Point[]);
+    const untouched: Point[] = [];
+    for (const p of base.points) {
+      const i = candidates.findIndex((c) => labelsMatch(c, p.attributes));
+      if (i < 0) untouched.push(p);
+      else {
+        taken[i]!.push(p);
+        if (candidates[i]!.rule.action === 'insert') untouched.push(p);
+      }
+    }
+    const out: Metric[] = [];
+    if (taken.every((t) => t.length === 0)) return base;
+    if (untouched.length > 0) out.push(withPoints(base, untouched));
+    candidates.forEach((c, i) => {
+      if (taken[i]!.length === 0) return;
+      out.push(...this.applyRule(c, withPoints(base, taken[i]!)));
+      gaugeRules.set(c.to, c.rule.gauge_aggregation);
+    });
+    return out;
+  }
+
+  /** The renamed metric (labels, values, kept labels, scale, unit) and its histogram count, if asked. */
+  private applyRule(c: Candidate, m: Metric): Metric[] {
+    const r = c.rule;
+    const labelMap = Object.entries(r.labels);
+    const keep = r.aggregate_labels ? new Set(r.aggregate_labels) : undefined;
+    let metric: Metric = m;
+    if (r.scale !== undefined && m.type === 'exponential_histogram') {
+      // Base-2 buckets cannot be scaled by an arbitrary factor: go to explicit buckets first, exactly.
+      metric = { name: m.name, description: m.description, unit: m.unit, type: 'histogram', temporality: m.temporality, points: m.points.map(exponentialToExplicit) };
+    }
+    const points = metric.points.map((p) => scalePoint(relabel(p, labelMap, r.values, keep), r.scale));
+    metric = { ...withPoints(metric, points), name: c.to, unit: r.unit ?? metric.unit };
+    const out: Metric[] = [];
+    if (keep) {
+      const { metric: merged, dropped } = aggregatePoints(metric, r.gauge_aggregation);
+      if (dropped > 0) this.drop(c.to, dropped, 'histogram_bounds_mismatch');
+      metric = merged;
+    }
+    out.push(metric);
+    if (c.histogramCount && (metric.type === 'histogram' || metric.type === 'exponential_histogram')) out.push(countOf(metric, c.histogramCount));
+    return out;
+  }
+
+  /** Metrics of one name in one scope become one: same type merges, another type is dropped. */
+  private mergeByName(batch: MetricsBatch, gaugeRules: Map<string, GaugeAggregation>): MetricsBatch {
+    return {
+      resourceMetrics: batch.resourceMetrics.map((rm) => ({
+        ...rm,
+        scopeMetrics: rm.scopeMetrics.map((sm) => {
+          const byName = new Map<string, Metric>();
+          let merged = false;
+          for (const m of sm.metrics) {
+            const first = byName.get(m.name);
+            if (!first) {
+              byName.set(m.name, m);
+              continue;
+            }
+            merged = true;
+            if (!sameKind(first, m)) {
+              this.drop(m.name, m.points.length, 'type_conflict');
+              continue;
+            }
+            const together = withPoints(first, [...first.points, ...m.points] as Point[]);
+            const { metric, dropped } = aggregatePoints(together, gaugeRules.get(m.name) ?? 'last');
+            if (dropped > 0) this.drop(m.name, dropped, 'histogram_bounds_mismatch');
+            byName.set(m.name, metric);
+          }
+          return merged ? { ...sm, metrics: [...byName.values()] } : sm;
+        }),
+      })),
+    };
+  }
+
+  private drop(name: string, points: number, reason: string): void {
+    this.settings.telemetry.dropped(points, reason);
+    if (this.warned.has(`${name}:${reason}`)) return;
+    this.warned.add(`${name}:${reason}`);
+    this.settings.logger.warn({ metric: name, points, reason }, `Dropped points of "${name}": ${reason === 'type_conflict' ? 'another metric of that name has another type' : 'histogram bounds differ and cannot be merged exactly'}.`);
+  }
+}
+
+function withPoints(m: Metric, points: Point[]): Metric {
+  return { ...m, points } as Metric;
+}
+
+function sameKind(a: Metric, b: Metric): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === 'sum' && b.type === 'sum' && (a.monotonic !== b.monotonic || a.temporality !== b.temporality)) return false;
+  return !('temporality' in a) || a.temporality === (b as { temporality?: string }).temporality;
+}
+
+/** Renames labels, maps values (by the new name) and keeps only `keep`; the input point is untouched. */
+function relabel(p: Point, renames: [string, string][], values: RenameRule['values'] | undefined, keep: Set<string> | undefined): Point {
+  if (renames.length === 0 && !values && !keep) return p;
+  const attrs: Attributes = {};
+  let changed = false;
+  for (const k in p.attributes) {
+    let name = k;
+    for (const [from, to] of renames) {
+      if (from === k) {
+        name = to;
+        changed = true;
+        break;
+      }
+    }
+    if (keep && !keep.has(name)) {
+      changed = true;
+      continue;
+    }
+    let v: AttributeValue = p.attributes[k]!;
+    const map = values?.[name];
+    if (map) {
+      const mapped = map[labelValue(v)];
+      if (mapped !== undefined) {
+        v = mapped;
+        changed = true;
+      }
+    }
+    attrs[name] = v;
+  }
+  return changed ? { ...p, attributes: attrs } : p;
+}
+
+function scalePoint(p: Point, factor: number | undefined): Point {
+  if (factor === undefined || factor === 1) return p;
+  if ('value' in p) return { ...(p as NumberDataPoint), value: (p as NumberDataPoint).value * factor };
+  if ('explicitBounds' in p) {
+    const h = p as HistogramDataPoint;
+    const out: HistogramDataPoint = { ...h, explicitBounds: h.explicitBounds.map((b) => b * factor) };
+    if (h.sum !== undefined) out.sum = h.sum * factor;
+    if (h.min !== undefined) out.min = h.min * factor;
+    if (h.max !== undefined) out.max = h.max * factor;
+    return out;
+  }
+  if ('quantileValues' in p) return { ...p, sum: p.sum * factor, quantileValues: p.quantileValues.map((q) => ({ quantile: q.quantile, value: q.value * factor })) };
+  return p;
+}
+
+/** A histogram's counts as a monotonic counter: how `starlette_requests_total` comes from the duration histogram. */
+function countOf(m: Metric & { type: 'histogram' | 'exponential_histogram' }, name: string): SumMetric {
+  return {
+    name,
+    description: `Count of ${m.name}.`,
+    unit: '',
+    type: 'sum',
+    temporality: m.temporality,
+    monotonic: true,
+    points: (m.points as (HistogramDataPoint | ExponentialHistogramDataPoint)[]).map((p) => ({ attributes: p.attributes, startTimeUnixNano: p.startTimeUnixNano, timeUnixNano: p.timeUnixNano, flags: p.flags, value: p.count })),
+  };
+}

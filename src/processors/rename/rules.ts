@@ -1,0 +1,57 @@
+import type { Attributes } from '../../model/common.ts';
+import { labelValue } from '../../translate/prometheus-labels.ts';
+import type { RenameConfig, RenameRule } from './config.ts';
+
+/** A rule that applies to one metric name, with its `$N` groups already filled in. */
+export interface Candidate {
+  rule: RenameRule;
+  index: number;
+  to: string;
+  histogramCount: string | undefined;
+  labelTests: [string, RegExp][];
+}
+
+/**
+ * The rules compiled once; which rules apply to a metric name is worked out the first time the name is
+ * seen and remembered, so a regular expression runs once per distinct name, not once per point.
+ */
+export class RuleSet {
+  private readonly compiled: { rule: RenameRule; index: number; name: RegExp | undefined; labelTests: [string, RegExp][] }[];
+  private readonly byName = new Map<string, Candidate[]>();
+
+  constructor(config: RenameConfig) {
+    this.compiled = config.metrics.map((rule, index) => ({
+      rule,
+      index,
+      name: rule.match !== undefined ? new RegExp(rule.match) : undefined,
+      labelTests: Object.entries(rule.match_labels ?? {}).map(([k, re]) => [k, new RegExp(re)]),
+    }));
+  }
+
+  candidates(name: string): Candidate[] {
+    let found = this.byName.get(name);
+    if (found) return found;
+    found = [];
+    for (const c of this.compiled) {
+      if (c.rule.from !== undefined) {
+        if (c.rule.from === name) found.push({ rule: c.rule, index: c.index, to: c.rule.to ?? name, histogramCount: c.rule.histogram_count, labelTests: c.labelTests });
+        continue;
+      }
+      const m = c.name!.exec(name);
+      if (!m) continue;
+      const fill = (template: string) => template.replace(/\$(\d+)/g, (_s, n: string) => m[Number(n)] ?? '');
+      found.push({ rule: c.rule, index: c.index, to: c.rule.to !== undefined ? fill(c.rule.to) : name, histogramCount: c.rule.histogram_count !== undefined ? fill(c.rule.histogram_count) : undefined, labelTests: c.labelTests });
+    }
+    if (this.byName.size < 10_000) this.byName.set(name, found);
+    return found;
+  }
+}
+
+/** Whether every `match_labels` expression matches the point's label of that name. */
+export function labelsMatch(c: Candidate, attributes: Attributes): boolean {
+  for (const [k, re] of c.labelTests) {
+    const v = attributes[k];
+    if (v === undefined || !re.test(labelValue(v))) return false;
+  }
+  return true;
+}
