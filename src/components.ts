@@ -5,13 +5,14 @@ import { logExporterFactory } from '../exporters/log/factory.ts';
 import { prometheusExporterFactory } from '../exporters/prometheus/factory.ts';
 import { remoteWriteExporterFactory } from '../exporters/prometheusremotewrite/factory.ts';
 import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
+import { spanmetricsConnectorFactory } from './connectors/spanmetrics/factory.ts';
 import { attributesProcessorFactory } from './processors/attributes/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
 import { renameProcessorFactory } from './processors/rename/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory];
+  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, spanmetricsConnectorFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {

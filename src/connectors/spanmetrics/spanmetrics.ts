@@ -1,0 +1,52 @@
+import type { CreateSettings, Exporter } from '../../component/component.ts';
+import type { SignalConsumers } from '../../consumer/consumer.ts';
+import type { TracesBatch } from '../../model/traces.ts';
+import { SpanAggregator } from './aggregator.ts';
+import type { SpanmetricsConfig } from './config.ts';
+
+/** The `spanmetrics` connector: spans in (traces pipeline), calls and durations out (metrics pipelines). */
+export class SpanmetricsConnector implements Exporter {
+  private readonly aggregator: SpanAggregator;
+  private timer: NodeJS.Timeout | undefined;
+  private dirty = false;
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly config: SpanmetricsConfig,
+    private readonly next: SignalConsumers,
+  ) {
+    this.aggregator = new SpanAggregator(config);
+  }
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.flush(), this.config.metrics_flush_interval);
+    this.timer.unref();
+  }
+
+  async consumeTraces(batch: TracesBatch): Promise<void> {
+    this.aggregator.add(batch, Date.now());
+    this.dirty = true;
+  }
+
+  /** The last flush on shutdown sends what was counted since the previous one. */
+  async shutdown(): Promise<void> {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.dirty) await this.flush();
+  }
+
+  /** Never throws: a failed flush is reported, and the cumulative values go out again next time. */
+  private async flush(): Promise<void> {
+    const batch = this.aggregator.snapshot(Date.now());
+    if (batch.resourceMetrics.length === 0 || !this.next.metrics) return;
+    try {
+      await this.next.metrics.consumeMetrics(batch);
+      this.dirty = false;
+      this.settings.health.reportOk();
+    } catch (error) {
+      this.settings.health.reportError(error);
+      this.settings.logger.warn({ err: error }, 'spanmetrics flush was refused downstream; it is sent again at the next flush.');
+    }
+  }
+}
