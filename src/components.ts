@@ -8,11 +8,12 @@ import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
 import { spanmetricsConnectorFactory } from './connectors/spanmetrics/factory.ts';
 import { attributesProcessorFactory } from './processors/attributes/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
+import { preferProcessorFactory } from './processors/prefer/factory.ts';
 import { renameProcessorFactory } from './processors/rename/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, spanmetricsConnectorFactory];
+  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, spanmetricsConnectorFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {

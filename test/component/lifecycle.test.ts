@@ -15,6 +15,7 @@ const MINIMAL_SETTINGS: Record<string, unknown> = {
   ratio: { ratios: [{ name: 'r', numerator: 'a', denominator: 'b' }] },
   attributes: { actions: [{ key: 'k', value: 'v', action: 'insert' }] },
   prometheusremotewrite: { endpoint: 'http://127.0.0.1:9/api/v1/write' },
+  prefer: { primary: { metric_names: ['a'] }, fallback: { metric_names: ['b'] } },
   datadog: { api: { key: 'k', endpoint: 'http://127.0.0.1:9' } },
 };
 

@@ -1,0 +1,50 @@
+import type { CreateSettings } from '../../component/component.ts';
+import type { Attributes } from '../../model/common.ts';
+import type { MetricsBatch } from '../../model/metrics.ts';
+import { attributesKey, mapMetrics } from '../../model/transform.ts';
+import { metricNameFilter } from '../match/metric-name-matcher.ts';
+import type { PreferConfig } from './config.ts';
+
+/**
+ * The `prefer` transform: one source per service. A service that sent a primary metric within `hold`
+ * gets its fallback metrics dropped (counted as `fallback_superseded`); a service that never does keeps
+ * them. So request metrics come from the HTTP histograms where services send them, and from spans
+ * where they send only spans, never from both at once.
+ */
+export class PreferTransform {
+  private readonly isPrimary: (name: string) => boolean;
+  private readonly isFallback: (name: string) => boolean;
+  private readonly lastPrimary = new Map<string, number>();
+
+  constructor(
+    private readonly config: PreferConfig,
+    private readonly settings: CreateSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.isPrimary = metricNameFilter(config.primary, undefined);
+    this.isFallback = metricNameFilter(config.fallback, undefined);
+  }
+
+  processMetrics(batch: MetricsBatch): MetricsBatch {
+    const now = this.now();
+    for (const rm of batch.resourceMetrics) {
+      if (rm.scopeMetrics.some((sm) => sm.metrics.some((m) => this.isPrimary(m.name)))) this.lastPrimary.set(this.serviceKey(rm.resource.attributes), now);
+    }
+    let dropped = 0;
+    const out = mapMetrics(batch, (m, ctx) => {
+      if (!this.isFallback(m.name)) return m;
+      const seen = this.lastPrimary.get(this.serviceKey(ctx.resource.attributes));
+      if (seen === undefined || now - seen > this.config.hold) return m;
+      dropped += m.points.length;
+      return undefined;
+    });
+    if (dropped > 0) this.settings.telemetry.dropped(dropped, 'fallback_superseded');
+    return out;
+  }
+
+  private serviceKey(attributes: Attributes): string {
+    const picked: Attributes = {};
+    for (const k of this.config.resource_attributes) if (attributes[k] !== undefined) picked[k] = attributes[k]!;
+    return attributesKey(picked);
+  }
+}
