@@ -16,6 +16,8 @@ export const prometheusExporterConfigSchema = z
     enable_open_metrics: z.boolean().default(true),
     /** Unit suffixes, `_ratio` and `_total`, as the OpenTelemetry compatibility spec says. */
     add_metric_suffixes: z.boolean().default(true),
+    /** `otel_scope_name`/`otel_scope_version` labels on every series, as the compatibility spec says. */
+    scope_labels: z.boolean().default(true),
     /** Add each sample's timestamp (off: Prometheus stamps the scrape time). */
     send_timestamps: z.boolean().default(false),
   })

@@ -25,6 +25,7 @@ export class PrometheusExporter implements Exporter {
       addMetricSuffixes: config.add_metric_suffixes,
       resourceToTelemetry: config.resource_to_telemetry_conversion.enabled,
       constLabels: config.const_labels,
+      scopeLabels: config.scope_labels,
     });
   }
 

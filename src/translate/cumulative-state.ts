@@ -42,6 +42,8 @@ export interface StateOptions {
   /** Every resource attribute becomes a label (instead of only target_info carrying them). */
   resourceToTelemetry: boolean;
   constLabels: Record<string, string>;
+  /** `otel_scope_name` and `otel_scope_version` labels (the compatibility spec; off for exact dashboard label sets). */
+  scopeLabels?: boolean;
 }
 
 export interface ApplyResult {
@@ -72,7 +74,7 @@ export class CumulativeState {
         if (target && onUpdate) onUpdate(target.family, target.series);
       }
       for (const sm of rm.scopeMetrics) {
-        const scope = scopeLabels(sm.scope);
+        const scope = this.options.scopeLabels === false ? undefined : scopeLabels(sm.scope);
         for (const m of sm.metrics) {
           const type = prometheusType(m);
           const name = prometheusMetricName(m.name, m.unit, type, {

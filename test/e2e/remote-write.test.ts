@@ -103,7 +103,7 @@ describe('prometheusremotewrite exporter against a real Prometheus', () => {
     cleanups.push(() => gw.stop());
     const said = gw.logs.filter((l) => String(l.msg).startsWith('Exporter prometheusremotewrite is off'));
     expect(said).toHaveLength(1);
-    expect(said[0]!.msg).toBe('Exporter prometheusremotewrite is off in pipeline metrics: its endpoint is empty.');
+    expect(said[0]!.msg).toBe('Exporter prometheusremotewrite is off in pipeline metrics/prometheus: its endpoint is empty.');
   });
 
   it('loses no sample while Prometheus is down for 30 s: everything sent is queryable after it returns', async () => {
