@@ -1,10 +1,8 @@
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDatadogIntake, type DatadogIntake } from '../helpers/datadog-intake.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { eventually } from '../helpers/prometheus-server.ts';
+import { sdkService } from '../helpers/sdk-service.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
 let intake: DatadogIntake;
@@ -39,9 +37,7 @@ service:
 }
 
 function service(gw: GatewayProcess, name: string) {
-  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `http://${gw.endpoints['otlp.http']}/v1/metrics` }), exportIntervalMillis: 3_600_000 });
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': name, 'deployment.environment.name': 'e2e', 'host.name': 'web-1' }), readers: [reader] });
-  return { meter: provider.getMeter('dd'), flush: () => reader.forceFlush(), shutdown: () => provider.shutdown() };
+  return sdkService(gw.endpoints['otlp.http']!, name, { 'host.name': 'web-1' });
 }
 
 const sumOf = (metric: string, tag: string) => intake.series.filter((s) => s.metric === metric && (s.tags ?? []).includes(tag)).reduce((n, s) => n + s.points.reduce((m, p) => m + p.value, 0), 0);

@@ -1,13 +1,11 @@
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.ts';
+import { sdkService } from '../helpers/sdk-service.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
 let prometheus: PrometheusServer;
@@ -49,10 +47,7 @@ async function gatewayWith(yaml: string): Promise<GatewayProcess> {
 
 /** A service sending through the real SDK; `flush` exports now and resolves with the HTTP outcome. */
 function service(gw: GatewayProcess, name: string) {
-  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `http://${gw.endpoints['otlp.http']}/v1/metrics` }), exportIntervalMillis: 3_600_000 });
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': name, 'deployment.environment.name': 'e2e' }), readers: [reader] });
-  const meter = provider.getMeter('rw');
-  return { meter, flush: () => reader.forceFlush(), shutdown: () => provider.shutdown() };
+  return sdkService(gw.endpoints['otlp.http']!, name);
 }
 
 async function valueOf(promql: string): Promise<number | undefined> {

@@ -9,6 +9,18 @@ import type { TracesBatch } from '../../src/model/traces.ts';
 /** Test-only components: a receiver the test drives by hand, an exporter that remembers, and so on. */
 export const events: string[] = [];
 
+/** Start and shutdown that only record that they happened, in order. */
+function recorded(key: string) {
+  return {
+    async start() {
+      events.push(`start ${key}`);
+    },
+    async shutdown() {
+      events.push(`shutdown ${key}`);
+    },
+  };
+}
+
 export const pushReceivers = new Map<string, SignalConsumers>();
 
 export const fakeReceiverFactory: ReceiverFactory<{ endpoint: string; fail_start: boolean }> = {
@@ -49,12 +61,7 @@ export const memoryExporterFactory: ExporterFactory<{ delay_ms: number; off: boo
       received.set(key, list);
     };
     return {
-      async start() {
-        events.push(`start ${key}`);
-      },
-      async shutdown() {
-        events.push(`shutdown ${key}`);
-      },
+      ...recorded(key),
       async consumeMetrics(batch) {
         if (config.delay_ms) await new Promise((r) => setTimeout(r, config.delay_ms));
         store(batch);
@@ -74,12 +81,7 @@ export const labelProcessorFactory: ProcessorFactory<{ key: string; value: strin
   createMetrics(settings, config, next) {
     const key = settings.id.toString();
     return {
-      async start() {
-        events.push(`start ${key}`);
-      },
-      async shutdown() {
-        events.push(`shutdown ${key}`);
-      },
+      ...recorded(key),
       consumeMetrics: (batch) =>
         next.consumeMetrics({
           resourceMetrics: batch.resourceMetrics.map((rm) => ({
@@ -106,12 +108,7 @@ export const spanCountConnectorFactory: ConnectorFactory<Record<string, never>> 
   create(settings, _config, next) {
     const key = settings.id.toString();
     return {
-      async start() {
-        events.push(`start ${key}`);
-      },
-      async shutdown() {
-        events.push(`shutdown ${key}`);
-      },
+      ...recorded(key),
       consumeTraces: (batch) =>
         next.metrics!.consumeMetrics({
           resourceMetrics: batch.resourceSpans.map((rs) => ({
