@@ -1,6 +1,8 @@
-import type { TracesBatch } from '../../../src/model/traces.ts';
-import { attributes, enumValue, field, hexId, int, object, objects, parseJson, resource, scope, str } from './json-reader.ts';
+import type { Span, TracesBatch } from '../../../src/model/traces.ts';
+import { attributes, resource, scope } from './json-common.ts';
+import { child, enumValue, hexId, int, mapObjects, parseJson, str, type Json } from './json-reader.ts';
 import { Rejections, type DecodeResult } from './result.ts';
+import { validSpan } from './span-validation.ts';
 
 const SPAN_KIND = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_CODE = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
@@ -9,41 +11,34 @@ const STATUS_CODE = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR']
 export function decodeTracesJson(text: string): DecodeResult<TracesBatch> {
   const doc = parseJson(text);
   const rej = new Rejections('spans');
-  const batch: TracesBatch = {
-    resourceSpans: objects(doc, 'resourceSpans', '$').map(([rs, p]) => ({
-      resource: resource(rs, p),
-      schemaUrl: str(rs, 'schemaUrl', p),
-      scopeSpans: objects(rs, 'scopeSpans', p).map(([ss, sp]) => ({
-        scope: scope(ss, sp),
-        schemaUrl: str(ss, 'schemaUrl', sp),
-        spans: objects(ss, 'spans', sp).flatMap(([s, path]) => {
-          const status = field(s, 'status');
-          const st = status == null ? {} : object(status, `${path}.status`);
-          const span = {
-            traceId: hexId(s, 'traceId', path),
-            spanId: hexId(s, 'spanId', path),
-            parentSpanId: hexId(s, 'parentSpanId', path),
-            traceState: str(s, 'traceState', path),
-            name: str(s, 'name', path),
-            kind: enumValue(s, 'kind', path, SPAN_KIND),
-            startTimeUnixNano: int(s, 'startTimeUnixNano', path),
-            endTimeUnixNano: int(s, 'endTimeUnixNano', path),
-            attributes: attributes(s, 'attributes', path),
-            events: objects(s, 'events', path).map(([e, ep]) => ({ timeUnixNano: int(e, 'timeUnixNano', ep), name: str(e, 'name', ep), attributes: attributes(e, 'attributes', ep) })),
-            links: objects(s, 'links', path).map(([l, lp]) => ({
-              traceId: hexId(l, 'traceId', lp),
-              spanId: hexId(l, 'spanId', lp),
-              traceState: str(l, 'traceState', lp),
-              attributes: attributes(l, 'attributes', lp),
-            })),
-            status: { code: enumValue(st, 'code', `${path}.status`, STATUS_CODE), message: str(st, 'message', `${path}.status`) },
-          };
-          if (span.traceId.length === 32 && span.spanId.length === 16) return [span];
-          rej.reject(1, `span "${span.name}" has an invalid trace or span ID`);
-          return [];
-        }),
-      })),
+  const resourceSpans = mapObjects(doc, 'resourceSpans', (rs) => ({
+    resource: resource(rs),
+    scopeSpans: mapObjects(rs, 'scopeSpans', (ss) => ({
+      scope: scope(ss),
+      spans: mapObjects(ss, 'spans', (s) => {
+        const span = readSpan(s);
+        return validSpan(span, rej) ? span : undefined;
+      }),
+      schemaUrl: str(ss, 'schemaUrl'),
     })),
+    schemaUrl: str(rs, 'schemaUrl'),
+  }));
+  return rej.result({ resourceSpans });
+}
+
+function readSpan(s: Json): Span {
+  return {
+    traceId: hexId(s, 'traceId'),
+    spanId: hexId(s, 'spanId'),
+    parentSpanId: hexId(s, 'parentSpanId'),
+    traceState: str(s, 'traceState'),
+    name: str(s, 'name'),
+    kind: enumValue(s, 'kind', SPAN_KIND),
+    startTimeUnixNano: int(s, 'startTimeUnixNano'),
+    endTimeUnixNano: int(s, 'endTimeUnixNano'),
+    attributes: attributes(s, 'attributes'),
+    events: mapObjects(s, 'events', (e) => ({ timeUnixNano: int(e, 'timeUnixNano'), name: str(e, 'name'), attributes: attributes(e, 'attributes') })),
+    links: mapObjects(s, 'links', (l) => ({ traceId: hexId(l, 'traceId'), spanId: hexId(l, 'spanId'), traceState: str(l, 'traceState'), attributes: attributes(l, 'attributes') })),
+    status: child(s, 'status', (st) => ({ code: enumValue(st, 'code', STATUS_CODE), message: str(st, 'message') })) ?? { code: 0, message: '' },
   };
-  return rej.result(batch);
 }

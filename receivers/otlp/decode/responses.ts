@@ -7,23 +7,28 @@ export interface PartialSuccess {
   signal: Signal;
 }
 
+/** rejected_data_points / rejected_spans / rejected_log_records: field 1 of each Export*PartialSuccess. */
 const REJECTED_FIELD: Record<Signal, string> = { metrics: 'rejectedDataPoints', traces: 'rejectedSpans', logs: 'rejectedLogRecords' };
 
-/** Export{Metrics,Trace,Logs}ServiceResponse: empty, or partial_success (field 1) with the count and message. */
+/**
+ * Export{Metrics,Trace,Logs}ServiceResponse: empty when everything was accepted, else partial_success
+ * (field 1) holding the rejected count (field 1, int64) and error_message (field 2).
+ */
 export function encodeExportResponseProto(partial?: PartialSuccess): Uint8Array {
   if (!partial || partial.rejected <= 0) return new Uint8Array(0);
-  const inner = Buffer.concat([varintField(1, partial.rejected), bytesField(2, Buffer.from(partial.message, 'utf8'))]);
-  return bytesField(1, inner);
+  const inner = concat([varintField(1, partial.rejected), partial.message ? bytesField(2, utf8(partial.message)) : []]);
+  return Uint8Array.from(bytesField(1, inner));
 }
 
+/** The same in OTLP/JSON; the count is an int64, so a decimal string by the proto3 JSON mapping. */
 export function encodeExportResponseJson(partial?: PartialSuccess): string {
   if (!partial || partial.rejected <= 0) return '{}';
   return JSON.stringify({ partialSuccess: { [REJECTED_FIELD[partial.signal]]: String(partial.rejected), errorMessage: partial.message } });
 }
 
-/** google.rpc.Status{code, message, details}: the body of OTLP/HTTP error answers. */
-export function encodeStatusProto(code: number, message: string, details: Uint8Array[] = []): Uint8Array {
-  return Buffer.concat([varintField(1, code), bytesField(2, Buffer.from(message, 'utf8')), ...details.map((d) => bytesField(3, d))]);
+/** google.rpc.Status{code = 1, message = 2, details = 3 (google.protobuf.Any)}: the body of OTLP/HTTP errors. */
+export function encodeStatusProto(code: number, message: string, details: readonly Uint8Array[] = []): Uint8Array {
+  return Uint8Array.from(concat([code ? varintField(1, code) : [], message ? bytesField(2, utf8(message)) : [], ...details.map((d) => bytesField(3, d))]));
 }
 
 export function encodeStatusJson(code: number, message: string): string {
@@ -34,12 +39,16 @@ export function encodeStatusJson(code: number, message: string): string {
 export function encodeRetryInfoAny(delayMs: number): Uint8Array {
   const seconds = Math.floor(delayMs / 1000);
   const nanos = Math.round((delayMs % 1000) * 1e6);
-  const duration = Buffer.concat([seconds ? varintField(1, seconds) : Buffer.alloc(0), nanos ? varintField(2, nanos) : Buffer.alloc(0)]);
+  const duration = concat([seconds ? varintField(1, seconds) : [], nanos ? varintField(2, nanos) : []]);
   const retryInfo = bytesField(1, duration);
-  return Buffer.concat([bytesField(1, Buffer.from('type.googleapis.com/google.rpc.RetryInfo')), bytesField(2, retryInfo)]);
+  return Uint8Array.from(concat([bytesField(1, utf8('type.googleapis.com/google.rpc.RetryInfo')), bytesField(2, retryInfo)]));
 }
 
-function varint(n: number): Buffer {
+const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
+const concat = (parts: ArrayLike<number>[]): number[] => parts.flatMap((p) => Array.from(p));
+
+/** A non-negative integer as a varint (exact to 2^53). */
+function varint(n: number): number[] {
   const out: number[] = [];
   let v = n;
   while (v >= 0x80) {
@@ -47,13 +56,13 @@ function varint(n: number): Buffer {
     v = Math.floor(v / 0x80);
   }
   out.push(v);
-  return Buffer.from(out);
+  return out;
 }
 
-function varintField(field: number, value: number): Buffer {
-  return Buffer.concat([varint(field * 8), varint(value)]);
+function varintField(field: number, value: number): number[] {
+  return [...varint(field * 8), ...varint(value)];
 }
 
-function bytesField(field: number, bytes: Uint8Array): Buffer {
-  return Buffer.concat([varint(field * 8 + 2), varint(bytes.length), bytes]);
+function bytesField(field: number, bytes: ArrayLike<number>): number[] {
+  return [...varint(field * 8 + 2), ...varint(bytes.length), ...Array.from(bytes)];
 }
