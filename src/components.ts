@@ -9,11 +9,12 @@ import { spanmetricsConnectorFactory } from './connectors/spanmetrics/factory.ts
 import { attributesProcessorFactory } from './processors/attributes/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
 import { preferProcessorFactory } from './processors/prefer/factory.ts';
+import { ratioProcessorFactory } from './processors/ratio/factory.ts';
 import { renameProcessorFactory } from './processors/rename/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, spanmetricsConnectorFactory];
+  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, ratioProcessorFactory, spanmetricsConnectorFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {

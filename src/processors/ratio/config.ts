@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { duration } from '../../config/schema-helpers.ts';
+
+const regexMap = z.record(z.string()).superRefine((m, ctx) => {
+  for (const [k, p] of Object.entries(m)) {
+    try {
+      new RegExp(p);
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `"${p}" is not a valid regular expression` });
+    }
+  }
+});
+
+/** A metric name, or `{ metric, match_labels }` to count only some of its series. */
+const operandSchema = z.union([z.string().min(1).transform((metric) => ({ metric, match_labels: {} as Record<string, string> })), z.object({ metric: z.string().min(1), match_labels: regexMap.default({}) }).strict()]);
+
+export const ratioConfigSchema = z
+  .object({
+    /** The increases are taken over this window, as `rate(x[5m]) / rate(y[5m])` does. */
+    window: duration('5m'),
+    ratios: z
+      .array(
+        z
+          .object({
+            /** The gauge emitted (unit `1`). */
+            name: z.string().min(1),
+            numerator: operandSchema,
+            denominator: operandSchema,
+            /** The labels of the ratio; default: the labels the numerator and denominator have in common. */
+            by: z.array(z.string()).optional(),
+            /** 100 for percent. */
+            scale: z.number().finite().positive().default(1),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
+export type RatioConfig = z.infer<typeof ratioConfigSchema>;
+export type RatioDefinition = RatioConfig['ratios'][number];

@@ -1,0 +1,9 @@
+import { metricsProcessorFactory } from '../processor-helper.ts';
+import { ratioConfigSchema } from './config.ts';
+import { RatioTransform } from './ratio.ts';
+
+export const ratioProcessorFactory = metricsProcessorFactory({
+  type: 'ratio',
+  configSchema: ratioConfigSchema,
+  create: (_settings, config) => new RatioTransform(config),
+});
