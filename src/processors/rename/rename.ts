@@ -4,7 +4,7 @@ import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, Metrics
 import { mapMetrics } from '../../model/transform.ts';
 import { exponentialToExplicit } from '../../translate/exponential-to-explicit.ts';
 import { labelValue } from '../../translate/prometheus-labels.ts';
-import { aggregatePoints, type GaugeAggregation } from './aggregate.ts';
+import { aggregatePoints, type GaugeAggregation } from '../point-aggregation.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
 import { labelsMatch, RuleSet, type Candidate } from './rules.ts';
 

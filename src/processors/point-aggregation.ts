@@ -1,5 +1,5 @@
-import type { ExponentialBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint } from '../../model/metrics.ts';
-import { attributesKey } from '../../model/transform.ts';
+import type { ExponentialBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint } from '../model/metrics.ts';
+import { attributesKey } from '../model/transform.ts';
 
 export type GaugeAggregation = 'last' | 'max' | 'min' | 'mean' | 'sum';
 

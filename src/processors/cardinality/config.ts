@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { duration } from '../../config/schema-helpers.ts';
+
+export const cardinalityConfigSchema = z
+  .object({
+    /** Label sets kept per metric (and resource); the OpenTelemetry SDK's default. */
+    max_series_per_metric: z.number().int().positive().default(2000),
+    /** Per-metric limits: exact names, or regular expressions starting with `^`. */
+    metrics: z.record(z.number().int().positive()).default({}),
+    /** Distinct values of one label within a metric. */
+    max_label_values: z.record(z.number().int().positive()).default({}),
+    /** Labels removed before anything else; the series they split are merged as aggregation would. */
+    deny_labels: z.array(z.string()).default([]),
+    /** Past a limit: `collapse` into `{otel.metric.overflow=true}`, `label_overflow` (label limits: the value becomes `__overflow__`), or `drop`. */
+    overflow: z.enum(['collapse', 'label_overflow', 'drop']).default('collapse'),
+    /** A label set unseen this long frees its slot. */
+    series_ttl: duration('10m'),
+    /** Bound on the processor's own state across all metrics. */
+    max_tracked_series: z.number().int().positive().default(1_000_000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const key of Object.keys(c.metrics)) {
+      if (!key.startsWith('^')) continue;
+      try {
+        new RegExp(key);
+      } catch {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['metrics', key], message: `"${key}" is not a valid regular expression` });
+      }
+    }
+  })
+  .default({});
+
+export type CardinalityConfig = z.infer<typeof cardinalityConfigSchema>;
