@@ -191,20 +191,13 @@ export function parseSample(line: string, lineNo: number, om: boolean): ParsedSa
   return sample;
 }
 
+/** Go's ParseFloat, as Prometheus reads values: `NaN`, `Inf`, `+Inf`, `-Infinity` in any case (prom-client writes `Nan`). */
 function parseValue(token: string): number | undefined {
-  switch (token) {
-    case '+Inf':
-    case 'Inf':
-    case '+inf':
-    case 'inf':
-      return Infinity;
-    case '-Inf':
-    case '-inf':
-      return -Infinity;
-    case 'NaN':
-    case 'nan':
-      return NaN;
-  }
   const v = Number(token);
-  return Number.isNaN(v) ? undefined : v;
+  if (!Number.isNaN(v)) return token === '' ? undefined : v;
+  const lower = token.toLowerCase();
+  if (lower === 'nan') return NaN;
+  const sign = lower.startsWith('-') ? -1 : 1;
+  const word = lower.replace(/^[+-]/, '');
+  return word === 'inf' || word === 'infinity' ? sign * Infinity : undefined;
 }

@@ -70,6 +70,13 @@ bar_gcount 2
     expect(() => parseExposition('# TYPE x bogus\n', 'text')).toThrow(/unknown metric type/);
   });
 
+  it('reads NaN and infinities in any case, as Prometheus does (prom-client writes "Nan")', () => {
+    const [a, b, c] = parseExposition('a Nan\nb -infinity\nc +INF\n', 'text');
+    expect(a!.samples[0]!.value).toBeNaN();
+    expect(b!.samples[0]!.value).toBe(-Infinity);
+    expect(c!.samples[0]!.value).toBe(Infinity);
+  });
+
   it('takes the format from the Content-Type', () => {
     expect(formatOf('application/openmetrics-text; version=1.0.0; charset=utf-8')).toBe('openmetrics');
     expect(formatOf('text/plain; version=0.0.4; charset=utf-8')).toBe('text');
