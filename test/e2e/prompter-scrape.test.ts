@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import client from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ddTag } from '../../exporters/datadog/tags.ts';
+import { startDatadogIntake, type DatadogIntake } from '../helpers/datadog-intake.ts';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { find, parseExposition } from '../helpers/prom-text.ts';
@@ -11,7 +16,8 @@ import { sdkService } from '../helpers/sdk-service.ts';
  * pipelines/prompter-scrape.yaml end to end: a real prom-client app exposing seed 001's metrics on
  * /metrics, scraped by the gateway, beside an OTLP service (the real OpenTelemetry SDK); a real
  * Prometheus scrapes the gateway's :8889 and must see both with the seed's names and label sets, and
- * the app's restart (its counters back to zero) must give no negative rate and no double count.
+ * the app's restart (its counters back to zero) must give no negative rate and no double count. The
+ * same metrics reach a DataDog intake stand-in under the DataDog dashboard's names.
  */
 
 /** The seed's label sets (seed 001), for the series both kinds of service have here. */
@@ -67,13 +73,20 @@ async function startSeedApp(port: number, format: 'openmetrics' | 'text'): Promi
 let app: SeedApp;
 let gateway: GatewayProcess;
 let prometheus: PrometheusServer;
+let intake: DatadogIntake;
+let queueDir: string;
 
 beforeAll(async () => {
   // Served as OpenMetrics (prom-client answers with it): after the restart below, as the 0.0.4 text format.
   app = await startSeedApp(0, 'openmetrics');
   for (let i = 0; i < 5; i++) app.probe(i !== 0);
+  intake = await startDatadogIntake(['scrape-key']);
+  queueDir = mkdtempSync(join(tmpdir(), 'switchyard-scrape-e2e-'));
   gateway = await startGateway('config/gateway.yaml', {
     ...FREE_PORTS_ENV,
+    DD_API_KEY: 'scrape-key',
+    DD_URL: intake.url,
+    SWITCHYARD_QUEUE_DIR: queueDir,
     SWITCHYARD_LOG_PATH: 'stderr',
     PROMETHEUS_REMOTE_WRITE_URL: '',
     SWITCHYARD_SCRAPE_TARGETS: `127.0.0.1:${app.port}`,
@@ -97,7 +110,13 @@ afterAll(async () => {
   await prometheus?.close();
   await gateway?.stop();
   await app?.close();
+  await intake?.close();
+  if (queueDir) rmSync(queueDir, { recursive: true, force: true });
 });
+
+/** The counts DataDog received for `metric` of `service`, summed. */
+const ddCount = (metric: string, service: string) =>
+  intake.series.filter((s) => s.metric === metric && (s.tags ?? []).includes(ddTag('service', service))).reduce((n, s) => n + s.points.reduce((m, p) => m + p.value, 0), 0);
 
 const labelNames = (metric: Record<string, string>) =>
   Object.keys(metric)
@@ -131,6 +150,9 @@ describe('pipelines/prompter-scrape.yaml', () => {
   it('survives the app restarting: stale while it is down, then no negative rate and no double count', async () => {
     const series = `prompter_probe_attempts_total{service="${SCRAPED}"}`;
     await eventually(async () => ((await prometheus.query(series))[0]?.value[1] === '5' ? true : undefined), 30_000, 'attempts = 5 in Prometheus');
+    // DataDog: the scraped counter's first point has an unknown start, so its 5 are a baseline, not counts.
+    await eventually(async () => (intake.series.some((s) => s.metric === 'prompter.http.requests' && (s.tags ?? []).includes(ddTag('service', SCRAPED))) ? true : undefined), 30_000, 'the scraped service at DataDog');
+    expect(ddCount('prompter.probe.attempts', SCRAPED)).toBe(0);
     const port = app.port;
     await app.close();
     // Down: the gateway says up 0 and marks the app's series stale, so it stops serving them.
@@ -158,6 +180,10 @@ describe('pipelines/prompter-scrape.yaml', () => {
     expect(increase).toBeGreaterThanOrEqual(3);
     expect(increase).toBeLessThan(5);
     expect(await prometheus.query(`rate(${series}[5m]) < 0`)).toEqual([]);
+    // DataDog counts the 3 attempts after the restart, once.
+    await eventually(async () => (ddCount('prompter.probe.attempts', SCRAPED) === 3 ? true : undefined), 30_000, 'DataDog counts the 3 attempts after the restart');
+    expect(ddCount('prompter.probe.attempts', OTLP)).toBe(2);
+    expect(intake.requests.filter((r) => r.status !== 202)).toEqual([]);
     // The OTLP service was never touched by any of this.
     expect((await prometheus.query(`prompter_probe_attempts_total{service="${OTLP}"}`))[0]!.value[1]).toBe('2');
   });
