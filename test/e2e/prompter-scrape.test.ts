@@ -11,6 +11,7 @@ import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts
 import { find, parseExposition } from '../helpers/prom-text.ts';
 import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.ts';
 import { sdkService } from '../helpers/sdk-service.ts';
+import { SEED_LABELS } from '../helpers/seed-labels.ts';
 
 /**
  * pipelines/prompter-scrape.yaml end to end: a real prom-client app exposing seed 001's metrics on
@@ -20,15 +21,8 @@ import { sdkService } from '../helpers/sdk-service.ts';
  * same metrics reach a DataDog intake stand-in under the DataDog dashboard's names.
  */
 
-/** The seed's label sets (seed 001), for the series both kinds of service have here. */
-const SEED_LABELS: Record<string, string[]> = {
-  starlette_requests_total: ['service', 'env', 'method', 'route', 'status'],
-  starlette_requests_processing_seconds_bucket: ['service', 'env', 'method', 'route', 'le'],
-  starlette_requests_processing_seconds_count: ['service', 'env', 'method', 'route'],
-  prompter_probe_attempts_total: ['service', 'env', 'provider', 'model'],
-  prompter_probe_failures_total: ['service', 'env', 'provider', 'model'],
-  prompter_db_unique_violation_total: ['service', 'env', 'table'],
-};
+/** The seed's series both kinds of service have here. */
+const NAMES = ['starlette_requests_total', 'starlette_requests_processing_seconds_bucket', 'starlette_requests_processing_seconds_count', 'prompter_probe_attempts_total', 'prompter_probe_failures_total', 'prompter_db_unique_violation_total'];
 
 const SCRAPED = 'prompter-legacy';
 const OTLP = 'prompter-api';
@@ -129,7 +123,8 @@ async function gatewaySamples() {
 
 describe('pipelines/prompter-scrape.yaml', () => {
   it('serves a scraped prom-client app and an OTLP service under the seed names, each with exactly the seed label set', async () => {
-    for (const [name, expected] of Object.entries(SEED_LABELS)) {
+    for (const name of NAMES) {
+      const expected = SEED_LABELS[name]!;
       const result = await eventually(async () => {
         const r = await prometheus.query(`${name}{service=~"${SCRAPED}|${OTLP}"}`);
         return new Set(r.map((s) => s.metric.service)).size === 2 ? r : undefined;
