@@ -1,5 +1,5 @@
-import { Counter, Gauge } from 'prom-client';
 import type { CreateSettings } from '../../component/component.ts';
+import type { OwnCounter, OwnGauge } from '../../telemetry/component-telemetry.ts';
 import type { Attributes, Resource } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, OVERFLOW_ATTRIBUTE, type Metric, type MetricsBatch } from '../../model/metrics.ts';
 import { attributesKey, mapMetrics } from '../../model/transform.ts';
@@ -38,8 +38,8 @@ export class CardinalityTransform {
   private readonly limits: { re: RegExp | undefined; name: string; limit: number }[];
   private readonly limitCache = new Map<string, number>();
   private readonly deny: Set<string>;
-  private readonly seriesGauge: Gauge;
-  private readonly overflowCounter: Counter;
+  private readonly seriesGauge: OwnGauge<'processor' | 'metric'>;
+  private readonly overflowCounter: OwnCounter<'processor' | 'metric'>;
   private readonly id: string;
   private readonly sweepEveryMs: number;
   private lastSweepMs = 0;
@@ -56,13 +56,8 @@ export class CardinalityTransform {
     this.memory = new SeriesMemory(config.max_tracked_series, config.series_ttl, Object.entries(config.max_label_values));
     this.sweepEveryMs = Math.min(config.series_ttl / 4, 60_000);
     this.id = settings.id.toString();
-    const registry = settings.telemetry.selfMetrics.registry;
-    this.seriesGauge =
-      (registry.getSingleMetric('switchyard_cardinality_series') as Gauge | undefined) ??
-      new Gauge({ name: 'switchyard_cardinality_series', help: 'Series a cardinality processor lets through (kept, merged and overflow), by metric, over every resource.', labelNames: ['processor', 'metric'], registers: [registry] });
-    this.overflowCounter =
-      (registry.getSingleMetric('switchyard_cardinality_overflow_points_total') as Counter | undefined) ??
-      new Counter({ name: 'switchyard_cardinality_overflow_points_total', help: 'Points over a cardinality limit: folded into the overflow series, relabelled __overflow__, or dropped.', labelNames: ['processor', 'metric'], registers: [registry] });
+    this.seriesGauge = settings.telemetry.gauge({ name: 'switchyard_cardinality_series', help: 'Series a cardinality processor lets through (kept, merged and overflow), by metric, over every resource.', labelNames: ['processor', 'metric'] });
+    this.overflowCounter = settings.telemetry.counter({ name: 'switchyard_cardinality_overflow_points_total', help: 'Points over a cardinality limit: folded into the overflow series, relabelled __overflow__, or dropped.', labelNames: ['processor', 'metric'] });
     // Computed when /health/detailed is read, never on the data path.
     settings.health.setDetail('top_labels', { toJSON: () => this.topLabels() });
   }
