@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { CreateSettings, Exporter } from '../../src/component/component.ts';
-import { listenOn } from '../../src/config/listen.ts';
+import { closeNow, listenOn } from '../../src/config/listen.ts';
 import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import { CumulativeState } from '../../src/translate/cumulative-state.ts';
 import { stateOptions } from '../../src/translate/translation-config.ts';
@@ -43,9 +43,7 @@ export class PrometheusExporter implements Exporter {
   async shutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeNow(server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { boundAddress, listenOn } from '../config/listen.ts';
+import { boundAddress, closeNow, listenOn } from '../config/listen.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
 import type { SelfMetrics } from '../telemetry/self-metrics.ts';
 import { renderStatusPage } from './status-page.ts';
@@ -50,9 +50,7 @@ export class AdminServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeNow(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

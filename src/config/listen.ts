@@ -1,4 +1,5 @@
 import type { AddressInfo, Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { ConfigFault } from '../component/component.ts';
 import { parseEndpoint } from './schema-helpers.ts';
 
@@ -22,4 +23,10 @@ export async function listenOn(server: Server, endpoint: string, path: readonly 
 /** A bound address as an endpoint: `host:port`, `[v6]:port`. */
 export function boundAddress(a: AddressInfo): string {
   return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+/** Stops listening and cuts every connection at once (a scrape or a probe has nothing worth finishing). */
+export async function closeNow(server: Pick<HttpServer, 'close' | 'closeAllConnections'>): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
