@@ -11,8 +11,8 @@ interface Held<V> {
 
 /**
  * The increases of cumulative series, as DataDog's own exporter makes counts of them: a point no newer
- * than the previous is ignored; a series' first point counts in full if it started after the gateway
- * (and its start is known: not equal to its time), else it is only the baseline for the next; a new start time is a reset, counted in full; otherwise
+ * than the previous is ignored; a series' first point counts in full if it started after the gateway,
+ * else it is only the baseline for the next; a new start time is a reset, counted in full; otherwise
  * `difference` tells (a value going down is a reset too). Series unseen for `ttlMs` are forgotten.
  */
 export class CumulativeIncreases<V> {
@@ -31,9 +31,7 @@ export class CumulativeIncreases<V> {
     const prev = this.held.get(key);
     if (prev && timeNs <= prev.timeNs) return undefined;
     this.held.set(key, { startNs, timeNs, value }, nowMs);
-    // A start equal to the time means "unknown" (the first scrape of a Prometheus series: its count
-    // began when the process did, maybe long before): only a baseline, as one that began before us.
-    if (!prev) return startNs >= this.startedAtNs && startNs < timeNs ? { value, fromNs: startNs } : undefined;
+    if (!prev) return startNs >= this.startedAtNs ? { value, fromNs: startNs } : undefined;
     const d = startNs !== prev.startNs ? 'reset' : this.difference(value, prev.value);
     if (d === 'baseline') return undefined;
     return d === 'reset' ? { value, fromNs: startNs } : { value: d, fromNs: prev.timeNs };

@@ -61,12 +61,6 @@ describe('datadog translation', () => {
     expect(values(translator().translate(batch(counter(4, NS(10_000), NS(5_000))), NOW_MS).items)).toEqual([4]);
   });
 
-  it('leaves a first point whose start equals its time (unknown: a scraped series) as a baseline, then counts its increases', () => {
-    const t = translator();
-    expect(values(t.translate(batch(counter(40, NS(10_000), NS(10_000))), NOW_MS).items)).toEqual([]);
-    expect(values(t.translate(batch(counter(43, NS(10_000), NS(5_000))), NOW_MS).items)).toEqual([3]);
-  });
-
   it('counts a reset in full', () => {
     const t = translator();
     t.translate(batch(counter(4, NS(10_000), NS(9_000))), NOW_MS);
