@@ -4,6 +4,7 @@ import { datadogExporterFactory } from '../exporters/datadog/factory.ts';
 import { logExporterFactory } from '../exporters/log/factory.ts';
 import { prometheusExporterFactory } from '../exporters/prometheus/factory.ts';
 import { remoteWriteExporterFactory } from '../exporters/prometheusremotewrite/factory.ts';
+import { hostmetricsReceiverFactory } from '../receivers/hostmetrics/factory.ts';
 import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
 import { spanmetricsConnectorFactory } from './connectors/spanmetrics/factory.ts';
 import { attributesProcessorFactory } from './processors/attributes/factory.ts';
@@ -17,7 +18,7 @@ import { renameProcessorFactory } from './processors/rename/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, ratioProcessorFactory, cardinalityProcessorFactory, memoryLimiterProcessorFactory, batchProcessorFactory, spanmetricsConnectorFactory];
+  return [otlpReceiverFactory, hostmetricsReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, ratioProcessorFactory, cardinalityProcessorFactory, memoryLimiterProcessorFactory, batchProcessorFactory, spanmetricsConnectorFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {
