@@ -16,7 +16,7 @@ interface Dashboard {
 describe('operator files under config/', () => {
   it('alert rules pass promtool check rules', () => {
     const r = run('promtool', ['check', 'rules', 'config/prometheus/alerts.yml']);
-    expect(r.out).toContain('SUCCESS: 6 rules found');
+    expect(r.out).toContain('SUCCESS: 9 rules found');
     expect(r.code).toBe(0);
   });
 
