@@ -11,6 +11,7 @@ import { attributesProcessorFactory } from './processors/attributes/factory.ts';
 import { batchProcessorFactory } from './processors/batch/factory.ts';
 import { cardinalityProcessorFactory } from './processors/cardinality/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
+import { llmcostProcessorFactory } from './processors/llmcost/factory.ts';
 import { memoryLimiterProcessorFactory } from './processors/memory-limiter/factory.ts';
 import { preferProcessorFactory } from './processors/prefer/factory.ts';
 import { ratioProcessorFactory } from './processors/ratio/factory.ts';
@@ -18,7 +19,7 @@ import { renameProcessorFactory } from './processors/rename/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory, hostmetricsReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, ratioProcessorFactory, cardinalityProcessorFactory, memoryLimiterProcessorFactory, batchProcessorFactory, spanmetricsConnectorFactory];
+  return [otlpReceiverFactory, hostmetricsReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, ratioProcessorFactory, llmcostProcessorFactory, cardinalityProcessorFactory, memoryLimiterProcessorFactory, batchProcessorFactory, spanmetricsConnectorFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {
