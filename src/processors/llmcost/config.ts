@@ -26,6 +26,7 @@ export const llmcostConfigSchema = z
     series_expiration: duration('1h'),
   })
   .strict()
+  .default({})
   .transform((c, ctx) => {
     const { table, issues } = loadPriceTable(c.pricing_file);
     addFileIssues(ctx, ['pricing_file'], issues);
