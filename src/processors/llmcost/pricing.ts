@@ -11,7 +11,7 @@ const day = z
   .transform((text, ctx) => {
     const m = DAY.exec(text);
     const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-    if (!m || new Date(ms).getUTCDate() !== Number(m[3])) {
+    if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" is not a date "YYYY-MM-DD"` });
       return z.NEVER;
     }
