@@ -55,7 +55,10 @@ export interface FilesystemFilter {
  * as listed). A mount that cannot be read (gone, no permission) is left out of this collection.
  */
 export async function scrapeFilesystem(ctx: ScrapeContext, filter: FilesystemFilter): Promise<Metric[]> {
-  const [mountsText, fsText] = await Promise.all([readFile(`${ctx.procDir}/mounts`, 'utf8'), readFile(`${ctx.procDir}/filesystems`, 'utf8')]);
+  // /proc/mounts is the reader's own mount table: under a root_path (the host's / in a container) the
+  // host's is that of its init process, as the Collector reads it.
+  const mountsFile = ctx.rootPath ? `${ctx.procDir}/1/mounts` : `${ctx.procDir}/self/mounts`;
+  const [mountsText, fsText] = await Promise.all([readFile(mountsFile, 'utf8'), readFile(`${ctx.procDir}/filesystems`, 'utf8')]);
   const virtual = parseVirtualTypes(fsText);
   const seen = new Set<string>();
   const mounts = parseMounts(mountsText).filter((m) => {
