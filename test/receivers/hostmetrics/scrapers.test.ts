@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hostmetricsReceiverConfigSchema } from '../../../receivers/hostmetrics/config.ts';
 import { HostmetricsReceiver } from '../../../receivers/hostmetrics/hostmetrics-receiver.ts';
@@ -9,6 +10,7 @@ import { parseNetDev } from '../../../receivers/hostmetrics/scrapers/network.ts'
 import { parseProcStat } from '../../../receivers/hostmetrics/scrapers/processes.ts';
 import type { Metric } from '../../../src/model/metrics.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
+import { tempFiles } from '../../helpers/temp-files.ts';
 
 const STAT = `cpu  41178 0 25927 91551 104 0 483 0 0 0
 cpu0 20306 3 12865 46397 21 7 95 1 0 0
@@ -109,5 +111,33 @@ describe('hostmetrics receiver', () => {
   it('leaves out excluded devices', async () => {
     const m = await collect({ network: { exclude: { interfaces: ['^lo$'], match_type: 'regexp' } } });
     expect(m.get('system.network.io')?.points.some((p) => p.attributes.device === 'lo') ?? false).toBe(false);
+  });
+});
+
+describe('hostmetrics receiver under a root_path (the host mounted into a container)', () => {
+  it('reads /proc under root_path, the host’s mount table, and statfs’s mount points under root_path', async () => {
+    const files = tempFiles({
+      'proc/stat': STAT,
+      'proc/meminfo': 'MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: 600 kB\nBuffers: 50 kB\nCached: 300 kB\nSReclaimable: 40 kB\nSUnreclaim: 10 kB\n',
+      'proc/loadavg': '0.50 0.25 0.10 1/100 42\n',
+      'proc/1/mounts': '/dev/host1 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\n',
+      'proc/filesystems': 'nodev\tproc\n\text4\n',
+    });
+    try {
+      const config = hostmetricsReceiverConfigSchema.parse({ root_path: `${files.dir}/`, scrapers: { cpu: null, memory: { metrics: { 'system.memory.limit': { enabled: true } } }, load: null, filesystem: null, processes: null } });
+      const batch = await new HostmetricsReceiver(silentSettings('hostmetrics'), config, {}).collect();
+      const m = new Map(batch.resourceMetrics[0]!.scopeMetrics.flatMap((sm) => sm.metrics).map((x) => [x.name, x.points as { attributes: Record<string, unknown>; value: number; startTimeUnixNano: number }[]]));
+      expect(m.get('system.cpu.time')!.find((p) => p.attributes.cpu === 'cpu1' && p.attributes.state === 'idle')!.value).toBe(451.53);
+      expect(m.get('system.cpu.time')![0]!.startTimeUnixNano).toBe(1796455831e9);
+      expect(m.get('system.memory.limit')![0]!.value).toBe(1000 * 1024);
+      expect(m.get('system.cpu.load_average.5m')![0]!.value).toBe(0.25);
+      expect(m.get('system.processes.count')!.map((p) => [p.attributes.status, p.value])).toEqual([['running', 30], ['blocked', 2]]);
+      const fs = m.get('system.filesystem.usage')!;
+      expect(new Set(fs.map((p) => p.attributes.device))).toEqual(new Set(['/dev/host1']));
+      const st = statfsSync(files.dir);
+      expect(fs.reduce((a, p) => a + p.value, 0)).toBe(st.blocks * st.bsize);
+    } finally {
+      files.cleanup();
+    }
   });
 });
