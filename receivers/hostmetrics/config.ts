@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../src/config/schema-helpers.ts';
+import { checkRegex, duration } from '../../src/config/schema-helpers.ts';
 import { CPU_METRICS } from './scrapers/cpu.ts';
 import { DISK_METRICS } from './scrapers/disk.ts';
 import { FILESYSTEM_METRICS } from './scrapers/filesystem.ts';
@@ -26,17 +26,13 @@ function matchList(key: string) {
   return z
     .object({ [key]: z.array(z.string()).min(1), match_type: z.enum(['strict', 'regexp']).default('strict') })
     .strict()
-    .transform((m, ctx): ((value: string) => boolean) => {
+    .superRefine((m, ctx) => {
+      if (m.match_type === 'regexp') (m[key] as string[]).forEach((p, i) => checkRegex(ctx, p, [key, i]));
+    })
+    .transform((m): ((value: string) => boolean) => {
       const values = m[key] as string[];
       if (m.match_type === 'strict') return (v) => values.includes(v);
-      const res: RegExp[] = [];
-      values.forEach((p, i) => {
-        try {
-          res.push(new RegExp(p));
-        } catch {
-          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key, i], message: `"${p}" is not a valid regular expression` });
-        }
-      });
+      const res = values.map((p) => new RegExp(p));
       return (v) => res.some((re) => re.test(v));
     })
     .optional();

@@ -1,8 +1,8 @@
-import { Counter } from 'prom-client';
 import type { CreateSettings } from '../../component/component.ts';
 import type { Attributes, AttributeValue, Resource } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, type MetricsBatch, type NumberDataPoint, type ResourceMetrics, type SumMetric } from '../../model/metrics.ts';
 import { attributesKey } from '../../model/transform.ts';
+import type { OwnCounter } from '../../telemetry/component-telemetry.ts';
 import { RunningTotal } from '../running-total.ts';
 import type { LlmcostConfig } from './config.ts';
 import type { TokenType } from './pricing.ts';
@@ -57,7 +57,7 @@ export class LlmcostTransform {
   private readonly inputs = new Map<string, Input>();
   private readonly outputs = new Map<string, Output>();
   private readonly startNs: number;
-  private readonly ignored: Counter;
+  private readonly ignored: OwnCounter<'processor' | 'reason'>;
   private readonly logged = new Set<string>();
   private readonly id: string;
   private lastSweepMs = 0;
@@ -69,10 +69,7 @@ export class LlmcostTransform {
   ) {
     this.startNs = now() * 1e6;
     this.id = settings.id.toString();
-    const registry = settings.telemetry.selfMetrics.registry;
-    this.ignored =
-      (registry.getSingleMetric('switchyard_llmcost_ignored_points_total') as Counter | undefined) ??
-      new Counter({ name: 'switchyard_llmcost_ignored_points_total', help: 'Token usage points left out of the cost, by reason (they still pass on).', labelNames: ['processor', 'reason'], registers: [registry] });
+    this.ignored = settings.telemetry.counter({ name: 'switchyard_llmcost_ignored_points_total', help: 'Token usage points left out of the cost, by reason (they still pass on).', labelNames: ['processor', 'reason'] });
   }
 
   processMetrics(batch: MetricsBatch): MetricsBatch {

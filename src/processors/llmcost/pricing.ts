@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ConfigIssue } from '../../config/errors.ts';
+import { regex } from '../../config/schema-helpers.ts';
 import { SourceFile } from '../../config/source.ts';
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -25,7 +26,7 @@ const priceSchema = z
     /** The model's exact name, as `gen_ai.response.model` or `gen_ai.request.model` carries it. */
     model: z.string().min(1).optional(),
     /** Or a regular expression on the name (anchor it yourself), for dated or versioned names. */
-    pattern: z.string().min(1).optional(),
+    pattern: regex().optional(),
     /** USD per million input tokens. */
     input: usdPerMillion,
     /** USD per million output tokens. */
@@ -36,13 +37,6 @@ const priceSchema = z
   .strict()
   .superRefine((p, ctx) => {
     if ((p.model === undefined) === (p.pattern === undefined)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give exactly one of "model" (an exact name) and "pattern" (a regular expression)' });
-    if (p.pattern !== undefined) {
-      try {
-        new RegExp(p.pattern);
-      } catch {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['pattern'], message: `"${p.pattern}" is not a valid regular expression` });
-      }
-    }
   });
 
 const tableSchema = z
