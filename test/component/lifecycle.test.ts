@@ -12,6 +12,7 @@ import { silentSettings } from '../helpers/silent-settings.ts';
  */
 const MINIMAL_SETTINGS: Record<string, unknown> = {
   otlp: { protocols: { grpc: null, http: null } },
+  hostmetrics: { scrapers: { cpu: null } },
   rename: { metrics: [{ from: 'a', to: 'b' }] },
   ratio: { ratios: [{ name: 'r', numerator: 'a', denominator: 'b' }] },
   attributes: { actions: [{ key: 'k', value: 'v', action: 'insert' }] },
