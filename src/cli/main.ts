@@ -5,6 +5,7 @@ import { Gateway } from '../gateway.ts';
 import { createLogger, LoggerSettingError } from '../telemetry/logger.ts';
 import { VERSION } from '../version.ts';
 import { checkDashboard } from './check-dashboard.ts';
+import { tap } from './tap.ts';
 import { printIssues, validateConfig } from './validate.ts';
 
 const USAGE = `Usage: switchyard <command> --config FILE
@@ -14,6 +15,8 @@ Commands:
   validate   check a config file and the files it includes; exit 0 if valid, 1 with every error
   check-dashboard FILE…   list what a Grafana or DataDog dashboard queries that the gateway does not produce
                           (switchyard check-dashboard --help)
+  tap --admin URL --pipeline ID (--after|--before) COMPONENT [--match REGEX]
+                          watch a sample of the points at a place in a pipeline (switchyard tap --help)
 
 Options:
   -c, --config FILE   the gateway config (default: config/gateway.yaml)
@@ -24,6 +27,12 @@ Options:
 /** Commands with options of their own, given the arguments after their name. */
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'check-dashboard': (argv) => checkDashboard(argv),
+  tap: (argv) => {
+    // Ctrl-C ends the stream and still prints how many points were sampled and dropped.
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    return tap(argv, process.stdout, process.stderr, abort.signal);
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {
