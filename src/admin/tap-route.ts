@@ -75,7 +75,7 @@ async function stream(req: IncomingMessage, res: ServerResponse, tap: Tap, limit
       sent++;
       if (!write({ type: 'point', ...point })) await drained();
     }
-    if (limit !== undefined && sent >= limit) tap.close(`${limit} points sent`);
+    if (limit !== undefined && sent >= limit) tap.close(`the limit of ${limit} point(s) was reached`);
     if (Date.now() - lastStats >= STATS_EVERY_MS || tap.closed) {
       lastStats = Date.now();
       write({ type: 'stats', sampled: tap.sampled, dropped: tap.dropped });

@@ -62,6 +62,16 @@ describe('switchyard tap on the shipped Prometheus pipeline, fed by the demo ser
     expect(after.stderr()).toMatch(/\d+ point\(s\) sampled, \d+ dropped/);
   });
 
+  it('serves the same stream as server-sent events to a client that accepts them', async () => {
+    const res = await fetch(`${admin}/tap?pipeline=metrics/prometheus&before=prometheus&match=^starlette_requests_total$&limit=1`, { headers: { accept: 'text/event-stream' } });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    await driveEveryDemoMetric(app);
+    const text = await res.text(); // the stream ends after its one point
+    expect(text).toMatch(/^event: tap\ndata: \{"type":"tap","site":"metrics\/prometheus before prometheus"\}\n\n/);
+    expect(text).toMatch(/event: point\ndata: \{"type":"point","name":"starlette_requests_total",.*"labels":\{[^}]*"route":/);
+    expect(text.slice(-300), 'the stream’s end').toMatch(/event: end\ndata: \{"type":"end","reason":"the limit of 1 point\\(s\\) was reached"\}\n\n$/);
+  });
+
   it('refuses a place the pipeline does not have, naming the places it has', async () => {
     const r = await runCli(['tap', '--admin', admin, '--pipeline', 'metrics/prometheus', '--after', 'rename/nope']);
     expect(r.code).toBe(1);
