@@ -53,6 +53,7 @@ export class Gateway {
       selfMetrics: this.selfMetrics,
       logger: this.options.logger.child({ component: 'admin' }),
       configFiles: () => this.running?.config.files ?? [],
+      taps: () => this.running?.graph.taps,
     });
     try {
       await admin.start();

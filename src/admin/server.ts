@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { boundAddress, closeNow, listenOn } from '../config/listen.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
+import type { TapRegistry } from '../pipeline/tap.ts';
 import type { SelfMetrics } from '../telemetry/self-metrics.ts';
 import { renderStatusPage } from './status-page.ts';
+import { serveTap } from './tap-route.ts';
 
 export interface AdminOptions {
   endpoint: string;
@@ -18,6 +20,8 @@ export interface AdminOptions {
   selfMetrics: SelfMetrics;
   logger: Logger;
   configFiles: () => readonly string[];
+  /** The tap sites of the pipelines running now. */
+  taps?: () => TapRegistry | undefined;
 }
 
 /**
@@ -86,6 +90,8 @@ export class AdminServer {
         const { body, contentType } = await o.selfMetrics.render();
         return send(res, 200, contentType, body);
       }
+      case '/tap':
+        return serveTap(req, res, o.taps?.(), (status, body) => json(res, status, body));
       case '/':
       case '/status':
         return send(res, 200, 'text/html; charset=utf-8', renderStatusPage({ version: o.version, uptimeSeconds, ready: o.ready(), components: o.health() }));

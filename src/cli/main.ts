@@ -4,6 +4,8 @@ import { ConfigError } from '../config/errors.ts';
 import { Gateway } from '../gateway.ts';
 import { createLogger, LoggerSettingError } from '../telemetry/logger.ts';
 import { VERSION } from '../version.ts';
+import { checkDashboard } from './check-dashboard.ts';
+import { tap } from './tap.ts';
 import { printIssues, validateConfig } from './validate.ts';
 
 const USAGE = `Usage: switchyard <command> --config FILE
@@ -11,6 +13,10 @@ const USAGE = `Usage: switchyard <command> --config FILE
 Commands:
   run        run the gateway (SIGHUP reloads the config, SIGTERM/SIGINT stop it gracefully)
   validate   check a config file and the files it includes; exit 0 if valid, 1 with every error
+  check-dashboard FILE…   list what a Grafana or DataDog dashboard queries that the gateway does not produce
+                          (switchyard check-dashboard --help)
+  tap --admin URL --pipeline ID (--after|--before) COMPONENT [--match REGEX]
+                          watch a sample of the points at a place in a pipeline (switchyard tap --help)
 
 Options:
   -c, --config FILE   the gateway config (default: config/gateway.yaml)
@@ -18,7 +24,20 @@ Options:
   -h, --help          print this help
 `;
 
+/** Commands with options of their own, given the arguments after their name. */
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  'check-dashboard': (argv) => checkDashboard(argv),
+  tap: (argv) => {
+    // Ctrl-C ends the stream and still prints how many points were sampled and dropped.
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    return tap(argv, process.stdout, process.stderr, abort.signal);
+  },
+};
+
 export async function main(argv: string[]): Promise<number> {
+  const sub = argv[0] !== undefined ? SUBCOMMANDS[argv[0]] : undefined;
+  if (sub) return sub(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

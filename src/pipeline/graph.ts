@@ -8,6 +8,7 @@ import type { Signal } from '../model/common.ts';
 import { componentTelemetry } from '../telemetry/component-telemetry.ts';
 import type { SelfMetrics } from '../telemetry/self-metrics.ts';
 import type { ComponentState, HealthRegistry } from './health.ts';
+import { TapRegistry } from './tap.ts';
 
 interface Node {
   key: string;
@@ -35,6 +36,8 @@ export class PipelineGraph {
   private readonly entries = new Map<string, Stage>();
   private readonly building = new Set<string>();
   private started: Node[] = [];
+  /** Where `switchyard tap` can watch the metrics pipelines' points. */
+  readonly taps = new TapRegistry();
 
   private readonly pipelines: PipelineConfig[];
 
@@ -47,7 +50,7 @@ export class PipelineGraph {
     for (const [key, rc] of config.receivers) {
       const pipelines = this.pipelines.filter((p) => p.receivers.includes(key));
       if (pipelines.length === 0) continue;
-      const next = this.consumersOf(pipelines);
+      const next = this.consumersOf(pipelines, key);
       this.add(rc, pipelines.map((p) => p.key), (s) => rc.factory.create(s, rc.config, next));
     }
   }
@@ -69,6 +72,7 @@ export class PipelineGraph {
 
   /** Shuts down every started component, upstream first; every error is collected. */
   async shutdown(): Promise<void> {
+    this.taps.closeAll('the pipelines stopped (a shutdown or a reload)');
     const errors: unknown[] = [];
     for (const node of this.started.reverse()) {
       node.setState('stopping');
@@ -105,12 +109,18 @@ export class PipelineGraph {
       throw new ConfigError([p.located.source.issue(p.located.path, `pipeline "${p.key}" feeds itself through its connectors (a cycle)`)]);
     }
     this.building.add(p.key);
-    const targets = p.exporters.map((key) => this.exporter(key));
+    // Tap sites between the stages of a metrics pipeline: after P[i] is also before P[i+1].
+    const site = (names: string[], stage: Stage): Stage => (p.signal === 'metrics' ? this.taps.site(p.key, names, stage as MetricsConsumer) : stage);
+    const targets = p.exporters.map((key) => site([`before ${key}`], this.exporter(key)));
     let next: Stage = fanOut(p.signal, targets);
-    for (const key of [...p.processors].reverse()) {
+    if (p.signal === 'metrics') this.taps.setOrder(p.key, tapOrder(p));
+    for (let i = p.processors.length - 1; i >= 0; i--) {
+      const key = p.processors[i]!;
       const pc = this.config.processors.get(key)!;
-      next = this.add(pc, [p.key], (s) => createProcessor(pc, s, p.signal, next), p.key);
+      const after = site(i + 1 < p.processors.length ? [`after ${key}`, `before ${p.processors[i + 1]}`] : [`after ${key}`], next);
+      next = this.add(pc, [p.key], (s) => createProcessor(pc, s, p.signal, after), p.key);
     }
+    if (p.processors.length > 0) next = site([`before ${p.processors[0]}`], next);
     this.building.delete(p.key);
     this.entries.set(p.key, next);
     return next;
@@ -131,7 +141,7 @@ export class PipelineGraph {
     let connector = this.connectors.get(key);
     if (!connector) {
       const downstream = this.pipelines.filter((p) => p.receivers.includes(key));
-      const next = this.consumersOf(downstream);
+      const next = this.consumersOf(downstream, key);
       const pipelines = this.pipelines.filter((p) => p.exporters.includes(key) || p.receivers.includes(key)).map((p) => p.key);
       connector = this.add(cc, pipelines, (s) => cc.factory.create(s, cc.config, next));
       this.connectors.set(key, connector);
@@ -139,8 +149,10 @@ export class PipelineGraph {
     return connector;
   }
 
-  private consumersOf(pipelines: PipelineConfig[]): SignalConsumers {
-    const bySignal = (signal: Signal) => pipelines.filter((p) => p.signal === signal).map((p) => this.pipelineEntry(p));
+  /** What a receiver (or connector) `from` feeds: each pipeline's entry, behind a tap site `after from`. */
+  private consumersOf(pipelines: PipelineConfig[], from: string): SignalConsumers {
+    const entry = (p: PipelineConfig): Stage => (p.signal === 'metrics' ? this.taps.site(p.key, [`after ${from}`], this.pipelineEntry(p) as MetricsConsumer) : this.pipelineEntry(p));
+    const bySignal = (signal: Signal) => pipelines.filter((p) => p.signal === signal).map(entry);
     const metrics = bySignal('metrics') as MetricsConsumer[];
     const traces = bySignal('traces') as TracesConsumer[];
     const logs = bySignal('logs') as LogsConsumer[];
@@ -183,6 +195,11 @@ function activePipelines(config: GatewayConfig, logger: Logger): PipelineConfig[
     pipelines = next;
   }
   return pipelines;
+}
+
+/** A metrics pipeline's tap places in data order: after each receiver, around each processor, before each exporter. */
+function tapOrder(p: PipelineConfig): string[] {
+  return [...p.receivers.map((r) => `after ${r}`), ...p.processors.flatMap((k) => [`before ${k}`, `after ${k}`]), ...p.exporters.map((e) => `before ${e}`)];
 }
 
 /** A stage of a pipeline: it consumes the pipeline's signal (the config check guarantees which). */
