@@ -43,6 +43,15 @@ export function createApp(instruments: Instruments, flush: () => Promise<void>, 
     res.status(201).json({ ok: true });
   });
 
+  // An LLM call made for a product feature: its tokens, as an LLM client instrumentation records them.
+  app.post('/v1/completions/:provider', (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as { model?: string; feature?: string; input?: number; output?: number };
+    const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': req.params.provider!, 'gen_ai.request.model': body.model ?? 'gpt-4o-mini', feature: body.feature ?? 'chat' };
+    instruments.tokenUsage.record(body.input ?? 100, { ...attrs, 'gen_ai.token.type': 'input' });
+    instruments.tokenUsage.record(body.output ?? 50, { ...attrs, 'gen_ai.token.type': 'output' });
+    res.status(201).json({ ok: true });
+  });
+
   app.post('/v1/results', (req: Request, res: Response) => {
     const body = (req.body ?? {}) as { fingerprint?: boolean; duplicate?: boolean };
     if (body.duplicate) {

@@ -27,6 +27,8 @@ export function createInstruments() {
     celeryRuntime: m.createHistogram('celery.task.runtime', { unit: 's', description: 'Celery task run time.', advice: { explicitBucketBoundaries: CELERY_RUNTIME_BOUNDS_S } }),
     celeryRetries: m.createCounter('celery.task.retries', { description: 'Celery task retries.' }),
     rateLimitHits: m.createCounter('prompter.rate_limit.hits', { description: 'Requests refused by the rate limiter.' }),
+    // The GenAI semantic conventions' token histogram, as LLM client instrumentations record it.
+    tokenUsage: m.createHistogram('gen_ai.client.token.usage', { unit: '{token}', description: 'Measures number of input and output tokens used.' }),
     setRedisUp(up: boolean) {
       redisUp = up ? 1 : 0;
     },

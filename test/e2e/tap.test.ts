@@ -40,10 +40,14 @@ describe('switchyard tap on the shipped Prometheus pipeline, fed by the demo ser
   it('lists every place of a pipeline a tap can attach, in data order', async () => {
     const r = await runCli(['tap', '--admin', admin]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.split('\n');
+    const all = r.stdout.split('\n');
+    expect(all).toContain('metrics/prometheus');
+    // This pipeline's places: the indented lines under its name, up to the next pipeline.
+    const start = all.indexOf('metrics/prometheus') + 1;
+    const end = all.findIndex((l, i) => i >= start && !l.startsWith('  '));
+    const lines = all.slice(start, end);
     const at = (s: string) => lines.indexOf(`  ${s}`);
-    expect(lines).toContain('metrics/prometheus');
-    expect(at('after otlp')).toBeGreaterThan(0);
+    expect(at('after otlp')).toBeGreaterThanOrEqual(0);
     expect(at('before rename/prometheus')).toBeGreaterThan(at('after otlp'));
     expect(at('after rename/prometheus')).toBeGreaterThan(at('before rename/prometheus'));
     expect(at('before prometheus')).toBeGreaterThan(at('after rename/prometheus'));

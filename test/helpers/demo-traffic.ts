@@ -10,6 +10,8 @@ export async function driveEveryDemoMetric(app: DemoApp): Promise<void> {
   await app.request('GET', '/v1/boom');
   await app.request('POST', '/v1/probes/openai', { model: 'gpt-4o', seconds: 0.3 });
   await app.request('POST', '/v1/probes/openai', { model: 'gpt-4o', fail: true, seconds: 1.2 });
+  await app.request('POST', '/v1/completions/openai', { model: 'gpt-4o', feature: 'summarize', input: 1200, output: 300 });
+  await app.request('POST', '/v1/completions/anthropic', { model: 'claude-unreleased', feature: 'chat', input: 40, output: 10 });
   await app.request('POST', '/v1/results', { fingerprint: true });
   await app.request('POST', '/v1/results', { duplicate: true });
   await app.request('POST', '/v1/tasks/prompter', { seconds: 0.2, retries: 2 });
