@@ -55,6 +55,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       resolve(Buffer.concat(chunks, size));
     });
     sink.on('error', (error: Error) => fail(inflater ? new BodyError(400, `invalid ${encoding} body: ${error.message}`) : error));
+    // A client gone (or cut off by read_timeout) before its body ended: settle, or the handler waits forever.
+    req.on('close', () => {
+      if (!req.complete) fail(new BodyError(400, 'the client closed the connection before the body ended'));
+    });
     if (inflater) {
       req.on('data', (chunk: Buffer) => {
         raw += chunk.length;

@@ -1,13 +1,25 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigFault } from '../component/component.ts';
 import { parseEndpoint } from '../config/schema-helpers.ts';
+import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
+import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../listener/http-listener.ts';
+import { loadListenerSecurity, type ListenerSecurity } from '../listener/secrets.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
 import type { SelfMetrics } from '../telemetry/self-metrics.ts';
 import { renderStatusPage } from './status-page.ts';
 
-export interface AdminOptions {
+/** `service.admin`'s own auth and TLS; read again on every reload. */
+export interface AdminSecurity {
+  auth?: ListenerAuthConfig;
+  tls?: ListenerTlsConfig;
+}
+
+/** What probes need (`/health` is the Collector's health_check path), open unless `auth.probes: true`. */
+const PROBES = new Set(['/health', '/health/live', '/health/ready']);
+
+export interface AdminOptions extends AdminSecurity {
   endpoint: string;
   version: string;
   startedAt: Date;
@@ -28,17 +40,21 @@ export interface AdminOptions {
  */
 export class AdminServer {
   private server: Server | undefined;
+  private security: ListenerSecurity = { auth: undefined, tls: undefined };
+  private guardProbes = false;
 
   constructor(private readonly options: AdminOptions) {}
 
   async start(): Promise<void> {
     const ep = parseEndpoint(this.options.endpoint)!;
-    const server = createServer((req, res) => {
+    this.applySecurity(this.options);
+    const server = createListenerServer(this.security.tls, {}, (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'Admin request failed.');
         if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
       });
     });
+    server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new ConfigFault(['endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
@@ -46,6 +62,23 @@ export class AdminServer {
       server.listen(ep.port, ep.host, () => resolve());
     });
     this.server = server;
+  }
+
+  /**
+   * A reload's new token and certificates (a rotated file, a new `auth`). Throws ConfigFault, leaving
+   * the running ones in place, when a file cannot be read. Turning TLS on or off needs a restart.
+   */
+  reloadSecurity(security: AdminSecurity): void {
+    if (Boolean(security.tls) !== Boolean(this.security.tls)) {
+      throw new ConfigFault(['tls'], 'turning TLS on or off on the admin server needs a restart; the admin server keeps its current setting');
+    }
+    this.applySecurity(security);
+    if (this.server && this.security.tls) updateListenerTls(this.server, this.security.tls);
+  }
+
+  private applySecurity(security: AdminSecurity): void {
+    this.security = loadListenerSecurity(security, []);
+    this.guardProbes = security.auth?.probes ?? false;
   }
 
   endpoint(): string {
@@ -65,6 +98,10 @@ export class AdminServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    if (this.guardProbes || !PROBES.has(path!)) {
+      const refusal = refuseUnauthorized(this.security.auth, req, res);
+      if (refusal) return void this.options.selfMetrics.adminRefusedRequests.inc({ reason: refusal });
+    }
     const o = this.options;
     const uptimeSeconds = Math.round((Date.now() - o.startedAt.getTime()) / 1000);
     switch (path) {
