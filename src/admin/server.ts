@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigFault } from '../component/component.ts';
 import { parseEndpoint } from '../config/schema-helpers.ts';
+import { redactSecrets } from '../config/secret-values.ts';
 import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
 import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../listener/secrets.ts';
@@ -143,7 +144,8 @@ export class AdminServer {
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
-  res.end(body);
+  // A component's last error may quote what a backend answered; no secret goes out with it.
+  res.end(redactSecrets(body));
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

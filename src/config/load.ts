@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ConfigIssue } from './errors.ts';
 import { expandEnv } from './env.ts';
+import { registerSecretsIn } from './secret-values.ts';
 import { SourceFile } from './source.ts';
 
 export const COMPONENT_SECTIONS = ['receivers', 'processors', 'exporters', 'connectors'] as const;
@@ -74,6 +75,7 @@ function readSource(file: string, env: NodeJS.ProcessEnv, raw: RawConfig): Sourc
   }
   const expanded = expandEnv(text, env);
   const { source, issues: syntax } = SourceFile.parse(file, expanded.text);
+  if (syntax.length === 0) registerSecretsIn(source.value());
   for (const m of expanded.missing) {
     const path = syntax.length > 0 ? [] : source.pathAt(m.expandedOffset);
     raw.issues.push({ file, path, line: m.line, column: m.column, message: `environment variable ${m.name} is not set and has no default (write \${env:${m.name}:-default})` });

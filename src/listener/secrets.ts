@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
 import { ConfigFault } from '../component/component.ts';
+import { registerSecret } from '../config/secret-values.ts';
 import { BearerAuth } from './bearer-auth.ts';
 import type { ListenerAuthConfig, ListenerTlsConfig } from './config.ts';
 
@@ -20,6 +21,7 @@ export function readBearerToken(auth: ListenerAuthConfig, at: YamlPath): string 
   if (auth.bearer_token !== undefined) return auth.bearer_token;
   const token = readAt(auth.bearer_token_file!, [...at, 'bearer_token_file']).toString('utf8').trim();
   if (token === '') throw new ConfigFault([...at, 'bearer_token_file'], `${auth.bearer_token_file} is empty; it must hold the token`);
+  registerSecret(token);
   return token;
 }
 
