@@ -1,8 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { ConfigFault, type CreateSettings, type Exporter } from '../../src/component/component.ts';
 import { parseEndpoint } from '../../src/config/schema-helpers.ts';
+import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import { CumulativeState } from '../../src/translate/cumulative-state.ts';
 import { stateOptions } from '../../src/translate/translation-config.ts';
@@ -16,6 +18,7 @@ import { acceptsGzip, CONTENT_TYPE, negotiate, serialize } from './serializer.ts
 export class PrometheusExporter implements Exporter {
   private readonly state: CumulativeState;
   private server: Server | undefined;
+  private security: ListenerSecurity = { auth: undefined, tls: undefined };
 
   constructor(
     private readonly settings: CreateSettings,
@@ -36,7 +39,9 @@ export class PrometheusExporter implements Exporter {
 
   async start(): Promise<void> {
     const ep = parseEndpoint(this.config.endpoint)!;
-    const server = createServer((req, res) => this.handle(req, res));
+    this.security = loadListenerSecurity(this.config, []);
+    const server = createListenerServer(this.security.tls, {}, (req, res) => this.handle(req, res));
+    server.on('tlsClientError', (_error: Error, socket: NodeJS.WritableStream & { destroy(): void }) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new ConfigFault(['endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
@@ -58,6 +63,7 @@ export class PrometheusExporter implements Exporter {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
+    if (refuseUnauthorized(this.security.auth, req, res)) return;
     if (path !== '/metrics' && path !== '/') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('the metrics are at /metrics\n');
       return;
