@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/cli/validate.ts';
 import { ConfigError, type ConfigIssue } from '../../src/config/errors.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
@@ -66,6 +67,21 @@ ${config('{ auth: { authenticator: bearertokenauth } }').replace('service:\n', '
     expect(issues.map((i) => i.path.slice(-1)[0])).toEqual(['key_file', 'min_version']);
     expect(issues[0]!.message).toMatch(/tls needs key_file/);
     expect(issues[1]!.message).toMatch(/"1.2" or "1.3"/);
+  });
+});
+
+describe('validate', () => {
+  it('names every token or certificate file a listener cannot read, at its YAML path', async () => {
+    const t = tempFiles({ token: 'x' });
+    cleanups.push(t.cleanup);
+    const yaml = config(`{ endpoint: "127.0.0.1:0", auth: { bearer_token_file: ${t.path('token')} }, tls: { cert_file: ${t.path('missing.pem')}, key_file: ${t.path('token')} } }`, `{ endpoint: "127.0.0.1:0", auth: { bearer_token_file: ${t.path('nope')} } }`);
+    const c = tempFiles({ 'gateway.yaml': yaml });
+    cleanups.push(c.cleanup);
+    const issues = await validateConfig(c.path('gateway.yaml'), builtinRegistry(), {});
+    expect(issues.map((i) => [i.path.join('.'), i.line, i.message])).toEqual([
+      ['receivers.otlp.protocols.http.tls.cert_file', 4, `cannot read ${t.path('missing.pem')}: ENOENT`],
+      ['service.admin.auth.bearer_token_file', 8, `cannot read ${t.path('nope')}: ENOENT`],
+    ]);
   });
 });
 
