@@ -3,11 +3,12 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../../src/component/component.ts';
 import type { MetricsBatch } from '../../../src/model/metrics.ts';
 import { otlpReceiverFactory } from '../../../receivers/otlp/factory.ts';
+import { ManualReader } from '../../helpers/sdk-bodies.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
 import { makeTestCa, type TestCa } from '../../helpers/test-ca.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
@@ -15,15 +16,9 @@ import { tempFiles } from '../../helpers/temp-files.ts';
 /** ExportResultCode.SUCCESS of @opentelemetry/core. */
 const SUCCESS = 0;
 
-/** A reader that only collects when asked: the test exports what it collects through the exporter under test. */
-class CollectOnce extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
-
 /** Records one counter with the real SDK and exports it once through `exporter`; resolves to the export's result code. */
 async function exportOnce(exporter: PushMetricExporter, attributes: Record<string, string> = { route: '/x' }): Promise<number> {
-  const reader = new CollectOnce();
+  const reader = new ManualReader();
   const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'svc' }), readers: [reader] });
   provider.getMeter('m').createCounter('sdk.requests').add(4, attributes);
   const { resourceMetrics } = await reader.collect();
@@ -113,7 +108,7 @@ describe('OTLP receiver auth', () => {
     const before = await r.refusals('grpc', 'unauthenticated');
     const failure = await new Promise<Error | undefined>((resolve) => {
       const exporter = new GrpcMetricExporter({ url: `http://${r.grpc}` });
-      const reader = new CollectOnce();
+      const reader = new ManualReader();
       const provider = new MeterProvider({ readers: [reader] });
       provider.getMeter('m').createCounter('c').add(1);
       void reader.collect().then(({ resourceMetrics }) => exporter.export(resourceMetrics, (res) => resolve(res.error)));
@@ -207,7 +202,7 @@ describe('OTLP receiver limits', () => {
 
   it('refuses a gRPC request over max_points_per_request with INVALID_ARGUMENT', async () => {
     const exporter = new GrpcMetricExporter({ url: `http://${r.grpc}` });
-    const reader = new CollectOnce();
+    const reader = new ManualReader();
     const provider = new MeterProvider({ readers: [reader] });
     const counter = provider.getMeter('m').createCounter('c');
     for (let i = 0; i < 4; i++) counter.add(1, { i: String(i) });
@@ -259,8 +254,9 @@ describe('OTLP receiver limits', () => {
     const slow = connect(port, host);
     await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
     slow.write('POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the first request is admitted and waits for its body
-    const res = await post(json(1));
+    // Once the first request is admitted (it then waits for its body), the next one is refused.
+    let res = await post(json(1));
+    for (let i = 0; i < 100 && res.status === 200; i++) res = await post(json(1));
     slow.destroy();
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('1');
