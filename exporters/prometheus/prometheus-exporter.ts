@@ -1,8 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { ConfigFault, type CreateSettings, type Exporter } from '../../src/component/component.ts';
-import { parseEndpoint } from '../../src/config/schema-helpers.ts';
+import type { CreateSettings, Exporter } from '../../src/component/component.ts';
+import { closeNow, listenOn } from '../../src/config/listen.ts';
 import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
@@ -38,27 +37,17 @@ export class PrometheusExporter implements Exporter {
   }
 
   async start(): Promise<void> {
-    const ep = parseEndpoint(this.config.endpoint)!;
     this.security = loadListenerSecurity(this.config, []);
     const server = createListenerServer(this.security.tls, {}, (req, res) => this.handle(req, res));
-    server.on('tlsClientError', (_error: Error, socket: NodeJS.WritableStream & { destroy(): void }) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
-      );
-      server.listen(ep.port, ep.host, () => resolve());
-    });
+    const bound = await listenOn(server, this.config.endpoint, ['endpoint']);
     this.server = server;
-    const a = server.address() as AddressInfo;
-    this.settings.health.setDetail('endpoint', a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+    this.settings.health.setDetail('endpoint', bound);
   }
 
   async shutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeNow(server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

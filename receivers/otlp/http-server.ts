@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
+import type { Socket } from 'node:net';
+import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
-import { parseEndpoint } from '../../src/config/schema-helpers.ts';
+import { listenOn } from '../../src/config/listen.ts';
 import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
@@ -45,7 +45,6 @@ export class OtlpHttpServer {
   }
 
   async start(): Promise<string> {
-    const ep = parseEndpoint(this.config.endpoint)!;
     this.security = loadListenerSecurity(this.config, ['protocols', 'http']);
     const c = this.config;
     const timeouts = {
@@ -63,17 +62,9 @@ export class OtlpHttpServer {
       });
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
-    // A TLS handshake that fails (no client certificate, an unknown CA) is the client's problem, not ours.
-    server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['protocols', 'http', 'endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
-      );
-      server.listen(ep.port, ep.host, () => resolve());
-    });
+    const bound = await listenOn(server, this.config.endpoint, ['protocols', 'http', 'endpoint']);
     this.server = server;
-    const a = server.address() as AddressInfo;
-    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    return bound;
   }
 
   async shutdown(): Promise<void> {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigFault } from '../component/component.ts';
-import { parseEndpoint } from '../config/schema-helpers.ts';
+import { boundAddress, closeNow, listenOn } from '../config/listen.ts';
 import { redactSecrets } from '../config/secret-values.ts';
 import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
 import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../listener/http-listener.ts';
@@ -47,7 +47,6 @@ export class AdminServer {
   constructor(private readonly options: AdminOptions) {}
 
   async start(): Promise<void> {
-    const ep = parseEndpoint(this.options.endpoint)!;
     this.applySecurity(this.options);
     const server = createListenerServer(this.security.tls, {}, (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -55,13 +54,7 @@ export class AdminServer {
         if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
       });
     });
-    server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
-      );
-      server.listen(ep.port, ep.host, () => resolve());
-    });
+    await listenOn(server, this.options.endpoint, ['endpoint']);
     this.server = server;
   }
 
@@ -85,15 +78,13 @@ export class AdminServer {
   endpoint(): string {
     const address = this.server?.address() as AddressInfo | null;
     if (!address) return this.options.endpoint;
-    return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+    return boundAddress(address);
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeNow(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

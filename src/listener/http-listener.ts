@@ -10,7 +10,10 @@ import type { AuthRefusal, BearerAuth } from './bearer-auth.ts';
  */
 export function createListenerServer(tls: SecureContextOptions | undefined, options: ServerOptions, handler: RequestListener): Server {
   if (!tls) return createHttpServer(options, handler);
-  return createHttpsServer({ ...options, ...tls, requestCert: tls.ca !== undefined, rejectUnauthorized: true }, handler) as unknown as Server;
+  const server = createHttpsServer({ ...options, ...tls, requestCert: tls.ca !== undefined, rejectUnauthorized: true }, handler);
+  // A failed handshake (no client certificate, an unknown CA, an old TLS version) is the client's problem: drop it quietly.
+  server.on('tlsClientError', (_error, socket) => socket.destroy());
+  return server as unknown as Server;
 }
 
 /** New certificates for a running HTTPS listener (a reload): new connections use them, open ones keep theirs. */
