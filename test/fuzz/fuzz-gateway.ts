@@ -55,7 +55,7 @@ async function fuzzGateway(): Promise<{ gw: GatewayProcess; cleanup: () => Promi
 processors:
   memory_limiter: { check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20 }
 exporters:
-  prometheus: { endpoint: "127.0.0.1:0" }
+  prometheus: { endpoint: "127.0.0.1:0", metric_expiration: 24h }   # a full run lasts longer than the default 5m
   log: { path: ${t.path('out.jsonl')} }
 service:
   admin: { endpoint: "127.0.0.1:0" }
@@ -184,7 +184,7 @@ export async function fuzzGatewayRun(options: { seed: number; httpCount: number;
         await new Promise((r) => setTimeout(r, 1_000));
       }
     }
-    report.unexpectedErrors = gw.logs.filter((l) => l.level === 'error' || l.level === 'fatal').map((l) => String(l.msg)).slice(0, 10);
+    report.unexpectedErrors = gw.logs.filter((l) => l.level === 'error' || l.level === 'fatal').map((l) => `${String(l.msg)} ${JSON.stringify(l.err ?? '')}`.slice(0, 400)).slice(0, 10);
   } finally {
     await cleanup();
   }

@@ -249,6 +249,18 @@ describe('OTLP receiver limits', () => {
     expect(afterMs).toBeLessThan(5_000);
   });
 
+  it('counts a client that goes away mid-body as a refused request (malformed), not as a gateway fault', async () => {
+    const before = await r.refusals('http', 'malformed');
+    const [host, port] = [r.http.split(':')[0]!, Number(r.http.split(':')[1])];
+    const gone = connect(port, host);
+    await new Promise<void>((resolve) => gone.once('connect', () => resolve()));
+    gone.write('POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"res');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the server start reading the body
+    gone.destroy();
+    for (let i = 0; i < 50 && (await r.refusals('http', 'malformed')) === before; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await r.refusals('http', 'malformed')).toBe(before + 1);
+  });
+
   it('answers 429 with Retry-After to a request beyond max_concurrent_requests while another is being read', async () => {
     const [host, port] = [r.http.split(':')[0]!, Number(r.http.split(':')[1])];
     const slow = connect(port, host);
