@@ -1,15 +1,14 @@
+import { RunningTotal } from '../running-total.ts';
+
 /**
- * One counter series as a running total over time, whatever its temporality: cumulative points add
- * their increase (a smaller value or a new start time is a reset, whose value counts in full), delta
- * points add themselves. Samples older than the window are pruned but one, so the increase over the
- * window is exact: total(now) − total at the window's start (the last sample at or before it).
+ * One counter series as a running total over time (see RunningTotal for temporality and resets).
+ * Samples older than the window are pruned but one, so the increase over the window is exact:
+ * total(now) − total at the window's start (the last sample at or before it).
  */
 export class SeriesHistory<G = unknown> {
   /** Interleaved (time ns, running total) pairs: one small array per series. */
   private samples: number[] = [];
-  private lastRaw = NaN;
-  private lastStart = NaN;
-  private total = 0;
+  private readonly running = new RunningTotal();
   seenAtMs = 0;
   /** The `by` group it sums into (undefined until the ratio's labels are known). */
   group: G | undefined;
@@ -20,28 +19,14 @@ export class SeriesHistory<G = unknown> {
    */
   add(timeNs: number, startNs: number, value: number, delta: boolean, windowNs: number, nowMs: number): boolean {
     this.seenAtMs = nowMs;
-    const n = this.samples.length;
-    if (n > 0 && timeNs <= this.samples[n - 2]!) return false;
-    if (delta) {
-      if (n === 0) this.push(startNs || timeNs - 1, 0);
-      this.total += value;
-    } else if (Number.isNaN(this.lastRaw)) {
-      // First sight: a series that started within the window counts in full from 0 at its start;
-      // an older one is a baseline (its past increases are outside what we can know).
-      if (startNs > 0 && startNs >= timeNs - windowNs) {
-        this.push(startNs, 0);
-        this.total = value;
-      }
-    } else if (value < this.lastRaw || startNs !== this.lastStart) {
-      this.total += value;
-    } else {
-      this.total += value - this.lastRaw;
-    }
-    if (!delta) {
-      this.lastRaw = value;
-      this.lastStart = startNs;
-    }
-    this.push(timeNs, this.total);
+    const first = !this.running.started;
+    // A cumulative series seen first that started within the window counts in full from 0 at its
+    // start; an older one is a baseline (its past increases are outside what we can know).
+    const countFirst = startNs > 0 && startNs >= timeNs - windowNs;
+    if (this.running.add(timeNs, startNs, value, delta, countFirst) === undefined) return false;
+    if (first && delta) this.push(startNs || timeNs - 1, 0);
+    else if (first && countFirst) this.push(startNs, 0);
+    this.push(timeNs, this.running.total);
     this.prune(timeNs - windowNs);
     return true;
   }
