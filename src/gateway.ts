@@ -45,6 +45,8 @@ export class Gateway {
     const config = this.load();
     const admin = new AdminServer({
       endpoint: config.admin.endpoint,
+      auth: config.admin.auth,
+      tls: config.admin.tls,
       version: VERSION,
       startedAt: this.startedAt,
       health: () => this.health?.all() ?? [],
@@ -112,6 +114,12 @@ export class Gateway {
       config = this.load();
     } catch (error) {
       log.error({ err: error }, 'Reload refused: the new configuration is invalid; the running pipelines are unchanged.');
+      return false;
+    }
+    try {
+      this.admin?.reloadSecurity(config.admin);
+    } catch (error) {
+      log.error({ err: locateFault(error, config.admin.located) }, 'Reload refused: the admin server cannot use its new auth or TLS settings; the running pipelines are unchanged.');
       return false;
     }
     const old = this.running!;

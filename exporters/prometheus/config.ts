@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { endpoint } from '../../src/config/schema-helpers.ts';
+import { listenerSecurity } from '../../src/listener/config.ts';
 import { prometheusTranslationSchema } from '../../src/translate/translation-config.ts';
 
 export const prometheusExporterConfigSchema = z
@@ -13,6 +14,8 @@ export const prometheusExporterConfigSchema = z
     enable_open_metrics: z.boolean().default(true),
     /** Add each sample's timestamp (off: Prometheus stamps the scrape time). */
     send_timestamps: z.boolean().default(false),
+    /** A bearer token scrapers must send (Prometheus: `authorization: { credentials_file: … }`), and TLS; as on every listener. */
+    ...listenerSecurity,
   })
   .strict()
   .default({});

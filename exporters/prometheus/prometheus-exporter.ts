@@ -1,7 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { CreateSettings, Exporter } from '../../src/component/component.ts';
 import { closeNow, listenOn } from '../../src/config/listen.ts';
+import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import { CumulativeState } from '../../src/translate/cumulative-state.ts';
 import { stateOptions } from '../../src/translate/translation-config.ts';
@@ -15,6 +17,7 @@ import { acceptsGzip, CONTENT_TYPE, negotiate, serialize } from './serializer.ts
 export class PrometheusExporter implements Exporter {
   private readonly state: CumulativeState;
   private server: Server | undefined;
+  private security: ListenerSecurity = { auth: undefined, tls: undefined };
 
   constructor(
     private readonly settings: CreateSettings,
@@ -34,7 +37,8 @@ export class PrometheusExporter implements Exporter {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => this.handle(req, res));
+    this.security = loadListenerSecurity(this.config, []);
+    const server = createListenerServer(this.security.tls, {}, (req, res) => this.handle(req, res));
     const bound = await listenOn(server, this.config.endpoint, ['endpoint']);
     this.server = server;
     this.settings.health.setDetail('endpoint', bound);
@@ -48,6 +52,7 @@ export class PrometheusExporter implements Exporter {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
+    if (refuseUnauthorized(this.security.auth, req, res)) return;
     if (path !== '/metrics' && path !== '/') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('the metrics are at /metrics\n');
       return;

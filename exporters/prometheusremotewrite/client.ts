@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { compressSync } from 'snappy';
 import { SendError, parseRetryAfter } from '../../src/exporterhelper/retry.ts';
 import { VERSION } from '../../src/version.ts';
+import { registerSecret } from '../../src/config/secret-values.ts';
 import type { RemoteWriteConfig } from './config.ts';
 
 /** What Prometheus, Mimir, Cortex and Thanos say when they refuse a sample rather than the request. */
@@ -27,7 +28,10 @@ export class RemoteWriteClient {
       'X-Prometheus-Remote-Write-Version': '0.1.0',
       'User-Agent': `Switchyard/${VERSION}`,
     };
-    if (config.basic_auth) this.headers.Authorization = `Basic ${Buffer.from(`${config.basic_auth.username}:${config.basic_auth.password}`).toString('base64')}`;
+    if (config.basic_auth) {
+      this.headers.Authorization = `Basic ${Buffer.from(`${config.basic_auth.username}:${config.basic_auth.password}`).toString('base64')}`;
+      registerSecret(this.headers.Authorization.slice('Basic '.length));
+    }
     else if (config.bearer_token) this.headers.Authorization = `Bearer ${config.bearer_token}`;
     if (this.url.protocol === 'https:') {
       this.agent = new HttpsAgent({ keepAlive: true, ca: config.tls.ca_file ? readFileSync(config.tls.ca_file) : undefined, rejectUnauthorized: !config.tls.insecure_skip_verify });

@@ -1,5 +1,22 @@
 import { z } from 'zod';
-import { byteSize, endpoint } from '../../src/config/schema-helpers.ts';
+import { byteSize, duration, endpoint } from '../../src/config/schema-helpers.ts';
+import { listenerSecurity } from '../../src/listener/config.ts';
+
+/**
+ * What one request may hold, the same on both protocols. Beyond `max_points_per_request` the request is
+ * refused (413 / INVALID_ARGUMENT); attributes beyond the two attribute limits are dropped or cut and
+ * counted, as the SDKs' attribute limits do, and the rest of the request is kept.
+ */
+const requestLimits = {
+  /** Requests handled at once; one more is answered 429 (UNAVAILABLE on gRPC) with a retry delay. */
+  max_concurrent_requests: z.number().int().positive().default(128),
+  /** Data points, spans or log records in one request. */
+  max_points_per_request: z.number().int().positive().default(200_000),
+  /** Attributes per point, span, event, link, log record, resource or scope (the SDKs' default: 128). */
+  max_attributes_per_point: z.number().int().positive().default(128),
+  /** Characters of one attribute value (a string; bytes of a bytes value). */
+  max_attribute_value_length: z.number().int().positive().default(8192),
+};
 
 const grpcSchema = z
   .object({
@@ -7,6 +24,8 @@ const grpcSchema = z
     endpoint: endpoint('127.0.0.1:4317'),
     /** Largest request message accepted (after decompression). */
     max_recv_msg_size: byteSize(20 * 1024 * 1024),
+    ...requestLimits,
+    ...listenerSecurity,
   })
   .strict();
 
@@ -19,6 +38,12 @@ const httpSchema = z
     metrics_url_path: z.string().startsWith('/').default('/v1/metrics'),
     traces_url_path: z.string().startsWith('/').default('/v1/traces'),
     logs_url_path: z.string().startsWith('/').default('/v1/logs'),
+    /** Time a client has to send its request headers; a slower one is answered 408 and cut off. */
+    read_header_timeout: duration('10s'),
+    /** Time a client has to send a whole request, body included; a slower one is answered 408 and cut off. */
+    read_timeout: duration('30s'),
+    ...requestLimits,
+    ...listenerSecurity,
   })
   .strict();
 

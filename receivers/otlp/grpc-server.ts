@@ -1,5 +1,7 @@
-import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, status, type ServiceError, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
+import { grpcAuthRefusal, grpcServerCredentials } from '../../src/listener/grpc-listener.ts';
+import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
 import type { OtlpGrpcConfig } from './config.ts';
 import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
@@ -33,6 +35,9 @@ function serviceFor(signal: Signal): ServiceDefinition {
  */
 export class OtlpGrpcServer {
   private server: Server | undefined;
+  private security: ListenerSecurity = { auth: undefined, tls: undefined };
+  /** Calls being handled now, against max_concurrent_requests. */
+  private inFlight = 0;
 
   constructor(
     private readonly config: OtlpGrpcConfig,
@@ -41,12 +46,13 @@ export class OtlpGrpcServer {
   ) {}
 
   async start(): Promise<string> {
+    this.security = loadListenerSecurity(this.config, ['protocols', 'grpc']);
     const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size });
     for (const route of this.routes) {
-      server.addService(serviceFor(route.signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => void this.export(route, call, callback) });
+      server.addService(serviceFor(route.signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => void this.admit(route, call, callback) });
     }
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(this.config.endpoint, ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(this.config.endpoint, grpcServerCredentials(this.security.tls), (error, bound) =>
         error ? reject(new ConfigFault(['protocols', 'grpc', 'endpoint'], `cannot listen on ${this.config.endpoint}: ${error.message}`)) : resolve(bound),
       ),
     );
@@ -71,6 +77,25 @@ export class OtlpGrpcServer {
     });
   }
 
+  /** Auth and max_concurrent_requests come before any decoding. */
+  private async admit(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
+    const refusal = grpcAuthRefusal(this.security.auth, call.metadata);
+    if (refusal) {
+      this.settings.telemetry.refusedRequest(route.signal, 'grpc', refusal.reason);
+      return callback(refusal.error);
+    }
+    if (this.inFlight >= this.config.max_concurrent_requests) {
+      this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'too_many_requests');
+      return callback(unavailable(`over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
+    }
+    this.inFlight++;
+    try {
+      await this.export(route, call, callback);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
   private async export(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     let decoded;
     try {
@@ -83,16 +108,21 @@ export class OtlpGrpcServer {
       this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'malformed');
       return callback({ code: status.INVALID_ARGUMENT, details: error.message });
     }
-    const outcome = await exportDecoded(route, decoded, 'grpc', this.settings.telemetry);
+    const outcome = await exportDecoded(route, decoded, 'grpc', this.settings.telemetry, this.config);
+    if (outcome.kind === 'too_many') return callback({ code: status.INVALID_ARGUMENT, details: outcome.message });
     if (outcome.kind === 'ok') {
       const partial = outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.message ?? '', signal: route.signal } : undefined;
       return callback(null, encodeExportResponseProto(partial));
     }
     const error = outcome.error;
     if (!error.retryable) return callback({ code: status.INVALID_ARGUMENT, details: error.message });
-    const metadata = new Metadata();
-    const delayMs = error.retryAfterMs ?? 5_000;
-    metadata.set('grpc-status-details-bin', Buffer.from(encodeStatusProto(status.UNAVAILABLE, error.message, [encodeRetryInfoAny(delayMs)])));
-    callback({ code: status.UNAVAILABLE, details: error.message, metadata });
+    callback(unavailable(error.message, error.retryAfterMs ?? 5_000));
   }
+}
+
+/** UNAVAILABLE with a google.rpc.RetryInfo in `grpc-status-details-bin`, which the SDKs honour. */
+function unavailable(message: string, delayMs: number): Partial<ServiceError> {
+  const metadata = new Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(encodeStatusProto(status.UNAVAILABLE, message, [encodeRetryInfoAny(delayMs)])));
+  return { code: status.UNAVAILABLE, details: message, metadata };
 }

@@ -54,13 +54,18 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       settled = true;
       resolve(Buffer.concat(chunks, size));
     });
-    sink.on('error', (error: Error) => fail(inflater ? new BodyError(400, `invalid ${encoding} body: ${error.message}`) : error));
+    // A client that goes away mid-body (aborted, reset) is a refused request, not a gateway fault.
+    sink.on('error', (error: Error) => fail(new BodyError(400, inflater ? `invalid ${encoding} body: ${error.message}` : `the body could not be read: ${error.message}`)));
+    // A client gone (or cut off by read_timeout) before its body ended: settle, or the handler waits forever.
+    req.on('close', () => {
+      if (!req.complete) fail(new BodyError(400, 'the client closed the connection before the body ended'));
+    });
     if (inflater) {
       req.on('data', (chunk: Buffer) => {
         raw += chunk.length;
         if (raw > limit) fail(new BodyError(413, `request body is over max_request_body_size (${limit} bytes)`));
       });
-      req.on('error', fail);
+      req.on('error', (error: Error) => fail(new BodyError(400, `the body could not be read: ${error.message}`)));
       req.pipe(inflater);
     }
   });

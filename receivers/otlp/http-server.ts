@@ -1,7 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
 import { listenOn } from '../../src/config/listen.ts';
+import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
 import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
 import { BodyError, readBody } from './http-body.ts';
@@ -17,6 +20,7 @@ const BODY_ERROR_REASON: Record<BodyError['status'], string> = { 400: 'malformed
 const INVALID_ARGUMENT = 3;
 const UNAVAILABLE = 14;
 const RESOURCE_EXHAUSTED = 8;
+const UNAUTHENTICATED = 16;
 
 /**
  * OTLP/HTTP (`/v1/metrics`, `/v1/traces`, `/v1/logs`), answering as the OTLP spec says: 200 with
@@ -27,6 +31,9 @@ const RESOURCE_EXHAUSTED = 8;
 export class OtlpHttpServer {
   private server: Server | undefined;
   private readonly routes = new Map<string, SignalRoute>();
+  private security: ListenerSecurity = { auth: undefined, tls: undefined };
+  /** Requests being handled now, against max_concurrent_requests. */
+  private inFlight = 0;
 
   constructor(
     private readonly config: OtlpHttpConfig,
@@ -38,13 +45,23 @@ export class OtlpHttpServer {
   }
 
   async start(): Promise<string> {
-    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
+    this.security = loadListenerSecurity(this.config, ['protocols', 'http']);
+    const c = this.config;
+    const timeouts = {
+      headersTimeout: c.read_header_timeout,
+      requestTimeout: Math.max(c.read_timeout, c.read_header_timeout),
+      keepAliveTimeout: 5_000,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would let a
+      // client trickling a byte a second hold its socket for half a minute past the limit).
+      connectionsCheckingInterval: Math.max(100, Math.min(c.read_header_timeout, c.read_timeout) / 4),
+    };
+    const server = createListenerServer(this.security.tls, timeouts, (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
         if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
       });
     });
-    server.on('clientError', (_error, socket) => socket.destroy());
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
     const bound = await listenOn(server, this.config.endpoint, ['protocols', 'http', 'endpoint']);
     this.server = server;
     return bound;
@@ -72,6 +89,22 @@ export class OtlpHttpServer {
       res.setHeader('Allow', 'POST');
       return this.fail(res, answerAs, 405, INVALID_ARGUMENT, `${req.method} is not allowed; OTLP/HTTP uses POST`, req);
     }
+    const authRefusal = refuseUnauthorized(this.security.auth, req, res, encodeStatusJson(UNAUTHENTICATED, 'a bearer token is required: Authorization: Bearer <token>'), CONTENT_TYPE.json);
+    if (authRefusal) return this.settings.telemetry.refusedRequest(route.signal, 'http', authRefusal);
+    if (this.inFlight >= this.config.max_concurrent_requests) {
+      this.settings.telemetry.refusedRequest(route.signal, 'http', 'too_many_requests');
+      res.setHeader('Retry-After', '1');
+      return this.fail(res, answerAs, 429, RESOURCE_EXHAUSTED, `over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, req);
+    }
+    this.inFlight++;
+    try {
+      await this.handleAdmitted(req, res, route, encoding);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async handleAdmitted(req: IncomingMessage, res: ServerResponse, route: SignalRoute, encoding: Encoding | undefined): Promise<void> {
     if (!encoding) {
       this.settings.telemetry.refusedRequest(route.signal, 'http', 'unsupported_media_type');
       return this.fail(res, 'json', 415, INVALID_ARGUMENT, `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; use application/x-protobuf or application/json`, req);
@@ -95,8 +128,9 @@ export class OtlpHttpServer {
       this.settings.telemetry.refusedRequest(route.signal, 'http', 'malformed');
       return this.fail(res, encoding, 400, INVALID_ARGUMENT, error.message);
     }
-    const outcome = await exportDecoded(route, decoded, 'http', this.settings.telemetry);
+    const outcome = await exportDecoded(route, decoded, 'http', this.settings.telemetry, this.config);
     if (outcome.kind === 'refused') return this.refuse(res, encoding, outcome.error);
+    if (outcome.kind === 'too_many') return this.fail(res, encoding, 413, INVALID_ARGUMENT, outcome.message);
     const partial = outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.message ?? '', signal: route.signal } : undefined;
     res.writeHead(200, { 'Content-Type': CONTENT_TYPE[encoding] });
     res.end(encoding === 'proto' ? encodeExportResponseProto(partial) : encodeExportResponseJson(partial));
@@ -115,6 +149,18 @@ export class OtlpHttpServer {
     res.writeHead(status, { 'Content-Type': CONTENT_TYPE[encoding] });
     res.end(encoding === 'proto' ? encodeStatusProto(code, message) : encodeStatusJson(code, message));
   }
+}
+
+/**
+ * A request Node's parser refused or timed out: 408 for a client too slow with its headers or body
+ * (read_header_timeout, read_timeout), 431 for oversized headers, else 400; then the socket is closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (socket.writable && !socket.destroyed) {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+  socket.destroy();
 }
 
 function encodingOf(contentType: string | undefined): Encoding | undefined {

@@ -1,14 +1,28 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { ConfigFault } from '../component/component.ts';
 import { boundAddress, closeNow, listenOn } from '../config/listen.ts';
+import { redactSecrets } from '../config/secret-values.ts';
+import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
+import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../listener/http-listener.ts';
+import { loadListenerSecurity, type ListenerSecurity } from '../listener/secrets.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
 import type { TapRegistry } from '../pipeline/tap.ts';
 import type { SelfMetrics } from '../telemetry/self-metrics.ts';
 import { renderStatusPage } from './status-page.ts';
 import { serveTap } from './tap-route.ts';
 
-export interface AdminOptions {
+/** `service.admin`'s own auth and TLS; read again on every reload. */
+export interface AdminSecurity {
+  auth?: ListenerAuthConfig;
+  tls?: ListenerTlsConfig;
+}
+
+/** What probes need (`/health` is the Collector's health_check path), open unless `auth.probes: true`. */
+const PROBES = new Set(['/health', '/health/live', '/health/ready']);
+
+export interface AdminOptions extends AdminSecurity {
   endpoint: string;
   version: string;
   startedAt: Date;
@@ -31,11 +45,14 @@ export interface AdminOptions {
  */
 export class AdminServer {
   private server: Server | undefined;
+  private security: ListenerSecurity = { auth: undefined, tls: undefined };
+  private guardProbes = false;
 
   constructor(private readonly options: AdminOptions) {}
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => {
+    this.applySecurity(this.options);
+    const server = createListenerServer(this.security.tls, {}, (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'Admin request failed.');
         if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
@@ -43,6 +60,23 @@ export class AdminServer {
     });
     await listenOn(server, this.options.endpoint, ['endpoint']);
     this.server = server;
+  }
+
+  /**
+   * A reload's new token and certificates (a rotated file, a new `auth`). Throws ConfigFault, leaving
+   * the running ones in place, when a file cannot be read. Turning TLS on or off needs a restart.
+   */
+  reloadSecurity(security: AdminSecurity): void {
+    if (Boolean(security.tls) !== Boolean(this.security.tls)) {
+      throw new ConfigFault(['tls'], 'turning TLS on or off on the admin server needs a restart; the admin server keeps its current setting');
+    }
+    this.applySecurity(security);
+    if (this.server && this.security.tls) updateListenerTls(this.server, this.security.tls);
+  }
+
+  private applySecurity(security: AdminSecurity): void {
+    this.security = loadListenerSecurity(security, []);
+    this.guardProbes = security.auth?.probes ?? false;
   }
 
   endpoint(): string {
@@ -60,6 +94,10 @@ export class AdminServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    if (this.guardProbes || !PROBES.has(path!)) {
+      const refusal = refuseUnauthorized(this.security.auth, req, res);
+      if (refusal) return void this.options.selfMetrics.adminRefusedRequests.inc({ reason: refusal });
+    }
     const o = this.options;
     const uptimeSeconds = Math.round((Date.now() - o.startedAt.getTime()) / 1000);
     switch (path) {
@@ -103,7 +141,8 @@ export class AdminServer {
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
-  res.end(body);
+  // A component's last error may quote what a backend answered; no secret goes out with it.
+  res.end(redactSecrets(body));
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

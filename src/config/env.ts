@@ -1,3 +1,5 @@
+import { isSecretVariable, registerSecret } from './secret-values.ts';
+
 /**
  * `${env:NAME}` and `${env:NAME:-default}` expansion, done on the file's text before YAML parsing (as
  * the Collector does). `$$` stands for a literal `$`. Values with no newline keep every line number.
@@ -18,6 +20,7 @@ export function expandEnv(text: string, env: NodeJS.ProcessEnv): { text: string;
   let shift = 0; // expanded length minus original length, so far
   const expanded = text.replace(REFERENCE, (match: string, name: string | undefined, fallback: string | undefined, offset: number) => {
     const value = expansion(match, name, fallback, env);
+    if (name !== undefined && isSecretVariable(name)) registerSecret(value);
     if (value === undefined) {
       const before = text.slice(0, offset);
       missing.push({ name: name!, line: before.split('\n').length, column: offset - before.lastIndexOf('\n'), expandedOffset: offset + shift });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigFault } from '../component/component.ts';
 import type { Located } from './load.ts';
+import { redactSecrets } from './secret-values.ts';
 
 /** One mistake in the configuration, located in its file. */
 export interface ConfigIssue {
@@ -25,7 +26,7 @@ export function issueWithin(issue: ConfigIssue, file: string, path: readonly (st
 export function formatIssue(issue: ConfigIssue): string {
   const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}` : issue.file;
   const path = issue.path.length > 0 ? ` ${formatPath(issue.path)}:` : '';
-  return `${where}:${path} ${issue.message}`;
+  return `${where}:${path} ${redactSecrets(issue.message)}`;
 }
 
 /** Every problem found in a configuration; refused as a whole. */

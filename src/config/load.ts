@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ConfigIssue } from './errors.ts';
 import { expandEnv } from './env.ts';
+import { registerSecretsIn } from './secret-values.ts';
 import { SourceFile } from './source.ts';
 
 export const COMPONENT_SECTIONS = ['receivers', 'processors', 'exporters', 'connectors'] as const;
@@ -32,6 +33,10 @@ export interface RawConfig {
 const TOP_LEVEL_KEYS = new Set<string>([...COMPONENT_SECTIONS, 'service']);
 const SERVICE_KEYS = new Set(['pipelines', 'include', 'admin']);
 const INCLUDED_SERVICE_KEYS = new Set(['pipelines']);
+
+/** The Collector's extensions (bearertokenauth, health_check, …) are built into Switchyard's listeners. */
+const NO_EXTENSIONS =
+  'Switchyard has no extensions: instead of bearertokenauth, write auth: { bearer_token: ${env:TOKEN} } (or bearer_token_file) under the listener, e.g. receivers.otlp.protocols.http.auth or service.admin.auth; health_check is the admin server (service.admin)';
 
 /**
  * Reads the main file and every file its `service.include` names. Never throws: what is wrong is in
@@ -70,6 +75,7 @@ function readSource(file: string, env: NodeJS.ProcessEnv, raw: RawConfig): Sourc
   }
   const expanded = expandEnv(text, env);
   const { source, issues: syntax } = SourceFile.parse(file, expanded.text);
+  if (syntax.length === 0) registerSecretsIn(source.value());
   for (const m of expanded.missing) {
     const path = syntax.length > 0 ? [] : source.pathAt(m.expandedOffset);
     raw.issues.push({ file, path, line: m.line, column: m.column, message: `environment variable ${m.name} is not set and has no default (write \${env:${m.name}:-default})` });
@@ -94,7 +100,8 @@ function mergeFile(raw: RawConfig, source: SourceFile, serviceKeys: Set<string>)
     return {};
   }
   for (const key of Object.keys(root)) {
-    if (!TOP_LEVEL_KEYS.has(key)) issues.push(source.issue([key], `unknown key "${key}"; expected one of ${[...TOP_LEVEL_KEYS].join(', ')}`));
+    if (key === 'extensions') issues.push(source.issue([key], NO_EXTENSIONS));
+    else if (!TOP_LEVEL_KEYS.has(key)) issues.push(source.issue([key], `unknown key "${key}"; expected one of ${[...TOP_LEVEL_KEYS].join(', ')}`));
   }
   for (const section of COMPONENT_SECTIONS) {
     mergeSection(raw.components[section], root[section], [section], source, issues);
@@ -105,7 +112,8 @@ function mergeFile(raw: RawConfig, source: SourceFile, serviceKeys: Set<string>)
     return root;
   }
   for (const key of Object.keys(service)) {
-    if (!serviceKeys.has(key)) issues.push(source.issue(['service', key], `unknown key "${key}" in service; expected one of ${[...serviceKeys].join(', ')}`));
+    if (key === 'extensions') issues.push(source.issue(['service', key], NO_EXTENSIONS));
+    else if (!serviceKeys.has(key)) issues.push(source.issue(['service', key], `unknown key "${key}" in service; expected one of ${[...serviceKeys].join(', ')}`));
   }
   mergeSection(raw.pipelines, service.pipelines, ['service', 'pipelines'], source, issues);
   if (service.admin !== undefined) raw.admin = { value: service.admin, source, path: ['service', 'admin'] };

@@ -8,6 +8,7 @@ import { ConfigError, fileIssueOf, issueWithin, type ConfigIssue } from './error
 import type { ComponentSection, Located, RawConfig } from './load.ts';
 import { boundEndpoints, portsUsedTwice } from './endpoints.ts';
 import { endpoint } from './schema-helpers.ts';
+import { listenerSecurity, type ListenerAuthConfig, type ListenerTlsConfig } from '../listener/config.ts';
 
 export interface ComponentConfig<F extends Factory = Factory> {
   /** The ID as written, `type[/name]`. */
@@ -36,7 +37,15 @@ export interface GatewayConfig {
   connectors: ReadonlyMap<string, ComponentConfig<ConnectorFactory>>;
   pipelines: readonly PipelineConfig[];
   /** `located` is `service.admin` of the main file, written or not. */
-  admin: { endpoint: string; located: Located };
+  admin: AdminConfig;
+}
+
+/** `service.admin`: where the admin server listens, and its own auth and TLS. */
+export interface AdminConfig {
+  endpoint: string;
+  auth?: ListenerAuthConfig;
+  tls?: ListenerTlsConfig;
+  located: Located;
 }
 
 const pipelineSchema = z
@@ -47,7 +56,7 @@ const pipelineSchema = z
   })
   .strict();
 
-const adminSchema = z.object({ endpoint: endpoint('127.0.0.1:13133') }).strict();
+const adminSchema = z.object({ endpoint: endpoint('127.0.0.1:13133'), ...listenerSecurity }).strict();
 
 /** Turns zod's issues into located ones; an unknown key is reported on the key itself, an issue in a file the settings name at its own place. */
 export function zodIssues(error: z.ZodError, located: Located): ConfigIssue[] {
@@ -157,9 +166,9 @@ export function checkConfig(raw: RawConfig, registry: FactoryRegistry): { config
   }
   checkConnectorsUsedBothWays(typed.connectors, pipelines, issues);
 
-  let admin: GatewayConfig['admin'] = { endpoint: '127.0.0.1:13133', located: raw.admin };
+  let admin: AdminConfig = { endpoint: '127.0.0.1:13133', located: raw.admin };
   const parsedAdmin = adminSchema.safeParse(raw.admin.value ?? {});
-  if (parsedAdmin.success) admin = { endpoint: parsedAdmin.data.endpoint, located: raw.admin };
+  if (parsedAdmin.success) admin = { ...parsedAdmin.data, located: raw.admin };
   else issues.push(...zodIssues(parsedAdmin.error, raw.admin));
 
   const config: GatewayConfig = Object.freeze({ files: raw.files, receivers: receivers.valid, processors: processors.valid, exporters: exporters.valid, connectors: connectors.valid, pipelines, admin });

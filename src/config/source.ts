@@ -1,3 +1,4 @@
+import { redactSecrets } from './secret-values.ts';
 import { LineCounter, isMap, isNode, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from './errors.ts';
 
@@ -27,7 +28,8 @@ export class SourceFile {
   /** An issue at `path`, placed on the deepest node of the path that exists. */
   issue(path: readonly (string | number)[], message: string): ConfigIssue {
     const pos = this.position(path);
-    return { file: this.file, path, line: pos.line, column: pos.col, message };
+    // A message may quote a value (`"…" is not a URL`): never a secret's.
+    return { file: this.file, path, line: pos.line, column: pos.col, message: redactSecrets(message) };
   }
 
   /**

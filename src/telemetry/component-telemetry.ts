@@ -11,6 +11,8 @@ export interface ComponentTelemetry {
   refused(signal: Signal, transport: string, items: number, reason: string): void;
   /** A request answered with an error; counted even when its items were never known (refused before decoding). */
   refusedRequest(signal: Signal, transport: string, reason: string): void;
+  /** Attributes changed to fit the receiver's limits: `reason` is "count" (dropped) or "length" (cut). */
+  truncatedAttributes(signal: Signal, transport: string, attributes: number, reason: 'count' | 'length'): void;
   sent(signal: Signal, items: number): void;
   failed(signal: Signal, items: number, reason: string): void;
   /** What waits in the exporter's queue; `signal` when the queue holds one signal's share apart. */
@@ -42,6 +44,7 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
     refused: (signal, transport, items, reason) =>
       metrics.receiverRefused.inc({ component, signal, transport, reason }, items),
     refusedRequest: (signal, transport, reason) => metrics.receiverRefusedRequests.inc({ component, signal, transport, reason }),
+    truncatedAttributes: (signal, transport, attributes, reason) => metrics.receiverTruncatedAttributes.inc({ component, signal, transport, reason }, attributes),
     sent: (signal, items) => metrics.exporterSent.inc({ component, signal }, items),
     failed: (signal, items, reason) => metrics.exporterFailed.inc({ component, signal, reason }, items),
     queueSize: (waiting, signal) => metrics.exporterQueueSize.set(signal ? { component, signal } : { component }, waiting),

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redactSecrets } from '../config/secret-values.ts';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const FORMATS = ['json', 'pretty'];
@@ -24,6 +25,8 @@ export function createLogger(env: NodeJS.ProcessEnv = process.env): Logger {
       base: { service: 'switchyard' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // The last stop before the stream: no token, password or API key is written, whoever logged it.
+      hooks: { streamWrite: redactSecrets },
     },
     format === 'pretty' ? prettyStream() : process.stderr,
   );

@@ -35,6 +35,20 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  readonly receiverTruncatedAttributes = new Counter({
+    name: 'switchyard_receiver_truncated_attributes_total',
+    help: 'Attributes a receiver changed to fit its limits: dropped over max_attributes_per_point (reason="count") or cut to max_attribute_value_length (reason="length").',
+    labelNames: ['component', 'signal', 'transport', 'reason'],
+    registers: [this.registry],
+  });
+
+  readonly adminRefusedRequests = new Counter({
+    name: 'switchyard_admin_refused_requests_total',
+    help: 'Requests the admin server refused for want of its bearer token, by reason (unauthenticated, invalid_token).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   readonly exporterSent = new Counter({
     name: 'switchyard_exporter_sent_points_total',
     help: 'Data points, spans or log records an exporter delivered.',

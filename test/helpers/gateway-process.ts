@@ -99,9 +99,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** One component's entry in the gateway's `/health/detailed`. */
-export async function componentStatus(admin: string, id: string): Promise<{ state: string; details: Record<string, unknown> }> {
-  const detailed = (await (await fetch(`http://${admin}/health/detailed`)).json()) as { components: { id: string; state: string; details: Record<string, unknown> }[] };
+/** One component's entry in the gateway's `/health/detailed` (`token`: the admin's bearer token, when it has auth). */
+export async function componentStatus(admin: string, id: string, token?: string): Promise<{ state: string; details: Record<string, unknown>; lastError?: { message: string } | null }> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const detailed = (await (await fetch(`http://${admin}/health/detailed`, { headers })).json()) as { components: { id: string; state: string; details: Record<string, unknown>; lastError?: { message: string } | null }[] };
   const status = detailed.components.find((c) => c.id === id);
   if (!status) throw new Error(`no component ${id} in /health/detailed`);
   return status;

@@ -5,8 +5,8 @@ import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } 
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** A reader the test collects by hand, so the SDK's own ResourceMetrics can be serialized. */
-class ManualReader extends MetricReader {
-  constructor(temporality: AggregationTemporality) {
+export class ManualReader extends MetricReader {
+  constructor(temporality = AggregationTemporality.CUMULATIVE) {
     super({ aggregationTemporalitySelector: () => temporality });
   }
   protected async onForceFlush(): Promise<void> {}

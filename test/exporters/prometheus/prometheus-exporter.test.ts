@@ -8,6 +8,8 @@ import type { Metric, MetricsBatch } from '../../../src/model/metrics.ts';
 import { parseExposition, valueOf } from '../../helpers/prom-text.ts';
 import { eventually, startPrometheus, type PrometheusServer } from '../../helpers/prometheus-server.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
+import { makeTestCa } from '../../helpers/test-ca.ts';
+import { tempFiles } from '../../helpers/temp-files.ts';
 
 let lastNs = 0;
 /** Unix ns, strictly increasing as an SDK's collection times are (two delta points never share one); 1 ms steps, as a double holds ns only to 256. */
@@ -202,6 +204,40 @@ describe('prometheus exporter', () => {
       const targets = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as { data: { activeTargets: { health: string; lastError: string }[] } };
       expect(targets.data.activeTargets).toHaveLength(2);
       for (const t of targets.data.activeTargets) expect(t).toMatchObject({ health: 'up', lastError: '' });
+    });
+  });
+
+  describe('with auth and tls, scraped by a real Prometheus', () => {
+    let prometheus: PrometheusServer;
+    let secured: Exporter;
+    const cleanup: (() => void)[] = [];
+    beforeAll(async () => {
+      const t = tempFiles({ token: 'scrape-s3cret\n' });
+      cleanup.push(t.cleanup);
+      const ca = makeTestCa(t.dir);
+      const settings = silentSettings('prometheus');
+      secured = prometheusExporterFactory.create(settings, prometheusExporterFactory.configSchema.parse({ endpoint: '127.0.0.1:0', auth: { bearer_token_file: t.path('token') }, tls: { cert_file: ca.serverCert, key_file: ca.serverKey } }));
+      await secured.start();
+      await secured.consumeMetrics!(batchOf([sum('secured.events', 7, true, 'cumulative')]));
+      const target = settings.details.endpoint as string;
+      const job = (name: string, auth: string) => `  - job_name: ${name}\n    scheme: https\n    tls_config: { ca_file: ${ca.caCert} }\n${auth}    static_configs:\n      - targets: ["${target}"]\n`;
+      prometheus = await startPrometheus({ config: `global:\n  scrape_interval: 1s\nscrape_configs:\n${job('with_token', `    authorization: { credentials_file: ${t.path('token')} }\n`)}${job('without_token', '')}` });
+    }, 30_000);
+    afterAll(async () => {
+      await prometheus?.close();
+      await secured?.shutdown();
+      cleanup.forEach((c) => c());
+    });
+
+    it('is scraped over HTTPS by the job that sends the bearer token, and refuses the job that does not with 401', async () => {
+      const v = await eventually(() => prometheus.query('secured_events_total{job="with_token"}').then((r) => (r.length === 1 ? r : undefined)), 20_000, 'secured counter');
+      expect(v[0]!.value[1]).toBe('7');
+      const down = await eventually(async () => {
+        const targets = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] } };
+        const t = targets.data.activeTargets.find((a) => a.labels.job === 'without_token');
+        return t && t.health === 'down' ? t : undefined;
+      }, 20_000, 'the job without a token marked down');
+      expect(down.lastError).toMatch(/401/);
     });
   });
 });

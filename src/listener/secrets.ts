@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import type { SecureContextOptions } from 'node:tls';
+import { ConfigFault } from '../component/component.ts';
+import { registerSecret } from '../config/secret-values.ts';
+import { BearerAuth } from './bearer-auth.ts';
+import type { ListenerAuthConfig, ListenerTlsConfig } from './config.ts';
+
+type YamlPath = readonly (string | number)[];
+
+function readAt(file: string, path: YamlPath): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    // The file's name, never its content: the message goes to logs and `validate`.
+    throw new ConfigFault(path, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** The token a listener's `auth` asks for, read now (from the file, when it names one). */
+export function readBearerToken(auth: ListenerAuthConfig, at: YamlPath): string {
+  if (auth.bearer_token !== undefined) return auth.bearer_token;
+  const token = readAt(auth.bearer_token_file!, [...at, 'bearer_token_file']).toString('utf8').trim();
+  if (token === '') throw new ConfigFault([...at, 'bearer_token_file'], `${auth.bearer_token_file} is empty; it must hold the token`);
+  registerSecret(token);
+  return token;
+}
+
+/** The certificate, key and client CA of a listener's `tls`, read now, as Node's TLS options. */
+export function readTlsContext(tls: ListenerTlsConfig, at: YamlPath): SecureContextOptions {
+  return {
+    cert: readAt(tls.cert_file, [...at, 'cert_file']),
+    key: readAt(tls.key_file, [...at, 'key_file']),
+    ...(tls.client_ca_file ? { ca: readAt(tls.client_ca_file, [...at, 'client_ca_file']) } : {}),
+    minVersion: tls.min_version,
+  };
+}
+
+/** A listener's auth and TLS, with every file they name read now. */
+export interface ListenerSecurity {
+  auth: BearerAuth | undefined;
+  tls: SecureContextOptions | undefined;
+}
+
+/** Reads what a listener block's `auth` and `tls` name; `at` is the block's YAML path, for a located error. */
+export function loadListenerSecurity(block: { auth?: ListenerAuthConfig; tls?: ListenerTlsConfig }, at: YamlPath): ListenerSecurity {
+  return {
+    auth: block.auth ? new BearerAuth(readBearerToken(block.auth, [...at, 'auth'])) : undefined,
+    tls: block.tls ? readTlsContext(block.tls, [...at, 'tls']) : undefined,
+  };
+}
