@@ -16,7 +16,7 @@ import { pipelineHostConfig } from '../test/helpers/pipeline-gateway.ts';
 import { benchRequest, protobufjsMetricsRequest, rate, type Row } from './decode.ts';
 import { prompterRequest } from './prompter-request.ts';
 
-const CONFIG = `receivers:
+export const GATEWAY_CONFIG = `receivers:
   otlp:
     protocols:
       http: { endpoint: "127.0.0.1:0" }
@@ -29,7 +29,7 @@ service:
 `;
 
 /** The same with the processors operators copy from Collector configs, at their usual settings. */
-const COLLECTOR_PROCESSORS_CONFIG = CONFIG.replace('exporters:\n', 'processors:\n  memory_limiter: { check_interval: 1s, limit_mib: 2048 }\n  batch: {}\nexporters:\n').replace(
+const COLLECTOR_PROCESSORS_CONFIG = GATEWAY_CONFIG.replace('exporters:\n', 'processors:\n  memory_limiter: { check_interval: 1s, limit_mib: 2048 }\n  batch: {}\nexporters:\n').replace(
   'receivers: [otlp], exporters',
   'receivers: [otlp], processors: [memory_limiter, batch], exporters',
 );
@@ -105,13 +105,13 @@ export async function benchGateway(): Promise<Row[]> {
   const benchDecodeMs = decodeMs(bench);
   const Request = protobufjsMetricsRequest();
   const protobufjsRate = rate(() => Request.decode(bench.proto)) * bench.points;
-  const whole = await measureGateway(CONFIG, 'otlp → prometheus', bench);
+  const whole = await measureGateway(GATEWAY_CONFIG, 'otlp → prometheus', bench);
   const collectorProcessors = await measureGateway(COLLECTOR_PROCESSORS_CONFIG, 'otlp → memory_limiter, batch → prometheus', bench);
 
   // The shipped Prometheus pipeline, loaded as the gateway loads it, on what the Prompter sends.
   const prompter = await prompterRequest();
   const prompterDecodeRate = prompter.points / (decodeMs(prompter) / 1000);
-  const bare = await measureGateway(CONFIG, 'otlp → prometheus (Prompter request)', prompter, 100);
+  const bare = await measureGateway(GATEWAY_CONFIG, 'otlp → prometheus (Prompter request)', prompter, 100);
   const shipped = await measureGateway(pipelineHostConfig('pipelines/prompter-prometheus.yaml'), 'otlp → pipelines/prompter-prometheus.yaml → prometheus', prompter, 100, 'starlette_requests_total');
 
   const benchDecodeRate = bench.points / (benchDecodeMs / 1000);
