@@ -2,7 +2,8 @@ import { Counter, Gauge } from 'prom-client';
 import type { CreateSettings } from '../../component/component.ts';
 import type { Attributes, Resource } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, OVERFLOW_ATTRIBUTE, type Metric, type MetricsBatch } from '../../model/metrics.ts';
-import { attributesKey, mapMetrics } from '../../model/transform.ts';
+import { attributesKey, seriesKey } from '../../model/series-key.ts';
+import { mapMetrics } from '../../model/transform.ts';
 import type { LastPoint, Point } from './accumulator.ts';
 import type { CardinalityConfig } from './config.ts';
 import { accumulatorFor, isCumulative, kindOf, rememberer, type Kind } from './merge.ts';
@@ -127,7 +128,7 @@ export class CardinalityTransform {
     const points = m.points as Point[];
     for (let i = 0; i < points.length; i++) {
       const p = points[i]!;
-      const key = attributesKey(p.attributes);
+      const key = seriesKey(p.attributes);
       const t = run.state.series.get(key);
       if (t !== undefined && t.role === KEPT) {
         t.seenAtMs = nowMs;
@@ -161,7 +162,7 @@ export class CardinalityTransform {
     const was = t?.out;
     if (was !== undefined && state.outputs.get(was.key) === was && this.claim(run, was)) return this.join(run, was, t, key, p);
     const attrs = this.deny.size > 0 ? withoutDenied(p.attributes, this.deny) : p.attributes;
-    const outKey = attrs === p.attributes ? key : attributesKey(attrs);
+    const outKey = attrs === p.attributes ? key : seriesKey(attrs);
     const merged = this.outputAt(run, outKey, key, attrs);
     if (merged) return this.join(run, merged, t, key, p);
     const offending = this.memory.offendingLabels(state, attrs);
@@ -356,7 +357,7 @@ export class CardinalityTransform {
 }
 
 function removeKey(points: Point[], key: string): void {
-  const i = points.findIndex((p) => attributesKey(p.attributes) === key);
+  const i = points.findIndex((p) => seriesKey(p.attributes) === key);
   if (i >= 0) points.splice(i, 1);
 }
 

@@ -1,5 +1,5 @@
 import type { Attributes } from '../../model/common.ts';
-import { attributesKey } from '../../model/transform.ts';
+import { attributesKey, seriesKey } from '../../model/series-key.ts';
 import { labelValue } from '../../translate/prometheus-labels.ts';
 import type { RatioDefinition } from './config.ts';
 import { SeriesHistory } from './series-history.ts';
@@ -59,7 +59,7 @@ export class RatioState {
   seriesOf(numerator: boolean, origin: Origin, attributes: Attributes, room: () => boolean): RatioSeries | undefined {
     if (this.def.by === undefined) this.learn(numerator, attributes);
     // Joined, not a template: a flat string, a third of a concatenated one's memory.
-    const key = [numerator ? 'n' : 'd', origin.id, '|', attributesKey(attributes)].join('');
+    const key = [numerator ? 'n' : 'd', origin.id, '|', seriesKey(attributes)].join('');
     let s = this.series.get(key);
     if (s) return s;
     if (!room()) return undefined;
