@@ -34,7 +34,8 @@ const COLLECTOR_PROCESSORS_CONFIG = GATEWAY_CONFIG.replace('exporters:\n', 'proc
   'receivers: [otlp], processors: [memory_limiter, batch], exporters',
 );
 
-function post(url: URL, body: Uint8Array, agent: Agent): Promise<number> {
+/** Posts one OTLP protobuf body; resolves with the status once the answer is read. */
+export function post(url: URL, body: Uint8Array, agent: Agent): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
       res.resume();

@@ -5,7 +5,7 @@
  * out of it. `node --import tsx bench/profile.ts gateway FILE.cpuprofile`, then
  * `node bench/profile-top.js FILE.cpuprofile` prints the frames by self time.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { builtinRegistry } from '../src/components.ts';
 import { Gateway } from '../src/gateway.ts';
 import { pipelineHostConfig } from '../test/helpers/pipeline-gateway.ts';
 import { benchRequest } from './decode.ts';
-import { GATEWAY_CONFIG } from './gateway.ts';
+import { GATEWAY_CONFIG, post as postBody } from './gateway.ts';
 import { prompterRequest } from './prompter-request.ts';
 
 const which = process.argv[2] === 'prompter' ? 'prompter' : 'gateway';
@@ -30,15 +30,10 @@ const gateway = new Gateway({ configFile: join(dir, 'gateway.yaml'), registry: b
 await gateway.start();
 const url = new URL(`http://${gateway.endpoints()['otlp.http']}/v1/metrics`);
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-const post = () =>
-  new Promise<void>((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.proto.length } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body.proto);
-  });
+const post = async () => {
+  const status = await postBody(url, body.proto, agent);
+  if (status !== 200) throw new Error(`the gateway answered ${status}`);
+};
 for (let i = 0; i < 20; i++) await post(); // warm-up: JIT and the exporter's series state
 const session = new Session();
 session.connect();

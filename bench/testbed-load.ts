@@ -3,9 +3,10 @@
  * (one 10,000-point OTLP/HTTP protobuf request a second, as the SDK serializes it), for the seconds given.
  * `node --import tsx bench/testbed-load.ts http://127.0.0.1:4318/v1/metrics 60`; prints a JSON summary.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchRequest } from './decode.ts';
+import { post as postBody } from './gateway.ts';
 
 const [target, secondsArg] = process.argv.slice(2);
 if (!target) throw new Error('usage: testbed-load.ts URL [seconds]');
@@ -13,15 +14,7 @@ const seconds = Number(secondsArg ?? 60);
 const { proto, points } = await benchRequest();
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const url = new URL(target);
-const post = () =>
-  new Promise<number>((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': proto.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(proto);
-  });
+const post = () => postBody(url, proto, agent);
 process.stdout.write('start\n'); // the measuring side's window opens here
 let sent = 0;
 let failed = 0;
