@@ -19,6 +19,7 @@ const sections: [string, () => Promise<Row[]>][] = [
   ['Prometheus scrape (100,000 series)', benchScrape],
   ['Prometheus remote-write encoding', benchRemoteWrite],
   ['Stateful processors (cardinality, ratio)', benchProcessors],
+  ['Host metrics (hostmetrics receiver)', async () => (await import('./hostmetrics.ts')).benchHostmetrics()],
   ['DataDog encoding (series beside @datadog/datadog-api-client; sketches beside protobufjs)', async () => (await import('./datadog.ts')).benchDatadog()],
 ];
 

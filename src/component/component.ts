@@ -57,7 +57,17 @@ interface FactoryBase<C> {
   endpoints?(config: C): EndpointRef[];
 }
 
-export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {
+/** A receiver or exporter that a config may leave off (an empty value from an unset variable). */
+interface Switchable<C> {
+  /**
+   * Why this config leaves the component off (e.g. an empty endpoint or no scrape target from an unset
+   * variable), or undefined. The engine then leaves it out of its pipelines: a pipeline left with no
+   * exporter, or with no receiver, is off.
+   */
+  disabledReason?(config: C): string | undefined;
+}
+
+export interface ReceiverFactory<C = unknown> extends FactoryBase<C>, Switchable<C> {
   readonly kind: 'receiver';
   readonly signals: readonly Signal[];
   /** One instance serves every pipeline the receiver is in; `next` holds a consumer per used signal. */
@@ -79,14 +89,9 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
 /** An exporter (or a connector's input side) consumes the signals it supports, directly. */
 export type Exporter = Component & Partial<MetricsConsumer & TracesConsumer & LogsConsumer>;
 
-export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
+export interface ExporterFactory<C = unknown> extends FactoryBase<C>, Switchable<C> {
   readonly kind: 'exporter';
   readonly signals: readonly Signal[];
-  /**
-   * Why this config leaves the exporter off (e.g. an empty endpoint from an unset variable), or
-   * undefined. The engine then leaves it out of its pipelines, and a pipeline left with no exporter is off.
-   */
-  disabledReason?(config: C): string | undefined;
   /** One instance per exporter ID, shared by every pipeline that names it. */
   create(settings: CreateSettings, config: C): Exporter;
 }

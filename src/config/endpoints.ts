@@ -14,14 +14,13 @@ export interface BoundEndpoint {
 
 /**
  * Every address the running config would bind: receivers and exporters of its pipelines (left-off
- * exporters aside), and the admin server; not those of a component or admin block that already has an
+ * ones aside), and the admin server; not those of a component or admin block that already has an
  * issue (its endpoint may be a default standing in for what the operator meant).
  */
 export function boundEndpoints(config: GatewayConfig, issues: readonly ConfigIssue[] = []): BoundEndpoint[] {
   const used = new Set(config.pipelines.flatMap((p) => [...p.receivers, ...p.exporters]));
-  const exporters = [...config.exporters.values()].filter((e) => !e.factory.disabledReason?.(e.config));
-  const refs: BoundEndpoint[] = [...config.receivers.values(), ...exporters]
-    .filter((c) => used.has(c.key))
+  const refs: BoundEndpoint[] = [...config.receivers.values(), ...config.exporters.values()]
+    .filter((c) => used.has(c.key) && !c.factory.disabledReason?.(c.config))
     .flatMap((c) => (c.factory.endpoints?.(c.config) ?? []).map((e) => ({ endpoint: e.endpoint, located: c.located, path: e.path })));
   refs.push({ endpoint: config.admin.endpoint, located: config.admin.located, path: ['endpoint'] });
   return refs.filter((ref) => !issues.some((i) => issueWithin(i, ref.located.source.file, ref.located.path)));

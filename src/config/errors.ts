@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ConfigFault } from '../component/component.ts';
 import type { Located } from './load.ts';
 
@@ -42,4 +43,18 @@ export class ConfigError extends Error {
 export function locateFault(error: unknown, located: Located): Error {
   if (error instanceof ConfigFault) return new ConfigError([located.source.issue([...located.path, ...error.path], error.message)]);
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Reports, from inside a component's config schema, issues located in another file its settings name
+ * (a price table, a rules file): `switchyard validate` shows them at their own file and line. `path`
+ * is where in the component's settings the file is named, for the message of a parse outside `validate`.
+ */
+export function addFileIssues(ctx: z.RefinementCtx, path: (string | number)[], issues: ConfigIssue[]): void {
+  for (const issue of issues) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: formatIssue(issue), params: { located: issue } });
+}
+
+/** The issue addFileIssues attached to a zod issue, if it is one. */
+export function fileIssueOf(issue: z.ZodIssue): ConfigIssue | undefined {
+  return issue.code === z.ZodIssueCode.custom ? (issue.params?.located as ConfigIssue | undefined) : undefined;
 }

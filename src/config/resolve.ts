@@ -4,7 +4,7 @@ import { processorSignals } from '../component/component.ts';
 import { ComponentId } from '../component/id.ts';
 import type { FactoryRegistry } from '../component/registry.ts';
 import { isSignal, type Signal } from '../model/common.ts';
-import { ConfigError, issueWithin, type ConfigIssue } from './errors.ts';
+import { ConfigError, fileIssueOf, issueWithin, type ConfigIssue } from './errors.ts';
 import type { ComponentSection, Located, RawConfig } from './load.ts';
 import { boundEndpoints, portsUsedTwice } from './endpoints.ts';
 import { endpoint } from './schema-helpers.ts';
@@ -49,9 +49,11 @@ const pipelineSchema = z
 
 const adminSchema = z.object({ endpoint: endpoint('127.0.0.1:13133') }).strict();
 
-/** Turns zod's issues into located ones; an unknown key is reported on the key itself. */
+/** Turns zod's issues into located ones; an unknown key is reported on the key itself, an issue in a file the settings name at its own place. */
 export function zodIssues(error: z.ZodError, located: Located): ConfigIssue[] {
   return error.issues.flatMap((issue) => {
+    const inFile = fileIssueOf(issue);
+    if (inFile) return [inFile];
     const base = [...located.path, ...issue.path];
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
       return issue.keys.map((key) => located.source.issue([...base, key], `unknown key "${key}"`));

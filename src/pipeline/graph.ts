@@ -153,14 +153,14 @@ export class PipelineGraph {
 }
 
 /**
- * The pipelines as they run: exporters whose config leaves them off are left out, and a pipeline left
- * with no exporter is off (so is one fed only by a connector whose pipelines are all off). Each is said
+ * The pipelines as they run: receivers and exporters whose config leaves them off are left out, and a
+ * pipeline left with no exporter or no receiver is off (so is one fed only by a connector whose pipelines are all off). Each is said
  * once in the log, so an operator sees why a backend gets nothing.
  */
 function activePipelines(config: GatewayConfig, logger: Logger): PipelineConfig[] {
   const off = new Map<string, string>();
-  for (const [key, ec] of config.exporters) {
-    const reason = ec.factory.disabledReason?.(ec.config);
+  for (const [key, c] of [...config.exporters, ...config.receivers]) {
+    const reason = c.factory.disabledReason?.(c.config);
     if (reason) off.set(key, reason);
   }
   let pipelines = [...config.pipelines];
@@ -169,14 +169,15 @@ function activePipelines(config: GatewayConfig, logger: Logger): PipelineConfig[
     const next: PipelineConfig[] = [];
     for (const p of pipelines) {
       const exporters = p.exporters.filter((e) => !off.has(e) && (!config.connectors.has(e) || pipelines.some((q) => q !== p && q.receivers.includes(e))));
-      const receivers = p.receivers.filter((r) => !config.connectors.has(r) || pipelines.some((q) => q.exporters.includes(r)));
+      const receivers = p.receivers.filter((r) => !off.has(r) && (!config.connectors.has(r) || pipelines.some((q) => q.exporters.includes(r))));
       if (exporters.length === 0 || receivers.length === 0) {
-        const why = p.exporters.map((e) => off.get(e)).filter(Boolean);
+        const why = (exporters.length === 0 ? p.exporters : p.receivers).map((c) => off.get(c)).filter(Boolean);
         logger.info({ pipeline: p.key, reasons: why }, `Pipeline ${p.key} is off: ${why.length ? why.join('; ') : 'nothing left to feed it or to send to'}.`);
         changed = true;
         continue;
       }
       for (const e of p.exporters.filter((x) => off.has(x))) logger.info({ pipeline: p.key, exporter: e }, `Exporter ${e} is off in pipeline ${p.key}: ${off.get(e)}.`);
+      for (const r of p.receivers.filter((x) => off.has(x))) logger.info({ pipeline: p.key, receiver: r }, `Receiver ${r} is off in pipeline ${p.key}: ${off.get(r)}.`);
       next.push(exporters.length === p.exporters.length && receivers.length === p.receivers.length ? p : { ...p, exporters, receivers });
     }
     pipelines = next;

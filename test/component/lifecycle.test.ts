@@ -7,10 +7,12 @@ import { silentSettings } from '../helpers/silent-settings.ts';
 
 /**
  * The smallest valid settings of components that have required settings. A new component whose
- * defaults do not parse must be added here, so that every component goes through this test.
+ * defaults do not parse must be added here, so that every component goes through this test. Keyed
+ * by type, or by `kind/type` where a receiver and an exporter share a type.
  */
 const MINIMAL_SETTINGS: Record<string, unknown> = {
   otlp: { protocols: { grpc: null, http: null } },
+  hostmetrics: { scrapers: { cpu: null } },
   rename: { metrics: [{ from: 'a', to: 'b' }] },
   ratio: { ratios: [{ name: 'r', numerator: 'a', denominator: 'b' }] },
   attributes: { actions: [{ key: 'k', value: 'v', action: 'insert' }] },
@@ -18,6 +20,7 @@ const MINIMAL_SETTINGS: Record<string, unknown> = {
   prefer: { primary: { metric_names: ['a'] }, fallback: { metric_names: ['b'] } },
   datadog: { api: { key: 'k', endpoint: 'http://127.0.0.1:9' } },
   memory_limiter: { check_interval: '1s', limit_mib: 512 },
+  'receiver/prometheus': { config: { scrape_configs: [{ job_name: 'j', scrape_interval: '1s', static_configs: [{ targets: ['127.0.0.1:9'] }] }] } },
 };
 
 const ENDPOINT = /^(\[[^\]]+\]|[A-Za-z0-9.\-]*):\d+$/;
@@ -31,7 +34,7 @@ function onFreePorts(value: unknown): unknown {
 }
 
 function configOf(factory: Factory): unknown {
-  const parsed = factory.configSchema.safeParse(MINIMAL_SETTINGS[factory.type]);
+  const parsed = factory.configSchema.safeParse(MINIMAL_SETTINGS[`${factory.kind}/${factory.type}`] ?? MINIMAL_SETTINGS[factory.type]);
   if (!parsed.success) throw new Error(`${factory.kind} ${factory.type}: add its minimal settings to MINIMAL_SETTINGS (${parsed.error.message})`);
   return onFreePorts(parsed.data);
 }

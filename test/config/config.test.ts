@@ -44,7 +44,7 @@ describe('config', () => {
     const t = write({ 'gateway.yaml': GOOD });
     const config = resolveConfig(loadConfig(t.path('gateway.yaml'), {}), fakeRegistry());
     expect(config.pipelines.map((p) => p.key)).toEqual(['metrics']);
-    expect(config.receivers.get('push')!.config).toEqual({ endpoint: '127.0.0.1:0', fail_start: false, hold_start: false });
+    expect(config.receivers.get('push')!.config).toEqual({ endpoint: '127.0.0.1:0', fail_start: false, hold_start: false, off: false });
     expect(config.admin.endpoint).toBe('127.0.0.1:13133');
     expect(Object.isFrozen(config.receivers.get('push')!.config)).toBe(true);
   });

@@ -16,7 +16,7 @@ interface Dashboard {
 describe('operator files under config/', () => {
   it('alert rules pass promtool check rules', () => {
     const r = run('promtool', ['check', 'rules', 'config/prometheus/alerts.yml']);
-    expect(r.out).toContain('SUCCESS: 6 rules found');
+    expect(r.out).toContain('SUCCESS: 9 rules found');
     expect(r.code).toBe(0);
   });
 
@@ -33,7 +33,7 @@ describe('operator files under config/', () => {
 
   it('every Grafana panel query is valid PromQL on the seed metric names', () => {
     const dashboard = JSON.parse(readFileSync(`${REPO_ROOT}config/dashboards/grafana-prompter-rollout.json`, 'utf8')) as Dashboard;
-    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll('$env', 'prod').replaceAll('$service', 'prompter-api')));
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll('$env', 'prod').replaceAll('$service', 'prompter-api').replaceAll('$__range', '1d')));
     expect(exprs.length).toBeGreaterThanOrEqual(15);
     const rules = { groups: [{ name: 'panels', rules: exprs.map((expr, i) => ({ record: `panel:${i}`, expr })) }] };
     const t = tempFiles({ 'panels.yml': JSON.stringify(rules) });
@@ -43,7 +43,7 @@ describe('operator files under config/', () => {
     } finally {
       t.cleanup();
     }
-    for (const name of ['starlette_requests_total', 'starlette_requests_processing_seconds_bucket', 'prompter_probe_failures_total', 'prompter_ensure_version_seconds_bucket', 'prompter_redis_up']) {
+    for (const name of ['starlette_requests_total', 'starlette_requests_processing_seconds_bucket', 'prompter_probe_failures_total', 'prompter_ensure_version_seconds_bucket', 'prompter_redis_up', 'llm_cost_usd_total']) {
       expect(exprs.some((e) => e.includes(name)), name).toBe(true);
     }
   });

@@ -1,30 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoApp, type DemoApp } from '../helpers/demo-app.ts';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { eventually } from '../helpers/prometheus-server.ts';
-import { find, parseExposition, type Sample } from '../helpers/prom-text.ts';
+import { find, parseExposition, promtoolCheckMetrics, type Sample } from '../helpers/prom-text.ts';
 import { sdkService } from '../helpers/sdk-service.ts';
-
-/** The seed's label sets (seeds 000/001); `job` and `instance` are Prometheus's own and may be there too. */
-const SEED_LABELS: Record<string, string[]> = {
-  starlette_requests_total: ['service', 'env', 'method', 'route', 'status'],
-  starlette_requests_processing_seconds_bucket: ['service', 'env', 'method', 'route', 'le'],
-  starlette_requests_processing_seconds_count: ['service', 'env', 'method', 'route'],
-  prompter_probe_attempts_total: ['service', 'env', 'provider', 'model'],
-  prompter_probe_failures_total: ['service', 'env', 'provider', 'model'],
-  prompter_ensure_version_seconds_bucket: ['service', 'env', 'provider', 'le'],
-  prompter_version_cache_hits_total: ['service', 'env'],
-  prompter_version_lookups_total: ['service', 'env'],
-  prompter_prompt_results_insert_total: ['service', 'env'],
-  prompter_openai_fingerprint_present_total: ['service', 'env'],
-  prompter_db_unique_violation_total: ['service', 'env', 'table'],
-  prompter_redis_up: ['service', 'env'],
-  celery_task_runtime_seconds_bucket: ['service', 'env', 'queue', 'le'],
-  celery_task_retries_total: ['service', 'env', 'queue'],
-  prompter_rate_limit_hit_total: ['service', 'env', 'endpoint'],
-};
+import { SEED_LABELS } from '../helpers/seed-labels.ts';
 
 /** The HTTP series, which every scenario has (the domain ones need the app's metrics). */
 const HTTP_SERIES = ['starlette_requests_total', 'starlette_requests_processing_seconds_bucket', 'starlette_requests_processing_seconds_count'];
@@ -203,8 +184,9 @@ describe('the Prompter Prometheus pipeline, fed by a real instrumented app', () 
     expect(find(samples, 'cache_size_bytes', { job: 'outbound' }).map((s) => s.value)).toEqual([4096]);
     const names = new Set(samples.map((s) => s.name));
     for (const raw of RAW) expect([...names].filter((n) => raw.test(n)), String(raw)).toEqual([]);
-    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-    expect(`${check.stdout}${check.stderr}`).toBe('');
-    expect(check.status).toBe(0);
+    // The host pipeline's node_memory_* names are node-exporter's own camelCase, which promtool lints.
+    const check = promtoolCheckMetrics(text);
+    expect(check.problems).toEqual([]);
+    expect([0, 3]).toContain(check.status);
   });
 });

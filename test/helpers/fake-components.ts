@@ -27,12 +27,13 @@ export const pushReceivers = new Map<string, SignalConsumers>();
 /** Starts held by `hold_start: true`, each released by calling it: the test sees the gateway mid-start. */
 export const heldStarts: (() => void)[] = [];
 
-export const fakeReceiverFactory: ReceiverFactory<{ endpoint: string; fail_start: boolean; hold_start: boolean }> = {
+export const fakeReceiverFactory: ReceiverFactory<{ endpoint: string; fail_start: boolean; hold_start: boolean; off: boolean }> = {
   kind: 'receiver',
   type: 'push',
   signals: ['metrics', 'traces'],
-  configSchema: z.object({ endpoint: endpoint('127.0.0.1:0'), fail_start: z.boolean().default(false), hold_start: z.boolean().default(false) }).strict().default({}),
+  configSchema: z.object({ endpoint: endpoint('127.0.0.1:0'), fail_start: z.boolean().default(false), hold_start: z.boolean().default(false), off: z.boolean().default(false) }).strict().default({}),
   endpoints: (c) => [{ path: ['endpoint'], endpoint: c.endpoint }],
+  disabledReason: (c) => (c.off ? 'it has nothing to receive' : undefined),
   create(settings, config, next) {
     const key = settings.id.toString();
     return {

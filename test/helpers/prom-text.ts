@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /** One sample of a Prometheus text exposition. */
 export interface Sample {
   name: string;
@@ -32,4 +33,15 @@ export function valueOf(samples: Sample[], name: string, labels: Record<string, 
   const found = find(samples, name, labels);
   if (found.length !== 1) throw new Error(`expected one ${name}${JSON.stringify(labels)}, found ${found.length}`);
   return found[0]!.value;
+}
+
+/**
+ * `promtool check metrics` on an exposition: its exit status and its complaints, less the one a real
+ * node-exporter draws too (its camelCase memory names such as node_memory_MemTotal_bytes, which the
+ * shipped host pipeline keeps so dashboards work unchanged). Clean: status 0 or 3 and no problem left.
+ */
+export function promtoolCheckMetrics(text: string): { status: number | null; problems: string[] } {
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  const problems = `${check.stdout}${check.stderr}`.split('\n').filter((l) => l.trim() !== '' && !/^node_memory_\w+ metric names should be written in 'snake_case' not 'camelCase'$/.test(l));
+  return { status: check.status, problems };
 }

@@ -160,6 +160,23 @@ service:
     expect(logs).toEqual(['Exporter memory/off is off in pipeline metrics/both: it is switched off.', 'Pipeline metrics/dark is off: it is switched off.']);
   });
 
+  it('leaves out a receiver whose config switches it off, and turns off a pipeline left with none, saying so once', async () => {
+    const { graph, logs } = graphOf(`
+receivers: { push/on: , push/off: { off: true } }
+exporters: { memory/a: , memory/b: }
+service:
+  pipelines:
+    metrics/both: { receivers: [push/on, push/off], exporters: [memory/a] }
+    metrics/dark: { receivers: [push/off], exporters: [memory/b] }
+`);
+    await graph.start();
+    await graph.shutdown();
+    expect(events).not.toContain('start push/off');
+    expect(events).not.toContain('start memory/b');
+    expect(events).toContain('start push/on');
+    expect(logs).toEqual(['Receiver push/off is off in pipeline metrics/both: it has nothing to receive.', 'Pipeline metrics/dark is off: it has nothing to receive.']);
+  });
+
   it('refuses pipelines that feed themselves through a connector', () => {
     expect(() =>
       graphOf(`

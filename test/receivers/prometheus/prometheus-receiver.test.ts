@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { prometheusReceiverConfigSchema } from '../../../receivers/prometheus/config.ts';
+import { prometheusReceiverFactory } from '../../../receivers/prometheus/factory.ts';
+import type { Component } from '../../../src/component/component.ts';
+import type { MetricsBatch, NumberDataPoint } from '../../../src/model/metrics.ts';
+import { eventually } from '../../helpers/prometheus-server.ts';
+import { silentSettings } from '../../helpers/silent-settings.ts';
+import { tempFiles } from '../../helpers/temp-files.ts';
+
+const PAGE = '# TYPE prompter_probe_attempts_total counter\nprompter_probe_attempts_total{provider="openai"} 4\n';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: { key: string; cert: string }): Promise<string> {
+  const server: Server = tls ? createHttps(tls, handler) : createHttp(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+/** Starts the receiver on `job` (one scrape config) and collects every batch it hands on. */
+async function receive(job: Record<string, unknown>) {
+  const config = prometheusReceiverConfigSchema.parse({ config: { scrape_configs: [{ job_name: 'app', scrape_interval: '1s', ...job }] } });
+  const batches: MetricsBatch[] = [];
+  const settings = silentSettings('prometheus');
+  const receiver: Component = prometheusReceiverFactory.create(settings, config, { metrics: { consumeMetrics: async (b) => void batches.push(b) } });
+  await receiver.start();
+  cleanups.push(() => receiver.shutdown());
+  const gauge = (name: string) => batches.flatMap((b) => b.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))).filter((m) => m.name === name).map((m) => (m.points[0] as NumberDataPoint).value);
+  return { batches, receiver, settings, up: () => eventually(async () => gauge('up')[0], 10_000, 'a scrape'), gauge };
+}
+
+describe('prometheus receiver', () => {
+  it('scrapes a target on its interval and hands each scrape on, with the target as the resource', async () => {
+    const target = await serve((_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(PAGE));
+    const r = await receive({ static_configs: [{ targets: [target], labels: { env: 'e2e' } }] });
+    expect(await r.up()).toBe(1);
+    const rm = r.batches[0]!.resourceMetrics[0]!;
+    expect(rm.resource.attributes).toMatchObject({ 'service.name': 'app', 'service.instance.id': target });
+    const sum = rm.scopeMetrics[0]!.metrics.find((m) => m.name === 'prompter_probe_attempts')!;
+    expect(sum.points[0]).toMatchObject({ value: 4, attributes: { provider: 'openai', env: 'e2e' } });
+    await eventually(async () => (r.batches.length >= 2 ? true : undefined), 5_000, 'a second scrape a second later');
+    expect(r.settings.details.targets).toBe(1);
+  });
+
+  it('sends basic auth, or an Authorization header from a file, and says up 0 when the target refuses', async () => {
+    const seen: (string | undefined)[] = [];
+    const target = await serve((req, res) => {
+      seen.push(req.headers.authorization);
+      if (req.headers.authorization === `Basic ${Buffer.from('u:p').toString('base64')}` || req.headers.authorization === 'Bearer tok') res.writeHead(200).end(PAGE);
+      else res.writeHead(401).end();
+    });
+    expect(await (await receive({ static_configs: [{ targets: [target] }], basic_auth: { username: 'u', password: 'p' } })).up()).toBe(1);
+    const t = tempFiles({ token: 'tok\n' });
+    cleanups.push(t.cleanup);
+    expect(await (await receive({ job_name: 'b', static_configs: [{ targets: [target] }], authorization: { credentials_file: t.path('token') } })).up()).toBe(1);
+    const wrong = await receive({ job_name: 'c', static_configs: [{ targets: [target] }], authorization: { credentials: 'nope' } });
+    expect(await wrong.up()).toBe(0);
+    expect(wrong.settings.errors.at(-1)).toMatch(/1 of 1 target\(s\) down/);
+    expect(wrong.settings.details.targets_down).toEqual({ [`c/${target}`]: 'server returned HTTP status 401 Unauthorized' });
+  });
+
+  it('scrapes over TLS, verifying the target with ca_file', async () => {
+    const t = tempFiles({});
+    cleanups.push(t.cleanup);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', t.path('key.pem'), '-out', t.path('cert.pem')], { stdio: 'ignore' });
+    const target = await serve((_req, res) => res.writeHead(200).end(PAGE), { key: readFileSync(t.path('key.pem'), 'utf8'), cert: readFileSync(t.path('cert.pem'), 'utf8') });
+    expect(await (await receive({ scheme: 'https', static_configs: [{ targets: [target] }], tls_config: { ca_file: t.path('cert.pem') } })).up()).toBe(1);
+    // Without the CA, the self-signed certificate is refused.
+    expect(await (await receive({ job_name: 'untrusted', scheme: 'https', static_configs: [{ targets: [target] }] })).up()).toBe(0);
+  });
+
+  it('reads gzip bodies, and fails a scrape that takes longer than scrape_timeout', async () => {
+    const zipped = await serve((_req, res) => res.writeHead(200, { 'Content-Encoding': 'gzip' }).end(gzipSync(PAGE)));
+    const z = await receive({ static_configs: [{ targets: [zipped] }] });
+    expect(await z.up()).toBe(1);
+    const slow = await serve(() => undefined); // never answers
+    const s = await receive({ job_name: 'slow', scrape_timeout: '200ms', static_configs: [{ targets: [slow] }] });
+    const started = Date.now();
+    expect(await s.up()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(s.gauge('scrape_duration_seconds')[0]).toBeGreaterThanOrEqual(0.19);
+  });
+
+  it('stops scraping on shutdown', async () => {
+    let hits = 0;
+    const target = await serve((_req, res) => (hits++, res.writeHead(200).end(PAGE)));
+    const r = await receive({ static_configs: [{ targets: [target] }] });
+    await r.up();
+    await r.receiver.shutdown();
+    const after = hits;
+    await new Promise((res) => setTimeout(res, 1_500));
+    expect(hits).toBe(after);
+  });
+});
