@@ -1,4 +1,4 @@
-import { attributesKey } from '../../src/model/transform.ts';
+import { attributesKey, seriesKey as pointSeriesKey } from '../../src/model/series-key.ts';
 import type { AttributeValue, Attributes, Resource } from '../../src/model/common.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint } from '../../src/model/metrics.ts';
 import { FLAG_NO_RECORDED_VALUE } from '../../src/model/metrics.ts';
@@ -101,7 +101,7 @@ export class DatadogTranslator {
   }
 
   private point(m: Metric, p: Metric['points'][number], nowMs: number, resourceKey: string, out: SeriesOut, sketchOut: (values: SketchValues) => void): void {
-    const pointKey = attributesKey(p.attributes);
+    const pointKey = pointSeriesKey(p.attributes);
     const seriesKey = (suffix: string, extra = '') => `${m.name}${suffix}|${resourceKey}|${pointKey}|${extra}`;
     if ('temporality' in m && m.temporality === 'delta' && !this.newDelta(seriesKey(''), p.timeUnixNano, nowMs)) return;
     switch (m.type) {

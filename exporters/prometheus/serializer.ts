@@ -16,13 +16,15 @@ export function formatNumber(v: number): string {
   return String(v);
 }
 
-const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const NEEDS_ESCAPE = /[\\\n"]/;
+/** Most values need no escaping: one test instead of three replacements (a scrape is mostly label values). */
+const escapeLabel = (v: string) => (NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v);
 const escapeHelp = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
 function labelText(labels: [string, string][]): string {
   if (labels.length === 0) return '';
-  let out = '{';
-  for (let i = 0; i < labels.length; i++) out += `${i === 0 ? '' : ','}${labels[i]![0]}="${escapeLabel(labels[i]![1])}"`;
+  let out = `{${labels[0]![0]}="${escapeLabel(labels[0]![1])}"`;
+  for (let i = 1; i < labels.length; i++) out += `,${labels[i]![0]}="${escapeLabel(labels[i]![1])}"`;
   return `${out}}`;
 }
 
@@ -48,6 +50,8 @@ export function serialize(families: Iterable<Family>, format: ExpositionFormat, 
 
 function samples(f: Family, s: Series, om: boolean, withTimestamps: boolean, counterSample: string | undefined): string {
   const ts = withTimestamps ? ` ${om ? formatNumber(s.timeUnixNano / 1e9) : Math.round(s.timeUnixNano / 1e6)}` : '';
+  // A counter or gauge is one sample: written directly, without the visitor's closure.
+  if (!s.histogram && !s.summary) return `${counterSample ?? f.name}${labelText(s.labels)} ${formatNumber(s.value)}${ts}\n`;
   let out = '';
   forEachSample(f, s, (name, labels, value) => {
     out += `${counterSample ?? name}${labelText(labels)} ${formatNumber(value)}${ts}\n`;

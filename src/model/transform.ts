@@ -1,4 +1,4 @@
-import type { Attributes, InstrumentationScope, Resource } from './common.ts';
+import type { InstrumentationScope, Resource } from './common.ts';
 import type { Metric, MetricsBatch } from './metrics.ts';
 
 export interface MetricContext {
@@ -34,25 +34,4 @@ export function mapMetrics(batch: MetricsBatch, fn: (metric: Metric, ctx: Metric
     if (scopeMetrics.length > 0) resourceMetrics.push({ ...rm, scopeMetrics });
   }
   return { resourceMetrics };
-}
-
-/**
- * A canonical key for an attribute set: the same labels in any order give the same key. Used by every
- * stateful stage to identify a series. Joined from parts, not `+=`: a concatenated key is a rope of
- * small strings that costs ~4× the memory of the flat string for as long as a stage keeps it.
- */
-export function attributesKey(attributes: Attributes): string {
-  const keys = Object.keys(attributes);
-  if (keys.length === 0) return '';
-  keys.sort();
-  const parts: string[] = [];
-  for (const k of keys) {
-    const v = attributes[k];
-    parts.push(JSON.stringify(k), '=', typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v, bytesAsArray)!, ';');
-  }
-  return parts.join('');
-}
-
-function bytesAsArray(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? Array.from(value) : value;
 }

@@ -1,7 +1,9 @@
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint } from '../model/metrics.ts';
 import { sameBounds } from '../model/metrics.ts';
+import { seriesKey } from '../model/series-key.ts';
 import { addCounts, countsByIndex, toBuckets } from '../model/exponential-histogram.ts';
-import { attributesKey } from '../model/transform.ts';
+
+type Point = Metric['points'][number];
 
 export type GaugeAggregation = 'last' | 'max' | 'min' | 'mean' | 'sum';
 
@@ -13,19 +15,21 @@ export type GaugeAggregation = 'last' | 'max' | 'min' | 'mean' | 'sum';
  * and are returned in `dropped`.
  */
 export function aggregatePoints(m: Metric, gauges: GaugeAggregation): { metric: Metric; dropped: number } {
-  const groups = new Map<string, Metric['points']>();
+  // A group is its one point until a second comes: most label sets are alone, and need no array.
+  const groups = new Map<string, Point | Point[]>();
   for (const p of m.points) {
-    const key = attributesKey(p.attributes);
+    const key = seriesKey(p.attributes);
     const g = groups.get(key);
-    if (g) g.push(p as never);
-    else groups.set(key, [p] as Metric['points']);
+    if (g === undefined) groups.set(key, p);
+    else if (Array.isArray(g)) g.push(p);
+    else groups.set(key, [g, p]);
   }
   if (groups.size === m.points.length) return { metric: m, dropped: 0 };
   let dropped = 0;
-  const points: Metric['points'][number][] = [];
+  const points: Point[] = [];
   for (const group of groups.values()) {
-    if (group.length === 1) {
-      points.push(group[0]!);
+    if (!Array.isArray(group)) {
+      points.push(group);
       continue;
     }
     switch (m.type) {
@@ -45,7 +49,7 @@ export function aggregatePoints(m: Metric, gauges: GaugeAggregation): { metric: 
         points.push(mergeExponentialPoints(group as ExponentialHistogramDataPoint[]));
         break;
       case 'summary':
-        points.push(latest(group as { timeUnixNano: number }[]) as Metric['points'][number]);
+        points.push(latest(group as { timeUnixNano: number }[]) as Point);
         break;
     }
   }

@@ -1,3 +1,4 @@
+import type { Attributes } from '../model/common.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint, SummaryDataPoint } from '../model/metrics.ts';
 import { FLAG_NO_RECORDED_VALUE, sameBounds } from '../model/metrics.ts';
 import { capBuckets, exponentialValue, mergeExponential, type ExponentialValue } from '../model/exponential-histogram.ts';
@@ -90,6 +91,9 @@ export class CumulativeState {
       }
       for (const sm of rm.scopeMetrics) {
         const overrides = this.options.scopeLabels === false ? identity : { ...identity, ...scopeLabels(sm.scope) };
+        // Within a scope the label set depends on the attribute set alone, and points that share one share
+        // its object (the decoders see to that): each is made into labels and a key once, not once a point.
+        const labelSets = new Map<Attributes, LabelSet>();
         for (const given of sm.metrics) {
           const base = this.options.baseUnits ? baseUnitOf(given.unit) : undefined;
           // An exponential histogram keeps its base-2 layout here (delta merging, the bucket cap): it is
@@ -109,7 +113,11 @@ export class CumulativeState {
             continue;
           }
           for (const p of m.points) {
-            const labels = labelSet(p.attributes, resourceLabels, overrides, this.options.constLabels);
+            let labels = labelSets.get(p.attributes);
+            if (labels === undefined) {
+              labels = labelSet(p.attributes, resourceLabels, overrides, this.options.constLabels);
+              labelSets.set(p.attributes, labels);
+            }
             const updated = this.update(family, m, p, labels, nowMs, unitFactor);
             if (updated && onUpdate) onUpdate(family, updated);
           }

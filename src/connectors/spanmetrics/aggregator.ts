@@ -1,7 +1,7 @@
 import type { AttributeValue, Attributes } from '../../model/common.ts';
 import { OVERFLOW_ATTRIBUTE, type Metric, type MetricsBatch } from '../../model/metrics.ts';
 import type { TracesBatch } from '../../model/traces.ts';
-import { attributesKey } from '../../model/transform.ts';
+import { attributesKey } from '../../model/series-key.ts';
 import { SPAN_KIND_NAMES, type SpanmetricsConfig } from './config.ts';
 
 const STATUS = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];

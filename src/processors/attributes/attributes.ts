@@ -29,42 +29,56 @@ export class AttributesTransform {
   processMetrics(batch: MetricsBatch): MetricsBatch {
     let resource: Resource | undefined;
     let fromResource: (AttributeValue | undefined)[] = [];
+    const done = new Map<Attributes, Attributes>();
     return mapMetrics(batch, (m, ctx) => {
       if (!this.inScope(m.name)) return m;
       if (ctx.resource !== resource) {
         resource = ctx.resource;
+        done.clear();
         fromResource = this.actions.map(({ action }) => action.from_resource?.map((k) => ctx.resource.attributes[k]).find((v) => v !== undefined));
       }
-      let changed = false;
-      const points = m.points.map((p) => {
-        const attributes = this.apply(p.attributes, fromResource);
-        if (attributes === p.attributes) return p;
-        changed = true;
-        return { ...p, attributes };
-      });
-      return changed ? ({ ...m, points } as Metric) : m;
+      let points: Metric['points'][number][] | undefined;
+      const given = m.points;
+      for (let j = 0; j < given.length; j++) {
+        const p = given[j]!;
+        // Points that shared an attribute set share its result: one object, and one series key downstream.
+        let attributes = done.get(p.attributes);
+        if (attributes === undefined) {
+          attributes = this.apply(p.attributes, fromResource);
+          done.set(p.attributes, attributes);
+        }
+        if (attributes === p.attributes) {
+          points?.push(p);
+          continue;
+        }
+        points ??= given.slice(0, j);
+        points.push({ ...p, attributes });
+      }
+      return points ? ({ ...m, points } as Metric) : m;
     });
   }
 
   private apply(input: Attributes, fromResource: (AttributeValue | undefined)[]): Attributes {
     let out = input;
-    const write = () => (out === input ? (out = { ...input }) : out);
-    this.actions.forEach(({ action: a, pattern }, i) => {
+    for (let i = 0; i < this.actions.length; i++) {
+      const { action: a, pattern } = this.actions[i]!;
       if (a.action === 'delete' || a.action === 'hash') {
         for (const k of Object.keys(out)) {
           if (pattern ? !pattern.test(k) : k !== a.key) continue;
-          if (a.action === 'delete') delete write()[k];
-          else write()[k] = createHash('sha256').update(labelValue(out[k]!)).digest('hex');
+          if (out === input) out = { ...input };
+          if (a.action === 'delete') delete out[k];
+          else out[k] = createHash('sha256').update(labelValue(out[k]!)).digest('hex');
         }
-        return;
+        continue;
       }
       const value = a.value ?? (a.from_attribute !== undefined ? out[a.from_attribute] : fromResource[i]);
-      if (value === undefined) return;
+      if (value === undefined) continue;
       const present = out[a.key!] !== undefined;
-      if ((a.action === 'insert' && present) || (a.action === 'update' && !present)) return;
-      if (out[a.key!] === value) return;
-      write()[a.key!] = value;
-    });
+      if ((a.action === 'insert' && present) || (a.action === 'update' && !present)) continue;
+      if (out[a.key!] === value) continue;
+      if (out === input) out = { ...input };
+      out[a.key!] = value;
+    }
     return out;
   }
 }

@@ -1,7 +1,8 @@
 import type { CreateSettings } from '../../component/component.ts';
 import type { Resource } from '../../model/common.ts';
 import type { MetricsBatch } from '../../model/metrics.ts';
-import { attributesKey, mapMetrics } from '../../model/transform.ts';
+import { attributesKey } from '../../model/series-key.ts';
+import { mapMetrics } from '../../model/transform.ts';
 import { CardinalityMetrics } from './cardinality-metrics.ts';
 import type { CardinalityConfig } from './config.ts';
 import { Limiter } from './limiter.ts';

@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, type Metric } from '../../model/metrics.ts';
-import { attributesKey } from '../../model/transform.ts';
+import { attributesKey, seriesKey } from '../../model/series-key.ts';
 import type { Point } from './accumulator.ts';
 import type { CardinalityConfig } from './config.ts';
 import { isCumulative, kindOf, rememberer } from './merge.ts';
@@ -47,7 +47,7 @@ export class Limiter {
     const points = m.points as Point[];
     for (let i = 0; i < points.length; i++) {
       const p = points[i]!;
-      const key = attributesKey(p.attributes);
+      const key = seriesKey(p.attributes);
       const t = run.state.series.get(key);
       if (t !== undefined && t.role === KEPT) {
         t.seenAtMs = nowMs;
@@ -80,7 +80,7 @@ export class Limiter {
     const was = t?.out;
     if (was !== undefined && state.outputs.get(was.key) === was && this.merged.claim(run, was)) return this.join(run, was, t, key, p);
     const attrs = this.deny.size > 0 ? withoutDenied(p.attributes, this.deny) : p.attributes;
-    const outKey = attrs === p.attributes ? key : attributesKey(attrs);
+    const outKey = attrs === p.attributes ? key : seriesKey(attrs);
     const merged = this.merged.at(run, outKey, key, attrs);
     if (merged) return this.join(run, merged, t, key, p);
     const offending = this.memory.offendingLabels(state, attrs);

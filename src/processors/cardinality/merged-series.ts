@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import { OVERFLOW_ATTRIBUTE } from '../../model/metrics.ts';
-import { attributesKey } from '../../model/transform.ts';
+import { attributesKey, seriesKey } from '../../model/series-key.ts';
 import type { Point } from './accumulator.ts';
 import { accumulatorFor } from './merge.ts';
 import type { Run } from './run.ts';
@@ -97,6 +97,6 @@ export class MergedSeries {
 }
 
 function removeKey(points: Point[], key: string): void {
-  const i = points.findIndex((p) => attributesKey(p.attributes) === key);
+  const i = points.findIndex((p) => seriesKey(p.attributes) === key);
   if (i >= 0) points.splice(i, 1);
 }

@@ -1,7 +1,7 @@
 import type { CreateSettings } from '../../component/component.ts';
 import type { Attributes, AttributeValue, Resource } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, type MetricsBatch, type NumberDataPoint, type ResourceMetrics, type SumMetric } from '../../model/metrics.ts';
-import { attributesKey } from '../../model/transform.ts';
+import { attributesKey } from '../../model/series-key.ts';
 import type { OwnCounter } from '../../telemetry/component-telemetry.ts';
 import { RunningTotal } from '../running-total.ts';
 import type { LlmcostConfig } from './config.ts';

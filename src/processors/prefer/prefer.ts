@@ -1,7 +1,8 @@
 import type { CreateSettings } from '../../component/component.ts';
 import type { Attributes } from '../../model/common.ts';
 import type { MetricsBatch } from '../../model/metrics.ts';
-import { attributesKey, mapMetrics } from '../../model/transform.ts';
+import { attributesKey } from '../../model/series-key.ts';
+import { mapMetrics } from '../../model/transform.ts';
 import { metricNameFilter } from '../match/metric-name-matcher.ts';
 import type { PreferConfig } from './config.ts';
 

@@ -1,5 +1,5 @@
 import type { Attributes } from '../../model/common.ts';
-import { attributesKey } from '../../model/transform.ts';
+import { attributesKey, seriesKey } from '../../model/series-key.ts';
 import { labelValue } from '../../model/attribute-value.ts';
 import type { RatioDefinition } from './config.ts';
 import { SeriesHistory } from './series-history.ts';
@@ -15,22 +15,31 @@ export interface Origin {
 /** One `by` label set: the series summed into its ratio. */
 export interface Group {
   attributes: Attributes;
-  numerators: Set<RatioSeries>;
-  denominators: Set<RatioSeries>;
+  /** Arrays, not Sets: an array slot is 8 B a series, a Set entry several times that (the ratio's B/series). */
+  numerators: RatioSeries[];
+  denominators: RatioSeries[];
   /** The identity every resource that fed the group shares: the resource the ratio is emitted under. */
   resource: Attributes;
   resourceKey: string;
 }
 
-/** One numerator or denominator series of one resource. */
+/**
+ * One numerator or denominator series of one resource (which side: its key's first letter, `n` or `d`,
+ * not a field: every field is 8 B of each of up to a million series).
+ */
 export class RatioSeries extends SeriesHistory<Group> {
-  constructor(
-    readonly numerator: boolean,
-    readonly origin: Origin,
-    /** Kept only when `by` is the default, to regroup when the labels both sides carry change. */
-    readonly attributes: Attributes | undefined,
-  ) {
+  constructor(readonly origin: Origin) {
     super();
+  }
+}
+
+/** A series of a ratio with the default `by`: it keeps its labels, to regroup when the labels both sides carry change. */
+class LearningRatioSeries extends RatioSeries {
+  constructor(
+    origin: Origin,
+    readonly attributes: Attributes,
+  ) {
+    super(origin);
   }
 }
 
@@ -59,13 +68,13 @@ export class RatioState {
   seriesOf(numerator: boolean, origin: Origin, attributes: Attributes, room: () => boolean): RatioSeries | undefined {
     if (this.def.by === undefined) this.learn(numerator, attributes);
     // Joined, not a template: a flat string, a third of a concatenated one's memory.
-    const key = [numerator ? 'n' : 'd', origin.id, '|', attributesKey(attributes)].join('');
+    const key = [numerator ? 'n' : 'd', origin.id, '|', seriesKey(attributes)].join('');
     let s = this.series.get(key);
     if (s) return s;
     if (!room()) return undefined;
-    s = new RatioSeries(numerator, origin, this.def.by === undefined ? attributes : undefined);
+    s = this.def.by === undefined ? new LearningRatioSeries(origin, attributes) : new RatioSeries(origin);
     this.series.set(key, s);
-    if (this.by) this.assign(s, attributes);
+    if (this.by) this.assign(s, numerator, attributes);
     return s;
   }
 
@@ -82,14 +91,18 @@ export class RatioState {
   /** Forgets series unseen since `beforeMs`; returns how many. */
   sweep(beforeMs: number): number {
     let removed = 0;
+    const touched = new Set<Group>();
     for (const [key, s] of this.series) {
       if (s.seenAtMs >= beforeMs) continue;
       this.series.delete(key);
       removed++;
-      const g = s.group;
-      if (!g) continue;
-      (s.numerator ? g.numerators : g.denominators).delete(s);
-      if (g.numerators.size === 0 && g.denominators.size === 0) this.groups.delete(attributesKey(g.attributes));
+      if (s.group) touched.add(s.group);
+    }
+    const live = (x: RatioSeries) => x.seenAtMs >= beforeMs;
+    for (const g of touched) {
+      g.numerators = g.numerators.filter(live);
+      g.denominators = g.denominators.filter(live);
+      if (g.numerators.length === 0 && g.denominators.length === 0) this.groups.delete(attributesKey(g.attributes));
     }
     return removed;
   }
@@ -110,16 +123,16 @@ export class RatioState {
     if (this.by && common.join('\u0000') === this.by.join('\u0000')) return;
     this.by = common;
     this.groups = new Map();
-    for (const s of this.series.values()) this.assign(s, s.attributes!);
+    for (const [key, s] of this.series) this.assign(s, key[0] === 'n', (s as LearningRatioSeries).attributes);
   }
 
-  private assign(s: RatioSeries, attributes: Attributes): void {
+  private assign(s: RatioSeries, numerator: boolean, attributes: Attributes): void {
     const picked: Attributes = {};
     for (const k of this.by!) if (attributes[k] !== undefined) picked[k] = attributes[k]!;
     const key = attributesKey(picked);
     let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = { attributes: picked, numerators: new Set(), denominators: new Set(), resource: s.origin.identity, resourceKey: attributesKey(s.origin.identity) }));
-    (s.numerator ? g.numerators : g.denominators).add(s);
+    if (!g) this.groups.set(key, (g = { attributes: picked, numerators: [], denominators: [], resource: s.origin.identity, resourceKey: attributesKey(s.origin.identity) }));
+    (numerator ? g.numerators : g.denominators).push(s);
     s.group = g;
     const shared = sharedAttributes(g.resource, s.origin.identity);
     if (shared !== g.resource) {

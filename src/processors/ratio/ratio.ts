@@ -2,7 +2,7 @@ import type { CreateSettings } from '../../component/component.ts';
 import type { OwnCounter } from '../../telemetry/component-telemetry.ts';
 import type { Attributes, Resource } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, type GaugeMetric, type MetricsBatch, type ResourceMetrics } from '../../model/metrics.ts';
-import { attributesKey } from '../../model/transform.ts';
+import { attributesKey } from '../../model/series-key.ts';
 import type { RatioConfig } from './config.ts';
 import { RatioState, type Group, type Origin, type RatioSeries } from './ratio-state.ts';
 

@@ -36,7 +36,8 @@ export class RenameTransform {
   }
 
   private renameMetric(m: Metric, gaugeRules: Map<string, GaugeAggregation>): Metric | Metric[] {
-    const base = this.globalLabels.length ? withPoints(m, m.points.map((p) => relabel(p, this.globalLabels, undefined, undefined))) : m;
+    const relabelled = new Map<Attributes, Attributes>();
+    const base = this.globalLabels.length ? withPoints(m, m.points.map((p) => relabel(p, this.globalLabels, undefined, undefined, relabelled))) : m;
     const candidates = this.rules.candidates(m.name);
     if (candidates.length === 0) return base;
     const taken = candidates.map(() => [] as Point[]);
@@ -66,7 +67,9 @@ export class RenameTransform {
     const labelMap = Object.entries(r.labels);
     const keep = r.aggregate_labels ? new Set(r.aggregate_labels) : undefined;
     let metric: Metric = r.scale === undefined ? m : scaleMetric(m, r.scale, m.unit);
-    const points = metric.points.map((p) => relabel(p, labelMap, r.values, keep));
+    // Points that shared an attribute set share the relabelled one.
+    const relabelled = new Map<Attributes, Attributes>();
+    const points = metric.points.map((p) => relabel(p, labelMap, r.values, keep, relabelled));
     metric = { ...withPoints(metric, points), name: c.to, unit: r.unit ?? metric.unit };
     const out: Metric[] = [];
     if (keep) {
@@ -127,12 +130,24 @@ function sameKind(a: Metric, b: Metric): boolean {
   return !('temporality' in a) || a.temporality === (b as { temporality?: string }).temporality;
 }
 
-/** Renames labels, maps values (by the new name) and keeps only `keep`; the input point is untouched. */
-function relabel(p: Point, renames: [string, string][], values: RenameRule['values'] | undefined, keep: Set<string> | undefined): Point {
+/**
+ * Renames labels, maps values (by the new name) and keeps only `keep`; the input point is untouched.
+ * `done` remembers the result per input attribute set, so points that shared one share the output.
+ */
+function relabel(p: Point, renames: [string, string][], values: RenameRule['values'] | undefined, keep: Set<string> | undefined, done: Map<Attributes, Attributes>): Point {
   if (renames.length === 0 && !values && !keep) return p;
+  let attrs = done.get(p.attributes);
+  if (attrs === undefined) {
+    attrs = relabelAttributes(p.attributes, renames, values, keep);
+    done.set(p.attributes, attrs);
+  }
+  return attrs === p.attributes ? p : { ...p, attributes: attrs };
+}
+
+function relabelAttributes(given: Attributes, renames: [string, string][], values: RenameRule['values'] | undefined, keep: Set<string> | undefined): Attributes {
   const attrs: Attributes = {};
   let changed = false;
-  for (const k in p.attributes) {
+  for (const k in given) {
     let name = k;
     for (const [from, to] of renames) {
       if (from === k) {
@@ -145,7 +160,7 @@ function relabel(p: Point, renames: [string, string][], values: RenameRule['valu
       changed = true;
       continue;
     }
-    let v: AttributeValue = p.attributes[k]!;
+    let v: AttributeValue = given[k]!;
     const map = values?.[name];
     if (map) {
       const mapped = map[labelValue(v)];
@@ -156,7 +171,7 @@ function relabel(p: Point, renames: [string, string][], values: RenameRule['valu
     }
     attrs[name] = v;
   }
-  return changed ? { ...p, attributes: attrs } : p;
+  return changed ? attrs : given;
 }
 
 /** A histogram's counts as a monotonic counter: how `starlette_requests_total` comes from the duration histogram. */
