@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { ConfigFault, type CreateSettings, type Exporter } from '../../src/component/component.ts';
+import { ConfigFault, type CreateSettings, type Exporter, type ScrapePage, type ScrapeRequest } from '../../src/component/component.ts';
 import { parseEndpoint } from '../../src/config/schema-helpers.ts';
 import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import { CumulativeState } from '../../src/translate/cumulative-state.ts';
@@ -35,6 +35,8 @@ export class PrometheusExporter implements Exporter {
   }
 
   async start(): Promise<void> {
+    // One of N workers: the main thread serves the endpoint, merging every worker's scrape().
+    if (this.settings.worker) return;
     const ep = parseEndpoint(this.config.endpoint)!;
     const server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -56,17 +58,22 @@ export class PrometheusExporter implements Exporter {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** The page a scrape gets, uncompressed. */
+  scrape(request: ScrapeRequest): ScrapePage {
+    this.state.expire(Date.now(), this.config.metric_expiration);
+    const format = negotiate(request.accept, this.config.enable_open_metrics);
+    return { body: serialize(this.state.families.values(), format, this.config.send_timestamps), contentType: CONTENT_TYPE[format], gzip: acceptsGzip(request.acceptEncoding) };
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics' && path !== '/') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('the metrics are at /metrics\n');
       return;
     }
-    this.state.expire(Date.now(), this.config.metric_expiration);
-    const format = negotiate(req.headers.accept, this.config.enable_open_metrics);
-    const body = serialize(this.state.families.values(), format, this.config.send_timestamps);
-    const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE[format] };
-    if (acceptsGzip(req.headers['accept-encoding'])) {
+    const { body, contentType, gzip } = this.scrape({ accept: req.headers.accept, acceptEncoding: req.headers['accept-encoding'] });
+    const headers: Record<string, string> = { 'Content-Type': contentType };
+    if (gzip) {
       headers['Content-Encoding'] = 'gzip';
       res.writeHead(200, headers).end(gzipSync(body));
     } else {

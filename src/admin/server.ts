@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { ConfigFault } from '../component/component.ts';
 import { parseEndpoint } from '../config/schema-helpers.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
@@ -19,6 +20,10 @@ export interface AdminOptions {
   selfMetrics: SelfMetrics;
   logger: Logger;
   configFiles: () => readonly string[];
+  /** Extra fields of `/health/detailed` (with `--workers`: each worker's state and restarts). */
+  details?: () => Record<string, unknown>;
+  /** The workers' own metrics, added to this process's on `/metrics`. */
+  workerMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
 }
 
 /**
@@ -89,10 +94,10 @@ export class AdminServer {
       case '/health/detailed': {
         const ready = o.ready();
         const ok = ready && o.health().every((s) => !s.lastError);
-        return json(res, ready ? 200 : 503, { status: ok ? 'ok' : 'degraded', version: o.version, uptime_seconds: uptimeSeconds, config_files: o.configFiles(), components: o.health() });
+        return json(res, ready ? 200 : 503, { status: ok ? 'ok' : 'degraded', version: o.version, uptime_seconds: uptimeSeconds, config_files: o.configFiles(), ...o.details?.(), components: o.health() });
       }
       case '/metrics': {
-        const { body, contentType } = await o.selfMetrics.render();
+        const { body, contentType } = o.workerMetrics ? await o.selfMetrics.renderWith(await o.workerMetrics()) : await o.selfMetrics.render();
         return send(res, 200, contentType, body);
       }
       case '/':

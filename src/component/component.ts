@@ -37,11 +37,37 @@ export interface ComponentHealth {
   setDetail(key: string, value: string | number | boolean | object): void;
 }
 
+/** Which of `switchyard run --workers N`'s workers a component runs in (absent: a single process). */
+export interface WorkerPlacement {
+  index: number;
+  count: number;
+}
+
 export interface CreateSettings {
   id: ComponentId;
   logger: Logger;
   telemetry: ComponentTelemetry;
   health: ComponentHealth;
+  /**
+   * Set when the component is one of N copies, one per worker, each seeing only the series routed to
+   * it. What a worker owns alone must be its own (a persistent queue's directory); what the gateway
+   * serves once (a scrape page) is served by the main thread from every worker's `scrape()`.
+   */
+  worker?: WorkerPlacement;
+}
+
+/** A pull exporter's current page, in the format the scraper's `Accept` asks for, uncompressed. */
+export interface ScrapePage {
+  body: string;
+  contentType: string;
+  /** Whether the scraper's `Accept-Encoding` takes gzip (the server compresses, after merging). */
+  gzip: boolean;
+}
+
+/** What a scraper asked for. */
+export interface ScrapeRequest {
+  accept: string | undefined;
+  acceptEncoding: string | undefined;
 }
 
 /** A place in a component's config that binds a socket, so `validate` can check the port is free. */
@@ -77,7 +103,11 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
 }
 
 /** An exporter (or a connector's input side) consumes the signals it supports, directly. */
-export type Exporter = Component & Partial<MetricsConsumer & TracesConsumer & LogsConsumer>;
+export type Exporter = Component &
+  Partial<MetricsConsumer & TracesConsumer & LogsConsumer> & {
+    /** A pull exporter's page; with workers each serves its part and the main thread merges them. */
+    scrape?(request: ScrapeRequest): ScrapePage;
+  };
 
 export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
   readonly kind: 'exporter';
@@ -87,6 +117,11 @@ export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
    * undefined. The engine then leaves it out of its pipelines, and a pipeline left with no exporter is off.
    */
   disabledReason?(config: C): string | undefined;
+  /**
+   * A pull exporter's listening address. With `--workers N` the main thread listens there instead of
+   * the workers and answers each scrape with one page merged from every worker's `scrape()`.
+   */
+  scrapeEndpoint?(config: C): string;
   /** One instance per exporter ID, shared by every pipeline that names it. */
   create(settings: CreateSettings, config: C): Exporter;
 }
