@@ -33,4 +33,6 @@ export interface WorkerData {
   configFile: string;
   index: number;
   count: number;
+  /** The main thread's log level, so a worker logs as it does. */
+  logLevel: string;
 }

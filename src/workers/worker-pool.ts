@@ -133,7 +133,7 @@ export class WorkerPool implements PipelineHost {
   }
 
   private spawn(slot: Slot): Promise<void> {
-    const data: WorkerData = { configFile: this.options.configFile, index: slot.status.index, count: this.slots.length };
+    const data: WorkerData = { configFile: this.options.configFile, index: slot.status.index, count: this.slots.length, logLevel: this.options.logger.level };
     const worker = new Worker(this.options.entry ?? new URL('./thread.mjs', import.meta.url), { workerData: data });
     slot.worker = worker;
     slot.ready = false;

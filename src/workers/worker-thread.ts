@@ -17,7 +17,7 @@ import type { FromWorker, ToWorker, WireError, WorkerData } from './protocol.ts'
 const data = workerData as WorkerData;
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
-const logger = createLogger().child({ worker: data.index });
+const logger = createLogger({ ...process.env, LOG_LEVEL: data.logLevel }).child({ worker: data.index });
 const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count } });
 
 /** Health as plain data: details may hold live getters (`toJSON`), which do not survive a structured clone. */
