@@ -12,8 +12,6 @@ export function workerOf(resource: Attributes, workers: number): number {
   return partitionOf(routingKey('service', { resource }), workers);
 }
 
-type Resources = { resourceMetrics: { resource: { attributes: Attributes } }[] } | { resourceSpans: { resource: { attributes: Attributes } }[] } | { resourceLogs: { resource: { attributes: Attributes } }[] };
-
 const FIELD: Record<Signal, 'resourceMetrics' | 'resourceSpans' | 'resourceLogs'> = { metrics: 'resourceMetrics', traces: 'resourceSpans', logs: 'resourceLogs' };
 
 /**
@@ -37,5 +35,3 @@ export function splitByWorker<T>(signal: Signal, batch: T, workers: number): (T 
   });
   return out;
 }
-
-export type { Resources };
