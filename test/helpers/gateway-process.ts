@@ -29,6 +29,9 @@ export const TEST_WORKERS = process.env.SWITCHYARD_TEST_WORKERS ?? '1';
  */
 export async function startGateway(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000, args: string[] = []): Promise<GatewayProcess> {
   const workers = args.includes('--workers') ? [] : ['--workers', TEST_WORKERS];
+  // Each worker thread loads the component modules again: start-up takes about that many times as long.
+  const count = Number(args.includes('--workers') ? args[args.indexOf('--workers') + 1] : TEST_WORKERS);
+  const startTimeoutMs = timeoutMs * (Number.isInteger(count) && count > 1 ? count : 1);
   const child = spawn(process.execPath, [BIN, 'run', '--config', configFile, ...workers, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -76,7 +79,7 @@ export async function startGateway(configFile: string, env: NodeJS.ProcessEnv = 
     });
   };
 
-  const started = await waitForLog((l) => l.msg === 'Gateway started.').catch(async (error: unknown) => {
+  const started = await waitForLog((l) => l.msg === 'Gateway started.', startTimeoutMs).catch(async (error: unknown) => {
     child.kill('SIGKILL');
     throw error;
   });
