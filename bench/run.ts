@@ -12,6 +12,7 @@ const sections: [string, () => Promise<Row[]>][] = [
   ['Whole gateway', benchGateway],
   ['Prometheus remote-write encoding', benchRemoteWrite],
   ['Stateful processors (cardinality, ratio)', benchProcessors],
+  ['Worker threads (switchyard run --workers)', async () => (await import('./workers.ts')).benchWorkers()],
   ['DataDog encoding (series beside @datadog/datadog-api-client; sketches beside protobufjs)', async () => (await import('./datadog.ts')).benchDatadog()],
 ];
 
