@@ -164,7 +164,9 @@ export class Gateway {
     }
     try {
       this.running = await this.startPipelines(config);
-      log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
+      // A worker's own line differs: "Configuration reloaded." is the gateway's, once, with its endpoints.
+      if (this.options.worker) log.info({ files: config.files }, 'Worker pipelines reloaded.');
+      else log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
       return true;
     } catch (error) {
       log.error({ err: error }, 'Reload failed while starting the new pipelines; restarting the previous configuration.');
