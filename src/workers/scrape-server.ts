@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { ConfigFault, type ScrapePage, type ScrapeRequest } from '../component/component.ts';
-import { parseEndpoint } from '../config/schema-helpers.ts';
+import type { ScrapePage, ScrapeRequest } from '../component/component.ts';
+import { closeNow, listenOn } from '../config/listen.ts';
 
 /**
  * A pull exporter's endpoint served by the main thread with `--workers N`: each scrape asks every
@@ -19,30 +18,21 @@ export class ScrapeServer {
   ) {}
 
   async start(): Promise<string> {
-    const ep = parseEndpoint(this.endpoint)!;
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.onError(error);
         if (!res.headersSent) res.writeHead(503, { 'Content-Type': 'text/plain' }).end('a worker did not answer the scrape\n');
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
-      );
-      server.listen(ep.port, ep.host, () => resolve());
-    });
+    const bound = await listenOn(server, this.endpoint, ['endpoint']);
     this.server = server;
-    const a = server.address() as AddressInfo;
-    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    return bound;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeNow(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
