@@ -34,7 +34,8 @@ const COLLECTOR_PROCESSORS_CONFIG = CONFIG.replace('exporters:\n', 'processors:\
   'receivers: [otlp], processors: [memory_limiter, batch], exporters',
 );
 
-function post(url: URL, body: Uint8Array, agent: Agent): Promise<number> {
+/** One OTLP/HTTP protobuf POST; resolves with the status. */
+export function post(url: URL, body: Uint8Array, agent: Agent): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
       res.resume();

@@ -4,28 +4,18 @@
  * spread over the workers by the routing rule, as a fleet of services would). Points/s with 1 worker
  * and with 2, on the same load from this process.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { startGateway } from '../test/helpers/gateway-process.ts';
 import { pipelineHostConfig } from '../test/helpers/pipeline-gateway.ts';
 import { tempFiles } from '../test/helpers/temp-files.ts';
 import type { Row } from './decode.ts';
+import { post } from './gateway.ts';
 import { prompterRequest } from './prompter-request.ts';
 
 // Two services per worker with --workers 2 (their routing partitions are 1, 1, 0, 0).
 const SERVICES = ['prompter-api', 'billing-api', 'celery-worker', 'search-api'];
 const SECONDS = 8;
-
-function post(url: URL, body: Uint8Array, agent: Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** Points/s the gateway process takes with `workers`, every service posting back to back for SECONDS. */
 async function measure(workers: number, bodies: { proto: Uint8Array; points: number }[]): Promise<number> {
