@@ -20,9 +20,9 @@ const PROVIDERS = ['openai', 'anthropic', 'google', 'mistral', 'cohere', 'azure'
 const MODELS = Array.from({ length: 12 }, (_, i) => `model-${i}`);
 const QUEUES = ['prompter', 'default', 'probes', 'exports'];
 
-export async function prompterRequest(): Promise<{ proto: Uint8Array; points: number }> {
+export async function prompterRequest(service = 'prompter-api'): Promise<{ proto: Uint8Array; points: number }> {
   const reader = new CollectingReader();
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'prompter-api', 'deployment.environment.name': 'bench' }), readers: [reader] });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': service, 'deployment.environment.name': 'bench' }), readers: [reader] });
   const http = provider.getMeter('@opentelemetry/instrumentation-http', '0.223.0');
   const duration = http.createHistogram('http.server.request.duration', { unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] } });
   let n = 0;

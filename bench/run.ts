@@ -20,6 +20,7 @@ const sections: [string, () => Promise<Row[]>][] = [
   ['Prometheus remote-write encoding', benchRemoteWrite],
   ['Stateful processors (cardinality, ratio)', benchProcessors],
   ['Host metrics (hostmetrics receiver)', async () => (await import('./hostmetrics.ts')).benchHostmetrics()],
+  ['Worker threads (switchyard run --workers)', async () => (await import('./workers.ts')).benchWorkers()],
   ['DataDog encoding (series beside @datadog/datadog-api-client; sketches beside protobufjs)', async () => (await import('./datadog.ts')).benchDatadog()],
 ];
 

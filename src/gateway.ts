@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { FactoryRegistry } from './component/registry.ts';
 import { AdminServer } from './admin/server.ts';
 import { locateFault } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
-import { PipelineGraph } from './pipeline/graph.ts';
-import { HealthRegistry } from './pipeline/health.ts';
+import type { WorkerPlacement } from './component/component.ts';
+import type { SignalConsumers } from './consumer/consumer.ts';
+import type { Signal } from './model/common.ts';
+import { PipelineGraph, type GraphContext } from './pipeline/graph.ts';
+import { HealthRegistry, type ComponentStatus } from './pipeline/health.ts';
 import { SelfMetrics } from './telemetry/self-metrics.ts';
 import { VERSION } from './version.ts';
 
@@ -14,6 +18,30 @@ export interface GatewayOptions {
   registry: FactoryRegistry;
   logger: Logger;
   env?: NodeJS.ProcessEnv;
+  /** `--workers N`, main thread: the workers that run the pipelines; this process runs the receivers. */
+  host?: PipelineHost;
+  /** `--workers N`, worker thread: which worker this is; it runs the pipelines, no admin server and no receivers. */
+  worker?: WorkerPlacement;
+}
+
+/** The pipelines, run elsewhere (in worker threads) while this process runs the receivers and the admin server. */
+export interface PipelineHost {
+  /** Starts the pipelines of `config`, before any receiver starts. */
+  start(config: GatewayConfig): Promise<void>;
+  /** Called once the receivers stopped: the pipelines take the new config. Resolves to whether it took. */
+  reload(config: GatewayConfig): Promise<boolean>;
+  /** Called once the receivers stopped: the pipelines drain and stop. */
+  shutdown(): Promise<void>;
+  /** What receiver `receiverKey` hands its data to. */
+  forward(receiverKey: string, signals: Signal[]): SignalConsumers;
+  health(): ComponentStatus[];
+  ready(): boolean;
+  /** How many workers run the pipelines. */
+  readonly count: number;
+  /** Extra fields of `/health/detailed` (the workers). */
+  details(): Record<string, unknown>;
+  /** Each worker's own metrics, added to the main thread's on the admin `/metrics`. */
+  selfMetrics(): Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
 }
 
 interface Running {
@@ -29,7 +57,7 @@ interface Running {
  * stop).
  */
 export class Gateway {
-  readonly selfMetrics = new SelfMetrics();
+  readonly selfMetrics: SelfMetrics;
   readonly startedAt = new Date();
   private running: Running | undefined;
   /** The health of the pipelines starting or running now (during a reload, the new ones). */
@@ -38,19 +66,27 @@ export class Gateway {
   private admin: AdminServer | undefined;
   private reloading: Promise<boolean> | undefined;
 
-  constructor(private readonly options: GatewayOptions) {}
+  constructor(private readonly options: GatewayOptions) {
+    this.selfMetrics = new SelfMetrics({ processMetrics: !options.worker });
+  }
 
   /** Throws ConfigError for a bad config (a port in use included), or the first component's start failure. */
   async start(): Promise<void> {
     const config = this.load();
+    if (this.options.worker) {
+      this.running = await this.startPipelines(config);
+      return;
+    }
+    const host = this.options.host;
     const admin = new AdminServer({
       endpoint: config.admin.endpoint,
       auth: config.admin.auth,
       tls: config.admin.tls,
       version: VERSION,
       startedAt: this.startedAt,
-      health: () => this.health?.all() ?? [],
-      ready: () => !this.stopping && (this.health?.ready() ?? false),
+      health: () => [...(this.health?.all() ?? []), ...(host?.health() ?? [])],
+      ready: () => !this.stopping && (this.health?.ready() ?? false) && (host?.ready() ?? true),
+      ...(host ? { details: () => host.details(), workerMetrics: () => host.selfMetrics() } : {}),
       stopping: () => this.stopping,
       selfMetrics: this.selfMetrics,
       logger: this.options.logger.child({ component: 'admin' }),
@@ -64,13 +100,15 @@ export class Gateway {
     }
     this.admin = admin;
     try {
+      await host?.start(config);
       this.running = await this.startPipelines(config);
     } catch (error) {
       this.admin = undefined;
+      await host?.shutdown().catch(() => undefined);
       await admin.close();
       throw error;
     }
-    this.options.logger.info({ version: VERSION, admin: admin.endpoint(), endpoints: this.endpoints() }, 'Gateway started.');
+    this.options.logger.info({ version: VERSION, admin: admin.endpoint(), endpoints: this.endpoints(), workers: host?.count ?? 1 }, 'Gateway started.');
   }
 
   /**
@@ -88,6 +126,7 @@ export class Gateway {
     await this.reloading;
     const errors: unknown[] = [];
     await this.running?.graph.shutdown().catch((e: unknown) => errors.push(e));
+    await this.options.host?.shutdown().catch((e: unknown) => errors.push(e));
     await this.admin?.close().catch((e: unknown) => errors.push(e));
     this.running = undefined;
     this.admin = undefined;
@@ -102,7 +141,9 @@ export class Gateway {
   private async startPipelines(config: GatewayConfig): Promise<Running> {
     const health = new HealthRegistry();
     this.health = health;
-    const graph = new PipelineGraph(config, { logger: this.options.logger, selfMetrics: this.selfMetrics, health });
+    const { host, worker } = this.options;
+    const part: GraphContext['part'] = worker ? { run: 'pipelines', worker } : host ? { run: 'receivers', forward: (key, signals) => host.forward(key, signals) } : { run: 'all' };
+    const graph = new PipelineGraph(config, { logger: this.options.logger, selfMetrics: this.selfMetrics, health, part });
     await graph.start();
     return { config, graph, health };
   }
@@ -124,9 +165,17 @@ export class Gateway {
     }
     const old = this.running!;
     await old.graph.shutdown();
+    const host = this.options.host;
+    if (host && !(await host.reload(config))) {
+      log.error('Reload failed in the workers, which went back to the previous configuration; the receivers restart with it.');
+      this.running = await this.startPipelines(old.config);
+      return false;
+    }
     try {
       this.running = await this.startPipelines(config);
-      log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
+      // A worker's own line differs: "Configuration reloaded." is the gateway's, once, with its endpoints.
+      if (this.options.worker) log.info({ files: config.files }, 'Worker pipelines reloaded.');
+      else log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
       return true;
     } catch (error) {
       log.error({ err: error }, 'Reload failed while starting the new pipelines; restarting the previous configuration.');
@@ -135,10 +184,24 @@ export class Gateway {
     }
   }
 
+  /** The running pipeline graph (a worker serves its inbound consumers and scrape pages from it). */
+  graph(): PipelineGraph | undefined {
+    return this.running?.graph;
+  }
+
+  /** Lifecycle state of this process's components. */
+  ready(): boolean {
+    return this.health?.ready() ?? false;
+  }
+
+  componentStatuses(): ComponentStatus[] {
+    return this.health?.all() ?? [];
+  }
+
   /** Every address a component reported it listens on (`endpoint…` details), by component. */
   endpoints(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const status of this.running?.health.all() ?? []) {
+    for (const status of [...(this.running?.health.all() ?? []), ...(this.options.host?.health() ?? [])]) {
       for (const [key, value] of Object.entries(status.details)) {
         if (key.startsWith('endpoint') && typeof value === 'string') out[`${status.id}${key.slice('endpoint'.length)}`] = value;
       }

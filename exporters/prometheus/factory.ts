@@ -8,5 +8,6 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusExporterConfig
   signals: ['metrics'],
   configSchema: prometheusExporterConfigSchema,
   endpoints: (c) => [{ path: ['endpoint'], endpoint: c.endpoint }],
+  scrapeListener: (c) => c,
   create: (settings, config) => new PrometheusExporter(settings, config),
 };

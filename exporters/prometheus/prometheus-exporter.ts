@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { CreateSettings, Exporter } from '../../src/component/component.ts';
+import type { CreateSettings, Exporter, ScrapePage, ScrapeRequest } from '../../src/component/component.ts';
 import { closeNow, listenOn } from '../../src/config/listen.ts';
 import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
@@ -37,6 +37,8 @@ export class PrometheusExporter implements Exporter {
   }
 
   async start(): Promise<void> {
+    // One of N workers: the main thread serves the endpoint, merging every worker's scrape().
+    if (this.settings.worker) return;
     this.security = loadListenerSecurity(this.config, []);
     const server = createListenerServer(this.security.tls, {}, (req, res) => this.handle(req, res));
     const bound = await listenOn(server, this.config.endpoint, ['endpoint']);
@@ -50,6 +52,13 @@ export class PrometheusExporter implements Exporter {
     if (server) await closeNow(server);
   }
 
+  /** The page a scrape gets, uncompressed. */
+  scrape(request: ScrapeRequest): ScrapePage {
+    this.state.expire(Date.now(), this.config.metric_expiration);
+    const format = negotiate(request.accept, this.config.enable_open_metrics);
+    return { body: serialize(this.state.families.values(), format, this.config.send_timestamps), contentType: CONTENT_TYPE[format], gzip: acceptsGzip(request.acceptEncoding) };
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (refuseUnauthorized(this.security.auth, req, res)) return;
@@ -57,11 +66,9 @@ export class PrometheusExporter implements Exporter {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('the metrics are at /metrics\n');
       return;
     }
-    this.state.expire(Date.now(), this.config.metric_expiration);
-    const format = negotiate(req.headers.accept, this.config.enable_open_metrics);
-    const body = serialize(this.state.families.values(), format, this.config.send_timestamps);
-    const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE[format] };
-    if (acceptsGzip(req.headers['accept-encoding'])) {
+    const { body, contentType, gzip } = this.scrape({ accept: req.headers.accept, acceptEncoding: req.headers['accept-encoding'] });
+    const headers: Record<string, string> = { 'Content-Type': contentType };
+    if (gzip) {
       headers['Content-Encoding'] = 'gzip';
       res.writeHead(200, headers).end(gzipSync(body));
     } else {

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { LogsConsumer, MetricsConsumer, SignalConsumers, TracesConsumer } from '../consumer/consumer.ts';
 import type { Signal } from '../model/common.ts';
 import type { ComponentTelemetry } from '../telemetry/component-telemetry.ts';
+import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
 import type { ComponentId } from './id.ts';
 
 /**
@@ -37,11 +38,37 @@ export interface ComponentHealth {
   setDetail(key: string, value: string | number | boolean | object): void;
 }
 
+/** Which of `switchyard run --workers N`'s workers a component runs in (absent: a single process). */
+export interface WorkerPlacement {
+  index: number;
+  count: number;
+}
+
 export interface CreateSettings {
   id: ComponentId;
   logger: Logger;
   telemetry: ComponentTelemetry;
   health: ComponentHealth;
+  /**
+   * Set when the component is one of N copies, one per worker, each seeing only the series routed to
+   * it. What a worker owns alone must be its own (a persistent queue's directory); what the gateway
+   * serves once (a scrape page) is served by the main thread from every worker's `scrape()`.
+   */
+  worker?: WorkerPlacement;
+}
+
+/** A pull exporter's current page, in the format the scraper's `Accept` asks for, uncompressed. */
+export interface ScrapePage {
+  body: string;
+  contentType: string;
+  /** Whether the scraper's `Accept-Encoding` takes gzip (the server compresses, after merging). */
+  gzip: boolean;
+}
+
+/** What a scraper asked for. */
+export interface ScrapeRequest {
+  accept: string | undefined;
+  acceptEncoding: string | undefined;
 }
 
 /** A place in a component's config that binds a socket, so `validate` can check the port is free. */
@@ -86,12 +113,29 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
   createLogs?(settings: CreateSettings, config: C, next: LogsConsumer): LogsProcessor;
 }
 
+/** Where a pull exporter listens, as its config block says (`auth` and `tls` as on every listener). */
+export interface ScrapeListener {
+  endpoint: string;
+  auth?: ListenerAuthConfig;
+  tls?: ListenerTlsConfig;
+}
+
 /** An exporter (or a connector's input side) consumes the signals it supports, directly. */
-export type Exporter = Component & Partial<MetricsConsumer & TracesConsumer & LogsConsumer>;
+export type Exporter = Component &
+  Partial<MetricsConsumer & TracesConsumer & LogsConsumer> & {
+    /** A pull exporter's page; with workers each serves its part and the main thread merges them. */
+    scrape?(request: ScrapeRequest): ScrapePage;
+  };
 
 export interface ExporterFactory<C = unknown> extends FactoryBase<C>, Switchable<C> {
   readonly kind: 'exporter';
   readonly signals: readonly Signal[];
+  /**
+   * A pull exporter's listener: its address, and the auth and TLS its scrapers must pass. With
+   * `--workers N` the main thread listens there instead of the workers and answers each scrape with one
+   * page merged from every worker's `scrape()`.
+   */
+  scrapeListener?(config: C): ScrapeListener;
   /** One instance per exporter ID, shared by every pipeline that names it. */
   create(settings: CreateSettings, config: C): Exporter;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { CreateSettings } from '../component/component.ts';
@@ -98,8 +99,11 @@ export class QueuedSender<T> {
 
   /** Opens the persistent queue, if any, and resends what it still holds. */
   start(): void {
-    const storage = this.config.sending_queue.storage;
-    if (!storage) return;
+    const configured = this.config.sending_queue.storage;
+    if (!configured) return;
+    // Each worker keeps its own log (one writer per file); a restarted worker reopens the same one.
+    const worker = this.settings.worker;
+    const storage = worker ? { directory: join(configured.directory, `worker-${worker.index}`) } : configured;
     const { log, pending, tornRecords, tornBytes } = FileLog.open(storage.directory);
     this.log = log;
     this.settings.health.setDetail('persisted_batches', live(() => this.log?.backlog ?? 0));

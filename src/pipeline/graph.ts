@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Component, CreateSettings, Exporter, ProcessorFactory } from '../component/component.ts';
+import type { Component, CreateSettings, Exporter, ProcessorFactory, WorkerPlacement } from '../component/component.ts';
 import type { LogsConsumer, MetricsConsumer, SignalConsumers, TracesConsumer } from '../consumer/consumer.ts';
 import { fanOutLogs, fanOutMetrics, fanOutTraces } from '../consumer/fanout.ts';
 import { ConfigError, locateFault } from '../config/errors.ts';
@@ -22,6 +22,12 @@ export interface GraphContext {
   logger: Logger;
   selfMetrics: SelfMetrics;
   health: HealthRegistry;
+  /**
+   * Which part of the graph this thread runs. `all` (the default): everything. With `--workers N`, the
+   * main thread runs the receivers only (`forward`: what they accept goes to the workers), and each
+   * worker everything else (`inbound`: its receivers' places are taken by consumers the main thread feeds).
+   */
+  part?: { run: 'all' } | { run: 'receivers'; forward(receiverKey: string, signals: Signal[]): SignalConsumers } | { run: 'pipelines'; worker: WorkerPlacement };
 }
 
 /**
@@ -35,6 +41,7 @@ export class PipelineGraph {
   private readonly connectors = new Map<string, Exporter>();
   private readonly entries = new Map<string, Stage>();
   private readonly building = new Set<string>();
+  private readonly inbound = new Map<string, SignalConsumers>();
   private started: Node[] = [];
   /** Where `switchyard tap` can watch the metrics pipelines' points. */
   readonly taps = new TapRegistry();
@@ -46,13 +53,35 @@ export class PipelineGraph {
     private readonly ctx: GraphContext,
   ) {
     this.pipelines = activePipelines(config, ctx.logger);
-    for (const p of this.pipelines) this.pipelineEntry(p);
+    const part = ctx.part ?? { run: 'all' };
+    if (part.run !== 'receivers') for (const p of this.pipelines) this.pipelineEntry(p);
     for (const [key, rc] of config.receivers) {
       const pipelines = this.pipelines.filter((p) => p.receivers.includes(key));
       if (pipelines.length === 0) continue;
-      const next = this.consumersOf(pipelines, key);
+      if (part.run === 'pipelines') {
+        this.inbound.set(key, this.consumersOf(pipelines, key));
+        continue;
+      }
+      const next = part.run === 'receivers' ? part.forward(key, [...new Set(pipelines.map((p) => p.signal))]) : this.consumersOf(pipelines, key);
       this.add(rc, pipelines.map((p) => p.key), (s) => rc.factory.create(s, rc.config, next));
     }
+  }
+
+  /** In a worker: the consumers that receiver `key` feeds (undefined when it feeds no running pipeline). */
+  inboundOf(key: string): SignalConsumers | undefined {
+    return this.inbound.get(key);
+  }
+
+  /** Running exporters that serve a scrape page, by exporter ID. */
+  scrapeable(): Map<string, Exporter & { scrape: NonNullable<Exporter['scrape']> }> {
+    const out = new Map<string, Exporter & { scrape: NonNullable<Exporter['scrape']> }>();
+    for (const [key, e] of this.exporters) if (e.scrape) out.set(key, e as Exporter & { scrape: NonNullable<Exporter['scrape']> });
+    return out;
+  }
+
+  /** The running pipelines (those left on by their exporters' configs). */
+  activePipelines(): readonly PipelineConfig[] {
+    return this.pipelines;
   }
 
   async start(): Promise<void> {
@@ -95,6 +124,7 @@ export class PipelineGraph {
       logger: this.ctx.logger.child({ component: cc.key, kind: cc.factory.kind, ...(pipelineLabel ? { pipeline: pipelineLabel } : {}) }),
       telemetry: componentTelemetry(this.ctx.selfMetrics, cc.key, pipelineLabel),
       health: tracked,
+      ...(this.ctx.part?.run === 'pipelines' ? { worker: this.ctx.part.worker } : {}),
     };
     const component = create(settings);
     this.nodes.push({ key: cc.key, kind: cc.factory.kind, component, located: cc.located, setState: tracked.setState });

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /** A metric a component type declares for itself: its name, help and label names, as documented in src/admin/README.md. */
 export interface OwnMetric<L extends string> {
@@ -97,7 +97,9 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** `processMetrics: false` in a worker thread: CPU and memory are the process's, reported once by the main thread. */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics === false) return;
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
     // prom-client names three gauges `*_total` (active handles, requests, resources), which promtool
     // flags; the process CPU, memory and event-loop figures are what on-call needs, so those go.
@@ -124,5 +126,16 @@ export class SelfMetrics {
   /** Prometheus text format 0.0.4. */
   async render(): Promise<{ body: string; contentType: string }> {
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+
+  /** Every metric with its values, as plain data (what a worker thread sends the main thread). */
+  snapshot(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /** This registry's metrics added to the workers' snapshots: counters and gauges of the same series are summed. */
+  async renderWith(others: MetricObjectWithValues<MetricValue<string>>[][]): Promise<{ body: string; contentType: string }> {
+    const merged = AggregatorRegistry.aggregate([await this.snapshot(), ...others]);
+    return { body: await merged.metrics(), contentType: this.registry.contentType };
   }
 }

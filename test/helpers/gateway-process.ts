@@ -17,11 +17,22 @@ export interface GatewayProcess {
 }
 
 /**
+ * The `--workers` every test gateway runs with: SWITCHYARD_TEST_WORKERS (e.g. 2, to run the whole
+ * suite on worker threads), else 1, so that a test runs the same on any number of cores.
+ */
+export const TEST_WORKERS = process.env.SWITCHYARD_TEST_WORKERS ?? '1';
+
+/**
  * Starts the real gateway (`bin/switchyard.js run`) and resolves once it logs "Gateway started.";
  * rejects with its stderr if it exits first. Ports come from the config (use 0 for free ones).
+ * `--workers` is TEST_WORKERS unless `args` says otherwise.
  */
-export async function startGateway(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [BIN, 'run', '--config', configFile], {
+export async function startGateway(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000, args: string[] = []): Promise<GatewayProcess> {
+  const workers = args.includes('--workers') ? [] : ['--workers', TEST_WORKERS];
+  // Each worker thread loads the component modules again: start-up takes about that many times as long.
+  const count = Number(args.includes('--workers') ? args[args.indexOf('--workers') + 1] : TEST_WORKERS);
+  const startTimeoutMs = timeoutMs * (Number.isInteger(count) && count > 1 ? count : 1);
+  const child = spawn(process.execPath, [BIN, 'run', '--config', configFile, ...workers, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,7 +79,7 @@ export async function startGateway(configFile: string, env: NodeJS.ProcessEnv = 
     });
   };
 
-  const started = await waitForLog((l) => l.msg === 'Gateway started.').catch(async (error: unknown) => {
+  const started = await waitForLog((l) => l.msg === 'Gateway started.', startTimeoutMs).catch(async (error: unknown) => {
     child.kill('SIGKILL');
     throw error;
   });

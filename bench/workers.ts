@@ -1,0 +1,61 @@
+/**
+ * `switchyard run --workers N` scaling: the real CLI process on pipelines/prompter-prometheus.yaml,
+ * loaded by concurrent clients, each a service of its own sending Prompter-shaped requests (services
+ * spread over the workers by the routing rule, as a fleet of services would). Points/s with 1 worker
+ * and with 2, on the same load from this process.
+ */
+import { Agent } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { startGateway } from '../test/helpers/gateway-process.ts';
+import { pipelineHostConfig } from '../test/helpers/pipeline-gateway.ts';
+import { tempFiles } from '../test/helpers/temp-files.ts';
+import type { Row } from './decode.ts';
+import { post } from './gateway.ts';
+import { prompterRequest } from './prompter-request.ts';
+
+// Two services per worker with --workers 2 (their routing partitions are 1, 1, 0, 0).
+const SERVICES = ['prompter-api', 'billing-api', 'celery-worker', 'search-api'];
+const SECONDS = 8;
+
+/** Points/s the gateway process takes with `workers`, every service posting back to back for SECONDS. */
+async function measure(workers: number, bodies: { proto: Uint8Array; points: number }[]): Promise<number> {
+  const files = tempFiles({});
+  writeFileSync(files.path('gateway.yaml'), pipelineHostConfig('pipelines/prompter-prometheus.yaml'));
+  const gateway = await startGateway(files.path('gateway.yaml'), {}, 60_000, ['--workers', String(workers)]);
+  const agent = new Agent({ keepAlive: true, maxSockets: bodies.length });
+  try {
+    const url = new URL(`http://${gateway.endpoints['otlp.http']}/v1/metrics`);
+    for (let i = 0; i < 5; i++) await Promise.all(bodies.map((b) => post(url, b.proto, agent))); // warm-up
+    let points = 0;
+    const end = performance.now() + SECONDS * 1000;
+    const start = performance.now();
+    await Promise.all(
+      bodies.map(async (b) => {
+        while (performance.now() < end) {
+          const status = await post(url, b.proto, agent);
+          if (status !== 200) throw new Error(`--workers ${workers}: the gateway answered ${status}`);
+          points += b.points;
+        }
+      }),
+    );
+    return points / ((performance.now() - start) / 1000);
+  } finally {
+    agent.destroy();
+    await gateway.stop();
+    files.cleanup();
+  }
+}
+
+export async function benchWorkers(): Promise<Row[]> {
+  const bodies = await Promise.all(SERVICES.map((s) => prompterRequest(s)));
+  const one = await measure(1, bodies);
+  const two = await measure(2, bodies);
+  return [
+    {
+      name: `--workers 1 → 2: pipelines/prompter-prometheus.yaml, ${SERVICES.length} services posting Prompter-shaped requests concurrently, gateway as its own process`,
+      value: Math.round(two),
+      unit: 'points/s (2 workers)',
+      note: `${(two / one).toFixed(2)}× the ${Math.round(one).toLocaleString('en-US')} points/s of --workers 1 on the same load (the client shares the cores; on a shared machine the figure is noisy)`,
+    },
+  ];
+}

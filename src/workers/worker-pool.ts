@@ -1,0 +1,246 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { ScrapePage, ScrapeRequest } from '../component/component.ts';
+import { locateFault } from '../config/errors.ts';
+import type { GatewayConfig } from '../config/resolve.ts';
+import type { SignalConsumers } from '../consumer/consumer.ts';
+import { ConsumerError } from '../consumer/errors.ts';
+import type { PipelineHost } from '../gateway.ts';
+import type { Signal } from '../model/common.ts';
+import type { ComponentStatus } from '../pipeline/health.ts';
+import { mergeExpositions } from './exposition-merge.ts';
+import { combineStatuses } from './health-merge.ts';
+import type { FromWorker, ToWorker, WireError, WorkerData } from './protocol.ts';
+import { ScrapeServer } from './scrape-server.ts';
+import { splitByWorker } from './split.ts';
+
+type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
+
+/** One worker as `/health/detailed` shows it. */
+export interface WorkerStatus {
+  index: number;
+  state: 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
+  thread_id: number | undefined;
+  restarts: number;
+  last_exit: { code: number; time: string; error?: string } | null;
+}
+
+interface Slot {
+  status: WorkerStatus;
+  worker: Worker | undefined;
+  pending: Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>;
+  health: ComponentStatus[];
+  ready: boolean;
+  /** Settles when the worker's pipelines started (or failed to). */
+  started: Promise<void> | undefined;
+}
+
+const RESTART_BACKOFF_MS = [100, 500, 1000, 5000];
+
+/**
+ * The workers of `switchyard run --workers N`, as the main thread sees them: one thread per worker,
+ * each running the config's pipelines. What the receivers accept is cut by the routing rule (the
+ * `service` key) so that a series always reaches the same worker; a pull exporter's endpoint is served
+ * here, merged. A worker that dies is restarted with the same index (so it reopens its own persistent
+ * queue) and counted in `/health/detailed`; what was in flight to it is refused as retryable (the
+ * client retries), what it had acknowledged to a persistent queue is resent by its successor.
+ */
+export class WorkerPool implements PipelineHost {
+  private readonly slots: Slot[];
+  private nextId = 1;
+  private stopping = false;
+  private scrapeServers: ScrapeServer[] = [];
+  private scrapeEndpoints = new Map<string, string>();
+
+  constructor(
+    private readonly options: { configFile: string; count: number; logger: Logger; entry?: URL },
+  ) {
+    this.slots = Array.from({ length: options.count }, (_, index) => ({
+      status: { index, state: 'starting', thread_id: undefined, restarts: 0, last_exit: null },
+      worker: undefined,
+      pending: new Map(),
+      health: [],
+      ready: false,
+      started: undefined,
+    }));
+  }
+
+  get count(): number {
+    return this.slots.length;
+  }
+
+  async start(config: GatewayConfig): Promise<void> {
+    this.stopping = false;
+    await Promise.all(this.slots.map((slot) => this.spawn(slot)));
+    await this.openScrapeServers(config);
+  }
+
+  async reload(config: GatewayConfig): Promise<boolean> {
+    await this.closeScrapeServers();
+    const results = await Promise.all(this.slots.map((s) => this.request(s, { type: 'reload' }) as Promise<{ ok: boolean }>));
+    await this.openScrapeServers(config);
+    return results.every((r) => r.ok);
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    await this.closeScrapeServers();
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const worker = slot.worker;
+        if (!worker) return;
+        slot.status.state = 'stopping';
+        await this.request(slot, { type: 'shutdown' }).catch((error: unknown) => this.options.logger.error({ err: error, worker: slot.status.index }, 'A worker failed to shut down cleanly.'));
+        await worker.terminate();
+        slot.status.state = 'stopped';
+      }),
+    );
+  }
+
+  forward(receiverKey: string, signals: Signal[]): SignalConsumers {
+    const send = (signal: Signal) => async (batch: unknown) => {
+      const parts = splitByWorker(signal, batch, this.slots.length);
+      await firstFailure(parts.map((part, i) => (part === undefined ? undefined : this.request(this.slots[i]!, { type: 'consume', receiver: receiverKey, signal, batch: part }))));
+    };
+    const out: SignalConsumers = {};
+    if (signals.includes('metrics')) out.metrics = { consumeMetrics: send('metrics') };
+    if (signals.includes('traces')) out.traces = { consumeTraces: send('traces') };
+    if (signals.includes('logs')) out.logs = { consumeLogs: send('logs') };
+    return out;
+  }
+
+  health(): ComponentStatus[] {
+    return combineStatuses(this.slots.map((s) => s.health), this.scrapeEndpoints);
+  }
+
+  ready(): boolean {
+    return this.slots.every((s) => s.ready && s.status.state === 'running');
+  }
+
+  details(): Record<string, unknown> {
+    return { workers: this.slots.map((s) => ({ ...s.status })) };
+  }
+
+  async selfMetrics(): Promise<MetricObjectWithValues<MetricValue<string>>[][]> {
+    const live = this.slots.filter((s) => s.status.state === 'running');
+    return (await Promise.all(live.map((s) => this.request(s, { type: 'self-metrics' }).catch(() => [])))) as MetricObjectWithValues<MetricValue<string>>[][];
+  }
+
+  /** Ends a worker thread as a crash would (fault drills and tests): it is restarted like any dead worker. */
+  async terminate(index: number): Promise<void> {
+    await this.slots[index]?.worker?.terminate();
+  }
+
+  private spawn(slot: Slot): Promise<void> {
+    const data: WorkerData = { configFile: this.options.configFile, index: slot.status.index, count: this.slots.length, logLevel: this.options.logger.level };
+    const worker = new Worker(this.options.entry ?? new URL('./thread.mjs', import.meta.url), { workerData: data });
+    slot.worker = worker;
+    slot.ready = false;
+    slot.health = [];
+    slot.status.thread_id = worker.threadId;
+    slot.status.state = slot.status.restarts > 0 ? 'restarting' : 'starting';
+    slot.started = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'started':
+            slot.status.state = 'running';
+            return resolve();
+          case 'start-failed':
+            return reject(new Error(`worker ${slot.status.index} did not start: ${m.message}`));
+          case 'health':
+            slot.health = m.statuses;
+            slot.ready = m.ready;
+            return;
+          case 'reply': {
+            const p = slot.pending.get(m.id);
+            if (!p) return;
+            slot.pending.delete(m.id);
+            return m.ok ? p.resolve(m.value) : p.reject(fromWire(m.error));
+          }
+        }
+      });
+      worker.on('error', (error) => {
+        slot.status.last_exit = { code: -1, time: new Date().toISOString(), error: error.message };
+        this.options.logger.error({ err: error, worker: slot.status.index }, 'A worker thread failed.');
+      });
+      worker.on('exit', (code) => {
+        if (slot.worker !== worker) return;
+        slot.worker = undefined;
+        slot.ready = false;
+        const lost = ConsumerError.retryable(`worker ${slot.status.index} exited (code ${code}) before answering; retry`, { retryAfterMs: 1000 });
+        for (const p of slot.pending.values()) p.reject(lost);
+        slot.pending.clear();
+        reject(new Error(`worker ${slot.status.index} exited with code ${code} while starting`));
+        if (this.stopping) return;
+        slot.status.last_exit = { code, time: new Date().toISOString(), ...(slot.status.last_exit?.error && slot.status.last_exit.code === -1 ? { error: slot.status.last_exit.error } : {}) };
+        slot.status.state = 'restarting';
+        const delay = RESTART_BACKOFF_MS[Math.min(slot.status.restarts, RESTART_BACKOFF_MS.length - 1)]!;
+        slot.status.restarts++;
+        this.options.logger.error({ worker: slot.status.index, code, restarts: slot.status.restarts, delay_ms: delay }, 'A worker exited; restarting it.');
+        setTimeout(() => {
+          if (this.stopping) return;
+          this.spawn(slot).then(
+            () => this.options.logger.info({ worker: slot.status.index, restarts: slot.status.restarts }, 'Worker restarted.'),
+            (error: unknown) => this.options.logger.error({ err: error, worker: slot.status.index }, 'A restarted worker failed to start.'),
+          );
+        }, delay).unref();
+      });
+    });
+    return slot.started;
+  }
+
+  private request(slot: Slot, message: Request): Promise<unknown> {
+    const worker = slot.worker;
+    if (message.type === 'consume' && (!worker || slot.status.state !== 'running')) {
+      // A worker restarting: the client retries, and by then its successor runs.
+      return Promise.reject(ConsumerError.retryable(`worker ${slot.status.index} is ${slot.status.state}; retry`, { retryAfterMs: 1000 }));
+    }
+    if (!worker) return Promise.reject(new Error(`worker ${slot.status.index} is ${slot.status.state}`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id } as ToWorker);
+    });
+  }
+
+  private async scrape(exporter: string, request: ScrapeRequest): Promise<ScrapePage> {
+    const pages = (await Promise.all(this.slots.map((s) => this.request(s, { type: 'scrape', exporter, request })))) as (ScrapePage | undefined)[];
+    const present = pages.filter((p): p is ScrapePage => p !== undefined);
+    if (present.length === 0) throw new Error(`no worker serves exporter ${exporter}`);
+    return { ...present[0]!, body: mergeExpositions(present.map((p) => p.body)) };
+  }
+
+  /** The main thread listens where each pull exporter the pipelines use would. */
+  private async openScrapeServers(config: GatewayConfig): Promise<void> {
+    const used = new Set(config.pipelines.flatMap((p) => p.exporters));
+    for (const [key, ec] of config.exporters) {
+      const listener = ec.factory.scrapeListener?.(ec.config);
+      if (!listener || !used.has(key) || ec.factory.disabledReason?.(ec.config)) continue;
+      const server = new ScrapeServer(listener, (r) => this.scrape(key, r), (error) => this.options.logger.error({ err: error, exporter: key }, 'A merged scrape failed.'));
+      try {
+        this.scrapeEndpoints.set(key, await server.start());
+      } catch (error) {
+        throw locateFault(error, ec.located);
+      }
+      this.scrapeServers.push(server);
+    }
+  }
+
+  private async closeScrapeServers(): Promise<void> {
+    await Promise.all(this.scrapeServers.map((s) => s.close()));
+    this.scrapeServers = [];
+    this.scrapeEndpoints.clear();
+  }
+}
+
+function fromWire(e: WireError): ConsumerError {
+  return e.retryable ? ConsumerError.retryable(e.message, e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) : ConsumerError.permanent(e.message, e.rejectedItems !== undefined ? { rejectedItems: e.rejectedItems } : {});
+}
+
+/** Waits for every send; the first refusal (in worker order) is the request's answer. */
+async function firstFailure(sends: (Promise<unknown> | undefined)[]): Promise<void> {
+  const results = await Promise.allSettled(sends.filter((s): s is Promise<unknown> => s !== undefined));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

@@ -1,0 +1,89 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { builtinRegistry } from '../components.ts';
+import type { MetricsConsumer, LogsConsumer, TracesConsumer } from '../consumer/consumer.ts';
+import { ConsumerError } from '../consumer/errors.ts';
+import { Gateway } from '../gateway.ts';
+import type { ComponentStatus } from '../pipeline/health.ts';
+import type { LogsBatch } from '../model/logs.ts';
+import type { MetricsBatch } from '../model/metrics.ts';
+import type { TracesBatch } from '../model/traces.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import type { FromWorker, ToWorker, WireError, WorkerData } from './protocol.ts';
+
+/**
+ * One worker of `switchyard run --workers N`: the pipelines of the config (processors, connectors,
+ * exporters), fed by the main thread with the series the routing rule gives this worker.
+ */
+const data = workerData as WorkerData;
+const port = parentPort!;
+const post = (m: FromWorker) => port.postMessage(m);
+const logger = createLogger({ ...process.env, LOG_LEVEL: data.logLevel }).child({ worker: data.index });
+const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count } });
+
+/** Health as plain data: details may hold live getters (`toJSON`), which do not survive a structured clone. */
+function pushHealth(): void {
+  post({ type: 'health', statuses: JSON.parse(JSON.stringify(gateway.componentStatuses())) as ComponentStatus[], ready: gateway.ready() });
+}
+
+function wire(error: unknown): WireError {
+  const e = ConsumerError.from(error);
+  return { message: e.message, retryable: e.retryable, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}), ...(e.rejectedItems !== undefined ? { rejectedItems: e.rejectedItems } : {}) };
+}
+
+async function consume(m: ToWorker & { type: 'consume' }): Promise<void> {
+  const next = gateway.graph()?.inboundOf(m.receiver);
+  switch (m.signal) {
+    case 'metrics':
+      return (next?.metrics ?? refuse<MetricsConsumer>()).consumeMetrics(m.batch as MetricsBatch);
+    case 'traces':
+      return (next?.traces ?? refuse<TracesConsumer>()).consumeTraces(m.batch as TracesBatch);
+    case 'logs':
+      return (next?.logs ?? refuse<LogsConsumer>()).consumeLogs(m.batch as LogsBatch);
+  }
+}
+
+function refuse<C>(): C {
+  throw ConsumerError.retryable('the worker has no pipeline for this receiver right now (reloading)');
+}
+
+async function handle(m: ToWorker): Promise<unknown> {
+  switch (m.type) {
+    case 'consume':
+      return consume(m);
+    case 'scrape': {
+      const exporter = gateway.graph()?.scrapeable().get(m.exporter);
+      return exporter ? exporter.scrape(m.request) : undefined;
+    }
+    case 'self-metrics':
+      return gateway.selfMetrics.snapshot();
+    case 'reload': {
+      const ok = await gateway.reload();
+      pushHealth();
+      return { ok, scrapeable: [...(gateway.graph()?.scrapeable().keys() ?? [])] };
+    }
+    case 'shutdown':
+      clearInterval(healthTimer);
+      await gateway.shutdown();
+      pushHealth();
+      return undefined;
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  handle(m).then(
+    (value) => post({ type: 'reply', id: m.id, ok: true, value }),
+    (error: unknown) => post({ type: 'reply', id: m.id, ok: false, error: wire(error) }),
+  );
+});
+
+let healthTimer: NodeJS.Timeout | undefined;
+try {
+  await gateway.start();
+  pushHealth();
+  healthTimer = setInterval(pushHealth, 500);
+  post({ type: 'started', scrapeable: [...(gateway.graph()?.scrapeable().keys() ?? [])] });
+} catch (error) {
+  post({ type: 'start-failed', message: error instanceof Error ? error.message : String(error) });
+  process.exitCode = 1;
+  port.close();
+}

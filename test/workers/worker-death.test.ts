@@ -1,0 +1,89 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinRegistry } from '../../src/components.ts';
+import { Gateway } from '../../src/gateway.ts';
+import { workerOf } from '../../src/workers/split.ts';
+import { WorkerPool, type WorkerStatus } from '../../src/workers/worker-pool.ts';
+import { postGaugePoints } from '../helpers/otlp-json-request.ts';
+import { eventually } from '../helpers/prometheus-server.ts';
+import { remoteWriteReceiver, type ReceivedRequest, type RemoteWriteReceiver } from '../helpers/remote-write-receiver.ts';
+import { tempFiles } from '../helpers/temp-files.ts';
+
+let backendUp = false;
+const accepted: ReceivedRequest[] = [];
+let backend: RemoteWriteReceiver;
+let files: ReturnType<typeof tempFiles>;
+let pool: WorkerPool;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  // Remote-write answers 503 until the test says otherwise: what the gateway acknowledged waits on disk.
+  backend = await remoteWriteReceiver((req) => (backendUp ? (accepted.push(req), { status: 204 }) : { status: 503 }));
+  files = tempFiles({});
+  const yaml = `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:0" }
+exporters:
+  prometheusremotewrite:
+    endpoint: "${backend.url}"
+    batch_send_deadline: 50ms
+    retry_on_failure: { initial_interval: 100ms, max_interval: 300ms, max_elapsed_time: 0s }
+    sending_queue: { storage: { directory: "${files.path('queue')}" } }
+service:
+  admin: { endpoint: "127.0.0.1:0" }
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [prometheusremotewrite] }
+`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(files.path('gateway.yaml'), yaml);
+  const logger = pino({ level: 'silent' });
+  pool = new WorkerPool({ configFile: files.path('gateway.yaml'), count: 2, logger });
+  gateway = new Gateway({ configFile: files.path('gateway.yaml'), registry: builtinRegistry(), logger, host: pool });
+  await gateway.start();
+}, 60_000);
+afterAll(async () => {
+  await gateway?.shutdown();
+  await backend?.close();
+  files?.cleanup();
+});
+
+async function detailed(): Promise<{ status: string; workers: WorkerStatus[] }> {
+  return (await fetch(`http://${gateway.endpoints().admin}/health/detailed`)).json() as Promise<{ status: string; workers: WorkerStatus[] }>;
+}
+
+/** Distinct `point` labels the backend received. */
+const delivered = () => new Set(accepted.flatMap((r) => r.series.map((s) => s.labels.point)));
+
+describe('a worker that dies (switchyard run --workers 2)', () => {
+  it('is restarted and reported in /health/detailed, and loses nothing it acknowledged to a persistent queue', async () => {
+    const otlp = gateway.endpoints()['otlp.http']!;
+    for (let tag = 0; tag < 3; tag++) expect(await postGaugePoints(otlp, 10, tag)).toBe(200);
+    expect(delivered().size).toBe(0);
+
+    const victim = workerOf({ 'service.name': 'e2e' }, 2);
+    await pool.terminate(victim);
+    const restarted = await eventually(async () => {
+      const d = await detailed();
+      const w = d.workers[victim]!;
+      return w.restarts === 1 && w.state === 'running' && d.status === 'ok' ? d : undefined;
+    }, 30_000, 'the worker restarted and the gateway ready again');
+    expect(restarted.workers[victim]!.last_exit).toMatchObject({ code: 1 });
+    expect(restarted.workers[1 - victim]!.restarts).toBe(0);
+
+    // Its successor takes new data, and resends what its predecessor had queued once the backend is up.
+    expect(await postGaugePoints(otlp, 10, 3)).toBe(200);
+    backendUp = true;
+    const all = Array.from({ length: 4 }, (_, tag) => Array.from({ length: 10 }, (_, i) => `${tag}-${i}`)).flat();
+    await eventually(async () => (all.every((p) => delivered().has(p)) ? true : undefined), 30_000, 'all 40 points at the backend');
+  }, 90_000);
+
+  it('answers a request in flight to a dying worker with success or a retryable status (429/503), never an error that drops it', async () => {
+    const otlp = gateway.endpoints()['otlp.http']!;
+    const victim = workerOf({ 'service.name': 'e2e' }, 2);
+    const before = (await detailed()).workers[victim]!.restarts;
+    const [status] = await Promise.all([postGaugePoints(otlp, 2000, 'inflight'), pool.terminate(victim)]);
+    expect([200, 429, 503]).toContain(status);
+    await eventually(async () => ((await detailed()).workers[victim]!.restarts === before + 1 && (await detailed()).status === 'ok' ? true : undefined), 30_000, 'restarted again');
+  }, 60_000);
+});
