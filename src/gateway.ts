@@ -6,6 +6,9 @@ import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
 import { PipelineGraph } from './pipeline/graph.ts';
 import { HealthRegistry } from './pipeline/health.ts';
+import { OwnMetrics } from './telemetry/own-metrics.ts';
+import type { Resource } from '@opentelemetry/resources';
+import { gatewayResource } from './telemetry/resource.ts';
 import { SelfMetrics } from './telemetry/self-metrics.ts';
 import { VERSION } from './version.ts';
 
@@ -36,6 +39,9 @@ export class Gateway {
   private health: HealthRegistry | undefined;
   private stopping = false;
   private admin: AdminServer | undefined;
+  private ownMetrics: OwnMetrics | undefined;
+  /** The resource of the gateway's own telemetry, set at start. */
+  private resource: Resource | undefined;
   private reloading: Promise<boolean> | undefined;
 
   constructor(private readonly options: GatewayOptions) {}
@@ -43,6 +49,7 @@ export class Gateway {
   /** Throws ConfigError for a bad config (a port in use included), or the first component's start failure. */
   async start(): Promise<void> {
     const config = this.load();
+    this.selfMetrics.level = config.telemetry.config.metrics.level;
     const admin = new AdminServer({
       endpoint: config.admin.endpoint,
       version: VERSION,
@@ -61,13 +68,17 @@ export class Gateway {
     }
     this.admin = admin;
     try {
+      await this.startOwnTelemetry(config);
       this.running = await this.startPipelines(config);
     } catch (error) {
       this.admin = undefined;
+      await this.ownMetrics?.shutdown();
+      this.ownMetrics = undefined;
       await admin.close();
       throw error;
     }
-    this.options.logger.info({ version: VERSION, admin: admin.endpoint(), endpoints: this.endpoints() }, 'Gateway started.');
+    const instance = this.resource?.attributes['service.instance.id'];
+    this.options.logger.info({ version: VERSION, instance, admin: admin.endpoint(), endpoints: this.endpoints() }, 'Gateway started.');
   }
 
   /**
@@ -85,6 +96,9 @@ export class Gateway {
     await this.reloading;
     const errors: unknown[] = [];
     await this.running?.graph.shutdown().catch((e: unknown) => errors.push(e));
+    // After the pipelines drained: the last push carries their final counts.
+    await this.ownMetrics?.shutdown().catch((e: unknown) => errors.push(e));
+    this.ownMetrics = undefined;
     await this.admin?.close().catch((e: unknown) => errors.push(e));
     this.running = undefined;
     this.admin = undefined;
@@ -94,6 +108,20 @@ export class Gateway {
   private load(): GatewayConfig {
     const raw = loadConfig(this.options.configFile, this.options.env ?? process.env);
     return resolveConfig(raw, this.options.registry);
+  }
+
+  /** `service.telemetry`: the gateway's resource, then its metrics readers. */
+  private async startOwnTelemetry(config: GatewayConfig): Promise<void> {
+    const telemetry = config.telemetry.config;
+    const resource = gatewayResource(telemetry.resource);
+    this.resource = resource;
+    const ownMetrics = new OwnMetrics(telemetry, this.selfMetrics, resource, this.options.logger.child({ component: 'telemetry' }));
+    this.ownMetrics = ownMetrics;
+    try {
+      await ownMetrics.start();
+    } catch (error) {
+      throw locateFault(error, config.telemetry.located);
+    }
   }
 
   private async startPipelines(config: GatewayConfig): Promise<Running> {
@@ -114,6 +142,9 @@ export class Gateway {
       return false;
     }
     const old = this.running!;
+    if (JSON.stringify(config.telemetry.config) !== JSON.stringify(old.config.telemetry.config)) {
+      log.warn('service.telemetry changed: the gateway\'s own telemetry keeps its settings until the next restart.');
+    }
     await old.graph.shutdown();
     try {
       this.running = await this.startPipelines(config);
@@ -135,6 +166,7 @@ export class Gateway {
       }
     }
     if (this.admin) out.admin = this.admin.endpoint();
+    this.ownMetrics?.pullEndpoints().forEach((endpoint, i) => (out[`telemetry.metrics.pull${i === 0 ? '' : `/${i}`}`] = endpoint));
     return out;
   }
 }

@@ -21,6 +21,8 @@ export interface RawConfig {
   pipelines: Map<string, Located>;
   /** `service.admin` of the main file (its value undefined when not written); undefined only when the main file could not be read. */
   admin: Located | undefined;
+  /** `service.telemetry` of the main file (its value undefined when not written); undefined only when the main file could not be read. */
+  telemetry: Located | undefined;
   /** What is wrong already at this stage; resolveConfig reports it along with its own findings. */
   issues: ConfigIssue[];
   /** A file could not be read or parsed (or an include is missing): later checks would only echo that. */
@@ -30,7 +32,7 @@ export interface RawConfig {
 }
 
 const TOP_LEVEL_KEYS = new Set<string>([...COMPONENT_SECTIONS, 'service']);
-const SERVICE_KEYS = new Set(['pipelines', 'include', 'admin']);
+const SERVICE_KEYS = new Set(['pipelines', 'include', 'admin', 'telemetry']);
 const INCLUDED_SERVICE_KEYS = new Set(['pipelines']);
 
 /**
@@ -43,6 +45,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     components: { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map() },
     pipelines: new Map(),
     admin: undefined,
+    telemetry: undefined,
     issues: [],
     partial: false,
     unresolved: [],
@@ -51,6 +54,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   if (main) {
     const root = mergeFile(raw, main, SERVICE_KEYS);
     raw.admin ??= { value: undefined, source: main, path: ['service', 'admin'] };
+    raw.telemetry ??= { value: undefined, source: main, path: ['service', 'telemetry'] };
     for (const included of includedFiles(root, main, raw)) {
       const source = readSource(included, env, raw);
       if (source) mergeFile(raw, source, INCLUDED_SERVICE_KEYS);
@@ -109,6 +113,7 @@ function mergeFile(raw: RawConfig, source: SourceFile, serviceKeys: Set<string>)
   }
   mergeSection(raw.pipelines, service.pipelines, ['service', 'pipelines'], source, issues);
   if (service.admin !== undefined) raw.admin = { value: service.admin, source, path: ['service', 'admin'] };
+  if (service.telemetry !== undefined) raw.telemetry = { value: service.telemetry, source, path: ['service', 'telemetry'] };
   return root;
 }
 

@@ -8,6 +8,7 @@ import { ConfigError, issueWithin, type ConfigIssue } from './errors.ts';
 import type { ComponentSection, Located, RawConfig } from './load.ts';
 import { boundEndpoints, portsUsedTwice } from './endpoints.ts';
 import { endpoint } from './schema-helpers.ts';
+import { telemetrySchema, type TelemetryConfig } from '../telemetry/config.ts';
 
 export interface ComponentConfig<F extends Factory = Factory> {
   /** The ID as written, `type[/name]`. */
@@ -37,6 +38,8 @@ export interface GatewayConfig {
   pipelines: readonly PipelineConfig[];
   /** `located` is `service.admin` of the main file, written or not. */
   admin: { endpoint: string; located: Located };
+  /** `service.telemetry`, defaults filled in; `located` is where the main file has (or would have) it. */
+  telemetry: { config: TelemetryConfig; located: Located };
 }
 
 const pipelineSchema = z
@@ -95,7 +98,7 @@ export function resolveConfig(raw: RawConfig, registry: FactoryRegistry): Gatewa
  * mistake never hides another. No config when a file could not be read or parsed.
  */
 export function checkConfig(raw: RawConfig, registry: FactoryRegistry): { config: GatewayConfig | undefined; issues: ConfigIssue[] } {
-  if (raw.partial || !raw.admin) return { config: undefined, issues: raw.issues };
+  if (raw.partial || !raw.admin || !raw.telemetry) return { config: undefined, issues: raw.issues };
   const issues: ConfigIssue[] = [];
 
   function components<F extends Factory>(section: ComponentSection, lookup: (type: string) => F | undefined, kind: string) {
@@ -160,7 +163,12 @@ export function checkConfig(raw: RawConfig, registry: FactoryRegistry): { config
   if (parsedAdmin.success) admin = { endpoint: parsedAdmin.data.endpoint, located: raw.admin };
   else issues.push(...zodIssues(parsedAdmin.error, raw.admin));
 
-  const config: GatewayConfig = Object.freeze({ files: raw.files, receivers: receivers.valid, processors: processors.valid, exporters: exporters.valid, connectors: connectors.valid, pipelines, admin });
+  const telemetry: GatewayConfig['telemetry'] = { config: telemetrySchema.parse(undefined), located: raw.telemetry };
+  const parsedTelemetry = telemetrySchema.safeParse(raw.telemetry.value ?? undefined);
+  if (parsedTelemetry.success) telemetry.config = deepFreeze(parsedTelemetry.data);
+  else issues.push(...zodIssues(parsedTelemetry.error, raw.telemetry));
+
+  const config: GatewayConfig = Object.freeze({ files: raw.files, receivers: receivers.valid, processors: processors.valid, exporters: exporters.valid, connectors: connectors.valid, pipelines, admin, telemetry });
   issues.push(...portsUsedTwice(boundEndpoints(config, issues)));
   return { config, issues: [...raw.issues, ...issues.filter((i) => !echoesMissingVariable(i, raw))] };
 }

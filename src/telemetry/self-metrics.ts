@@ -1,4 +1,16 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricsLevel } from './config.ts';
+import type { PromMetricJson } from './prom-to-otel.ts';
+
+/**
+ * What `service.telemetry.metrics.level` shows: `basic` the receivers', exporters' and process
+ * figures; `normal` (the default) and `detailed` everything (detailed adds nothing yet); `none` nothing.
+ */
+export function shownAtLevel(level: MetricsLevel, name: string): boolean {
+  if (level === 'none') return false;
+  if (level === 'basic') return /^switchyard_(receiver|exporter|process)_/.test(name);
+  return true;
+}
 
 /**
  * The gateway's own telemetry (`switchyard_*`), served by the admin server's `/metrics`.
@@ -6,6 +18,8 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
  */
 export class SelfMetrics {
   readonly registry = new Registry();
+  /** Set once from `service.telemetry.metrics.level` at start; every way out (admin, readers) honours it. */
+  level: MetricsLevel = 'normal';
 
   readonly receiverAccepted = new Counter({
     name: 'switchyard_receiver_accepted_points_total',
@@ -85,8 +99,18 @@ export class SelfMetrics {
     }
   }
 
-  /** Prometheus text format 0.0.4. */
+  /** Prometheus text format 0.0.4, the metrics of the level only. */
   async render(): Promise<{ body: string; contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    if (this.level === 'normal' || this.level === 'detailed') return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    const names = this.registry.getMetricsAsArray().map((m) => m.name).filter((name) => shownAtLevel(this.level, name));
+    const parts = await Promise.all(names.map((name) => this.registry.getSingleMetricAsString(name)));
+    return { body: parts.length > 0 ? `${parts.join('\n\n')}\n` : '', contentType: this.registry.contentType };
+  }
+
+  /** The metrics of the level as values, read now: what the OpenTelemetry readers export. */
+  async snapshot(): Promise<PromMetricJson[]> {
+    if (this.level === 'none') return [];
+    const all = (await this.registry.getMetricsAsJSON()) as PromMetricJson[];
+    return all.filter((m) => shownAtLevel(this.level, m.name));
   }
 }

@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
+import { eventually } from '../helpers/prometheus-server.ts';
+import { find, parseExposition, valueOf } from '../helpers/prom-text.ts';
+import { sdkService } from '../helpers/sdk-service.ts';
+import { tempFiles } from '../helpers/temp-files.ts';
+
+/** B: a central gateway whose pipeline serves what it receives on its scrape endpoint (the `:8889` of the shipped config). */
+const central = `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:0" }
+exporters:
+  prometheus: { endpoint: "127.0.0.1:0" }
+service:
+  admin: { endpoint: "127.0.0.1:0" }
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [prometheus] }
+`;
+
+/** A: an edge gateway pushing its own metrics to B every 300 ms, and serving them on a pull reader too. */
+const edge = (centralOtlp: string) => `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:0" }
+exporters:
+  prometheus: { endpoint: "127.0.0.1:0" }
+service:
+  admin: { endpoint: "127.0.0.1:0" }
+  telemetry:
+    resource:
+      deployment.environment.name: e2e
+    metrics:
+      level: normal
+      readers:
+        - periodic:
+            interval: 300
+            exporter:
+              otlp:
+                protocol: http/protobuf
+                endpoint: http://${centralOtlp}
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: 0
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [prometheus] }
+`;
+
+let a: GatewayProcess;
+let b: GatewayProcess;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const t = tempFiles({ 'b.yaml': central });
+  cleanup = t.cleanup;
+  b = await startGateway(t.path('b.yaml'));
+  writeFileSync(t.path('a.yaml'), edge(b.endpoints['otlp.http']!));
+  a = await startGateway(t.path('a.yaml'));
+});
+
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  cleanup?.();
+});
+
+const scrape = async (endpoint: string) => (await fetch(`http://${endpoint}/metrics`)).text();
+
+describe('the gateway’s own telemetry (service.telemetry)', () => {
+  it('pushes gateway A’s switchyard_receiver_accepted_points_total to gateway B, which serves it with A’s service.instance.id as instance', async () => {
+    const service = sdkService(a.endpoints['otlp.http']!, 'e2e-client');
+    const counter = service.meter.createCounter('client.requests');
+    for (let i = 0; i < 7; i++) counter.add(1, { route: `/r${i}` });
+    await service.flush(); // once: shutdown would export the same points again
+    const sent = service.exported.length;
+    expect(sent).toBe(7);
+
+    const instance = a.logs.find((l) => l.msg === 'Gateway started.')!.instance as string;
+    expect(instance).toMatch(/^[0-9a-f-]{36}$/);
+    const labels = { component: 'otlp', signal: 'metrics', transport: 'http', job: 'switchyard', instance };
+    const value = await eventually(async () => {
+      const samples = parseExposition(await scrape(b.endpoints.prometheus!));
+      const found = find(samples, 'switchyard_receiver_accepted_points_total', labels);
+      return found.length === 1 && found[0]!.value === sent ? found[0]!.value : undefined;
+    }, 15_000, `A's accepted count of ${sent} at B`);
+    expect(value).toBe(sent);
+
+    // The rest of A's resource is on B's target_info for that instance.
+    const samples = parseExposition(await scrape(b.endpoints.prometheus!));
+    const target = find(samples, 'target_info', { job: 'switchyard', instance });
+    expect(target).toHaveLength(1);
+    expect(target[0]!.labels).toMatchObject({ deployment_environment_name: 'e2e', service_version: expect.any(String), host_name: expect.any(String) });
+    // B counts what it received from A under its own name only: B pushes nothing, so nothing of B's is there.
+    expect(find(samples, 'switchyard_receiver_accepted_points_total').every((s) => s.labels.instance === instance)).toBe(true);
+    await service.shutdown();
+  });
+
+  it('serves the same counts on the pull reader, with the resource on target_info, and promtool check metrics accepts it', async () => {
+    const text = await scrape(a.endpoints['telemetry.metrics.pull']!);
+    const samples = parseExposition(text);
+    const admin = parseExposition(await scrape(a.endpoints.admin!));
+    const labels = { component: 'otlp', signal: 'metrics', transport: 'http' };
+    expect(valueOf(samples, 'switchyard_receiver_accepted_points_total', labels)).toBe(valueOf(admin, 'switchyard_receiver_accepted_points_total', labels));
+    expect(find(samples, 'target_info')[0]!.labels).toMatchObject({ service_name: 'switchyard', deployment_environment_name: 'e2e' });
+    expect(find(samples, 'switchyard_process_resident_memory_bytes')).toHaveLength(1);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+  });
+});
