@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { builtinRegistry } from '../components.ts';
 import { ConfigError } from '../config/errors.ts';
 import { Gateway } from '../gateway.ts';
+import { logSettingsOf } from '../telemetry/log-settings.ts';
 import { createLogger, LoggerSettingError } from '../telemetry/logger.ts';
 import { VERSION } from '../version.ts';
 import { printIssues, validateConfig } from './validate.ts';
@@ -63,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
 async function run(configFile: string): Promise<number> {
   let logger;
   try {
-    logger = createLogger();
+    logger = createLogger(process.env, logSettingsOf(configFile, process.env));
   } catch (error) {
     if (!(error instanceof LoggerSettingError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);

@@ -163,7 +163,7 @@ const tracesSchema = z
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-const logsSchema = z
+export const logsSchema = z
   .object({
     /** Written as the Collector's (`DEBUG`, `info`): any case. Unset, LOG_LEVEL (or info) stands. */
     level: z
@@ -197,6 +197,7 @@ export const telemetrySchema = z
   .default({});
 
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
+export type LogsConfig = z.output<typeof logsSchema>;
 
 /** The pull readers of a config: `readers` with `pull`, and the Collector's older `metrics.address`. */
 export function pullReaders(config: TelemetryConfig): { host: string; port: number; without_scope_info: boolean; without_target_info: boolean; path: (string | number)[] }[] {
