@@ -7,6 +7,7 @@ import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
 import { PipelineGraph } from './pipeline/graph.ts';
 import { HealthRegistry } from './pipeline/health.ts';
 import { OwnMetrics } from './telemetry/own-metrics.ts';
+import { OwnTraces } from './telemetry/own-traces.ts';
 import type { Resource } from '@opentelemetry/resources';
 import { gatewayResource } from './telemetry/resource.ts';
 import { SelfMetrics } from './telemetry/self-metrics.ts';
@@ -40,6 +41,7 @@ export class Gateway {
   private stopping = false;
   private admin: AdminServer | undefined;
   private ownMetrics: OwnMetrics | undefined;
+  private ownTraces: OwnTraces | undefined;
   /** The resource of the gateway's own telemetry, set at start. */
   private resource: Resource | undefined;
   private reloading: Promise<boolean> | undefined;
@@ -72,8 +74,7 @@ export class Gateway {
       this.running = await this.startPipelines(config);
     } catch (error) {
       this.admin = undefined;
-      await this.ownMetrics?.shutdown();
-      this.ownMetrics = undefined;
+      await this.stopOwnTelemetry();
       await admin.close();
       throw error;
     }
@@ -96,9 +97,8 @@ export class Gateway {
     await this.reloading;
     const errors: unknown[] = [];
     await this.running?.graph.shutdown().catch((e: unknown) => errors.push(e));
-    // After the pipelines drained: the last push carries their final counts.
-    await this.ownMetrics?.shutdown().catch((e: unknown) => errors.push(e));
-    this.ownMetrics = undefined;
+    // After the pipelines drained: the last push carries their final counts and spans.
+    await this.stopOwnTelemetry().catch((e: unknown) => errors.push(e));
     await this.admin?.close().catch((e: unknown) => errors.push(e));
     this.running = undefined;
     this.admin = undefined;
@@ -115,13 +115,23 @@ export class Gateway {
     const telemetry = config.telemetry.config;
     const resource = gatewayResource(telemetry.resource);
     this.resource = resource;
-    const ownMetrics = new OwnMetrics(telemetry, this.selfMetrics, resource, this.options.logger.child({ component: 'telemetry' }));
+    const logger = this.options.logger.child({ component: 'telemetry' });
+    this.ownTraces = new OwnTraces(telemetry, resource, logger);
+    this.selfMetrics.tracer = this.ownTraces.start();
+    const ownMetrics = new OwnMetrics(telemetry, this.selfMetrics, resource, logger);
     this.ownMetrics = ownMetrics;
     try {
       await ownMetrics.start();
     } catch (error) {
       throw locateFault(error, config.telemetry.located);
     }
+  }
+
+  private async stopOwnTelemetry(): Promise<void> {
+    this.selfMetrics.tracer = undefined;
+    await Promise.all([this.ownMetrics?.shutdown(), this.ownTraces?.shutdown()]);
+    this.ownMetrics = undefined;
+    this.ownTraces = undefined;
   }
 
   private async startPipelines(config: GatewayConfig): Promise<Running> {

@@ -1,6 +1,7 @@
 import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
 import type { Signal } from '../../src/model/common.ts';
+import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OtlpGrpcConfig } from './config.ts';
 import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
 import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
@@ -43,7 +44,7 @@ export class OtlpGrpcServer {
   async start(): Promise<string> {
     const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size });
     for (const route of this.routes) {
-      server.addService(serviceFor(route.signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => void this.export(route, call, callback) });
+      server.addService(serviceFor(route.signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => void this.traced(route, call, callback) });
     }
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(this.config.endpoint, ServerCredentials.createInsecure(), (error, bound) =>
@@ -69,6 +70,18 @@ export class OtlpGrpcServer {
         resolve();
       });
     });
+  }
+
+  /** The export inside the gateway's own span, unless the call is the gateway's own telemetry (see the HTTP server). */
+  private async traced(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
+    if (call.metadata.get(SELF_TELEMETRY_HEADER).length > 0) return this.export(route, call, callback);
+    const span = this.settings.telemetry.span(`receive ${route.signal}`, 'server', route.signal);
+    let failure: { reason: string; message: string } | undefined;
+    await this.export(route, call, (error, value) => {
+      if (error) failure = { reason: `grpc_${error.code ?? status.UNKNOWN}`, message: error.details ?? '' };
+      callback(error, value);
+    });
+    span.end(failure);
   }
 
   private async export(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {

@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
+import type { OwnSpan } from '../../src/telemetry/own-traces.ts';
 import type { AddressInfo } from 'node:net';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
@@ -41,10 +43,13 @@ export class OtlpHttpServer {
   async start(): Promise<string> {
     const ep = parseEndpoint(this.config.endpoint)!;
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
-        if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
-      });
+      const span = this.span(req);
+      this.handle(req, res)
+        .catch((error: unknown) => {
+          this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
+          if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
+        })
+        .finally(() => span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined));
     });
     server.on('clientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
@@ -68,6 +73,16 @@ export class OtlpHttpServer {
     const timer = setTimeout(() => server.closeAllConnections(), 5_000);
     await closed;
     clearTimeout(timer);
+  }
+
+  /**
+   * The gateway's own span for a request to a signal's path; none for the gateway's own telemetry
+   * (marked by its exporters), or sending its own spans would make the next ones without end.
+   */
+  private span(req: IncomingMessage): OwnSpan | undefined {
+    const route = this.routes.get((req.url ?? '/').split('?')[0]!);
+    if (!route || req.headers[SELF_TELEMETRY_HEADER] !== undefined) return undefined;
+    return this.settings.telemetry.span(`receive ${route.signal}`, 'server', route.signal);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Signal } from '../model/common.ts';
+import { startOwnSpan, type OwnSpan } from './own-traces.ts';
 import type { SelfMetrics } from './self-metrics.ts';
 
 /**
@@ -22,6 +23,11 @@ export interface ComponentTelemetry {
   dropped(items: number, reason: string): void;
   /** A processor refused data with a retryable error (e.g. over a memory limit): the sender retries it. */
   processorRefused(signal: Signal, items: number, reason: string): void;
+  /**
+   * A span of the gateway's own traces (`service.telemetry.traces`) for one received request (`server`)
+   * or one send to a backend (`client`), with the component's ID; a no-op while traces are off.
+   */
+  span(name: string, kind: 'server' | 'client', signal: Signal): OwnSpan;
 }
 
 export function componentTelemetry(metrics: SelfMetrics, component: string, pipeline = ''): ComponentTelemetry {
@@ -44,5 +50,6 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
     },
     dropped: (items, reason) => metrics.processorDropped.inc({ component, pipeline, reason }, items),
     processorRefused: (signal, items, reason) => metrics.processorRefused.inc({ component, pipeline, signal, reason }, items),
+    span: (name, kind, signal) => startOwnSpan(metrics.tracer, name, kind, { 'switchyard.component': component, 'switchyard.signal': signal }),
   };
 }

@@ -6,13 +6,8 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { OtlpExporterConfig } from './config.ts';
+import { SELF_TELEMETRY_HEADER } from './marker.ts';
 
-/**
- * Marks the gateway's own OTLP requests. A receiver opens no span for a request carrying it, so a
- * gateway whose traces go to itself (or to a peer that sends its own back) never traces the sending
- * of its traces: without it, every export would make a span that makes the next export.
- */
-export const SELF_TELEMETRY_HEADER = 'x-switchyard-self-telemetry';
 
 /** The URL for one signal: an endpoint without a path gets the signal's (`/v1/metrics`), as the Collector's. */
 export function signalUrl(endpoint: string, signalPath: string): string {

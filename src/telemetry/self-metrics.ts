@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricsLevel } from './config.ts';
 import type { PromMetricJson } from './prom-to-otel.ts';
@@ -20,6 +21,11 @@ export class SelfMetrics {
   readonly registry = new Registry();
   /** Set once from `service.telemetry.metrics.level` at start; every way out (admin, readers) honours it. */
   level: MetricsLevel = 'normal';
+  /**
+   * The gateway's own tracer while `service.telemetry.traces` is on (set at start), else undefined.
+   * It rides here because every component's ComponentTelemetry is already bound to this one object.
+   */
+  tracer: Tracer | undefined;
 
   readonly receiverAccepted = new Counter({
     name: 'switchyard_receiver_accepted_points_total',

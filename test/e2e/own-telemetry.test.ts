@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
-import { eventually } from '../helpers/prometheus-server.ts';
+import { eventually, freePort } from '../helpers/prometheus-server.ts';
+import { remoteWriteReceiver, type RemoteWriteReceiver } from '../helpers/remote-write-receiver.ts';
 import { find, parseExposition, valueOf } from '../helpers/prom-text.ts';
 import { sdkService } from '../helpers/sdk-service.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
@@ -110,5 +111,88 @@ describe('the gateway’s own telemetry (service.telemetry)', () => {
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${check.stdout}${check.stderr}`).toBe('');
     expect(check.status).toBe(0);
+  });
+});
+
+/**
+ * C: a gateway tracing itself into itself. Its spans go to its own OTLP/HTTP port, through its traces
+ * pipeline, to a log file; its remote-write exporter sends to a backend that answers 503 once.
+ */
+const selfTracing = (otlpPort: number, logFile: string, remoteWrite: string) => `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:${otlpPort}" }
+exporters:
+  log: { path: "${logFile}", verbosity: detailed }
+  prometheusremotewrite:
+    endpoint: ${remoteWrite}
+    batch_send_deadline: 100ms
+    retry_on_failure: { initial_interval: 100ms, max_interval: 200ms }
+service:
+  admin: { endpoint: "127.0.0.1:0" }
+  telemetry:
+    traces:
+      sampler: { trace_id_ratio_based: { ratio: 1.0 } }
+      processors:
+        - batch:
+            schedule_delay: 200
+            exporter:
+              otlp:
+                protocol: http/json
+                endpoint: http://127.0.0.1:${otlpPort}
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [prometheusremotewrite] }
+    traces: { receivers: [otlp], exporters: [log] }
+`;
+
+describe('the gateway’s own traces (service.telemetry.traces)', () => {
+  let c: GatewayProcess;
+  let backend: RemoteWriteReceiver;
+  let logFile: string;
+  let cleanupC: () => void;
+
+  beforeAll(async () => {
+    const t = tempFiles({});
+    cleanupC = t.cleanup;
+    logFile = t.path('spans.jsonl');
+    backend = await remoteWriteReceiver((_req, i) => (i === 0 ? { status: 503, body: 'warming up' } : { status: 204 }));
+    writeFileSync(t.path('c.yaml'), selfTracing(await freePort(), logFile, backend.url));
+    c = await startGateway(t.path('c.yaml'));
+  });
+
+  afterAll(async () => {
+    await c?.stop();
+    await backend?.close();
+    cleanupC?.();
+  });
+
+  const spans = () =>
+    existsSync(logFile)
+      ? readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as { name: string; kind: string; status: string; status_message?: string; attributes: Record<string, unknown>; resource: Record<string, unknown> })
+      : [];
+
+  it('traces each received request and each send with its retries, and never traces the export of its own spans', async () => {
+    const service = sdkService(c.endpoints['otlp.http']!, 'e2e-client');
+    service.meter.createCounter('client.requests').add(1);
+    await service.flush();
+
+    // The exporter's shards may send the point and target_info apart: the backend's 503 hits one request.
+    const send = await eventually(async () => spans().find((s) => s.name === 'send metrics' && s.attributes.retries !== undefined), 15_000, 'a retried send span');
+    expect(backend.seen.length).toBe(spans().filter((s) => s.name === 'send metrics').length + 1);
+    expect(send).toMatchObject({ kind: 'client', status: 'unset', attributes: { retries: 1, 'switchyard.component': 'prometheusremotewrite', 'switchyard.signal': 'metrics' } });
+    expect(send.resource).toMatchObject({ 'service.name': 'switchyard', 'service.instance.id': c.logs.find((l) => l.msg === 'Gateway started.')!.instance });
+    const received = spans().filter((s) => s.name === 'receive metrics');
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ kind: 'server', status: 'unset', attributes: { 'switchyard.component': 'otlp' } });
+
+    // Its span exports reached it (they are in the file) but made no span of their own: several batch
+    // delays later there is still no "receive traces" span, so nothing feeds itself.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(spans().filter((s) => s.name === 'receive traces')).toEqual([]);
+    expect(spans().filter((s) => s.name === 'receive metrics')).toHaveLength(1);
+    await service.shutdown();
   });
 });
