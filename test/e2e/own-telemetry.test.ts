@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
+import { runCli, startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { eventually, freePort } from '../helpers/prometheus-server.ts';
 import { remoteWriteReceiver, type RemoteWriteReceiver } from '../helpers/remote-write-receiver.ts';
 import { find, parseExposition, valueOf } from '../helpers/prom-text.ts';
@@ -195,4 +195,35 @@ describe('the gateway’s own traces (service.telemetry.traces)', () => {
     expect(spans().filter((s) => s.name === 'receive metrics')).toHaveLength(1);
     await service.shutdown();
   });
+});
+
+describe('switchyard validate on service.telemetry', () => {
+  it('accepts the Collector’s examples and names, at their lines, the Collector settings it does not support', async () => {
+    const t = tempFiles({
+      'ok.yaml': central.replace('service:\n', `service:
+  telemetry:
+    metrics:
+      level: detailed
+      readers:
+        - pull: { exporter: { prometheus: { host: '127.0.0.1', port: 0 } } }
+        - periodic: { exporter: { otlp: { protocol: http/protobuf, endpoint: https://backend:4318 } } }
+    logs:
+      level: DEBUG
+`),
+      'unsupported.yaml': central.replace('service:\n', `service:
+  telemetry:
+    logs:
+      output_paths: [stdout]
+`),
+    });
+    try {
+      const ok = await runCli(['validate', '--config', t.path('ok.yaml')]);
+      expect(ok).toMatchObject({ code: 0, stderr: '' });
+      const refused = await runCli(['validate', '--config', t.path('unsupported.yaml')]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`${t.path('unsupported.yaml')}:10:7: service.telemetry.logs.output_paths: a setting of the OpenTelemetry Collector that Switchyard does not support`);
+    } finally {
+      t.cleanup();
+    }
+  }, 60_000);
 });
