@@ -23,28 +23,13 @@ export function promToOtel(metrics: readonly PromMetricJson[], startTime: HrTime
   for (const m of metrics) {
     const type = String(m.type);
     const point = (value: number, labels: PromMetricJson['values'][number]['labels']): DataPoint<number> => ({ startTime, endTime: now, attributes: attributes(labels), value });
+    const head = (name: string) => ({ descriptor: { name, description: m.help, unit: '', valueType: ValueType.DOUBLE }, aggregationTemporality: AggregationTemporality.CUMULATIVE });
     if (type === 'counter') {
-      out.push({
-        descriptor: { name: m.name.replace(/_total$/, ''), description: m.help, unit: '', valueType: ValueType.DOUBLE },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.SUM,
-        isMonotonic: true,
-        dataPoints: m.values.map((v) => point(v.value, v.labels)),
-      });
+      out.push({ ...head(m.name.replace(/_total$/, '')), dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints: m.values.map((v) => point(v.value, v.labels)) });
     } else if (type === 'gauge') {
-      out.push({
-        descriptor: { name: m.name, description: m.help, unit: '', valueType: ValueType.DOUBLE },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.GAUGE,
-        dataPoints: m.values.map((v) => point(v.value, v.labels)),
-      });
+      out.push({ ...head(m.name), dataPointType: DataPointType.GAUGE, dataPoints: m.values.map((v) => point(v.value, v.labels)) });
     } else if (type === 'histogram') {
-      out.push({
-        descriptor: { name: m.name, description: m.help, unit: '', valueType: ValueType.DOUBLE },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.HISTOGRAM,
-        dataPoints: histogramPoints(m, startTime, now),
-      });
+      out.push({ ...head(m.name), dataPointType: DataPointType.HISTOGRAM, dataPoints: histogramPoints(m, startTime, now) });
     }
   }
   return out;
