@@ -10,7 +10,7 @@ import { attributesProcessorFactory } from './processors/attributes/factory.ts';
 import { batchProcessorFactory } from './processors/batch/factory.ts';
 import { cardinalityProcessorFactory } from './processors/cardinality/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
-import { memoryLimiterProcessorFactory } from './processors/memory-limiter/factory.ts';
+import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.ts';
 import { preferProcessorFactory } from './processors/prefer/factory.ts';
 import { ratioProcessorFactory } from './processors/ratio/factory.ts';
 import { renameProcessorFactory } from './processors/rename/factory.ts';

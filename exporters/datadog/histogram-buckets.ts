@@ -1,5 +1,5 @@
 import type { ExponentialHistogramDataPoint, HistogramDataPoint } from '../../src/model/metrics.ts';
-import { upperBound } from '../../src/translate/exponential-histogram.ts';
+import { upperBound } from '../../src/model/exponential-histogram.ts';
 
 /** One bucket as an interval of values, ascending in a list; an end may be infinite. */
 export interface Bucket {

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '../../src/model/common.ts';
-import { labelValue } from '../../src/translate/prometheus-labels.ts';
+import { labelValue } from '../../src/model/attribute-value.ts';
 
 const MAX_TAG = 200;
 

@@ -2,7 +2,7 @@ import { attributesKey } from '../../src/model/transform.ts';
 import type { AttributeValue, Attributes, Resource } from '../../src/model/common.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint } from '../../src/model/metrics.ts';
 import { FLAG_NO_RECORDED_VALUE } from '../../src/model/metrics.ts';
-import { exponentialToExplicit } from '../../src/translate/exponential-to-explicit.ts';
+import { exponentialToExplicit } from '../../src/model/exponential-to-explicit.ts';
 import { ExpiringMap } from './expiring-map.ts';
 import { explicitBuckets, exponentialBuckets } from './histogram-buckets.ts';
 import { CumulativeIncreases, counterDifference } from './cumulative-increases.ts';

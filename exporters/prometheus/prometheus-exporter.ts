@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { ConfigFault, type CreateSettings, type Exporter } from '../../src/component/component.ts';
-import { parseEndpoint } from '../../src/config/schema-helpers.ts';
+import type { CreateSettings, Exporter } from '../../src/component/component.ts';
+import { closeNow, listenOn } from '../../src/config/listen.ts';
 import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import { CumulativeState } from '../../src/translate/cumulative-state.ts';
 import { stateOptions } from '../../src/translate/translation-config.ts';
@@ -35,25 +34,16 @@ export class PrometheusExporter implements Exporter {
   }
 
   async start(): Promise<void> {
-    const ep = parseEndpoint(this.config.endpoint)!;
     const server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
-      );
-      server.listen(ep.port, ep.host, () => resolve());
-    });
+    const bound = await listenOn(server, this.config.endpoint, ['endpoint']);
     this.server = server;
-    const a = server.address() as AddressInfo;
-    this.settings.health.setDetail('endpoint', a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+    this.settings.health.setDetail('endpoint', bound);
   }
 
   async shutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeNow(server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OwnSpan } from '../../src/telemetry/own-traces.ts';
-import type { AddressInfo } from 'node:net';
-import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
+import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
-import { parseEndpoint } from '../../src/config/schema-helpers.ts';
+import { listenOn } from '../../src/config/listen.ts';
 import type { OtlpHttpConfig } from './config.ts';
 import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
 import { BodyError, readBody } from './http-body.ts';
@@ -41,7 +40,6 @@ export class OtlpHttpServer {
   }
 
   async start(): Promise<string> {
-    const ep = parseEndpoint(this.config.endpoint)!;
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
       const span = this.span(req);
       this.handle(req, res)
@@ -52,15 +50,9 @@ export class OtlpHttpServer {
         .finally(() => span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined));
     });
     server.on('clientError', (_error, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['protocols', 'http', 'endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
-      );
-      server.listen(ep.port, ep.host, () => resolve());
-    });
+    const bound = await listenOn(server, this.config.endpoint, ['protocols', 'http', 'endpoint']);
     this.server = server;
-    const a = server.address() as AddressInfo;
-    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    return bound;
   }
 
   async shutdown(): Promise<void> {

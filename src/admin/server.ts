@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ConfigFault } from '../component/component.ts';
-import { parseEndpoint } from '../config/schema-helpers.ts';
+import { boundAddress, closeNow, listenOn } from '../config/listen.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
 import type { SelfMetrics } from '../telemetry/self-metrics.ts';
 import { renderStatusPage } from './status-page.ts';
@@ -32,34 +31,26 @@ export class AdminServer {
   constructor(private readonly options: AdminOptions) {}
 
   async start(): Promise<void> {
-    const ep = parseEndpoint(this.options.endpoint)!;
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'Admin request failed.');
         if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new ConfigFault(['endpoint'], `port ${ep.port} on ${ep.host} is already in use`) : error),
-      );
-      server.listen(ep.port, ep.host, () => resolve());
-    });
+    await listenOn(server, this.options.endpoint, ['endpoint']);
     this.server = server;
   }
 
   endpoint(): string {
     const address = this.server?.address() as AddressInfo | null;
     if (!address) return this.options.endpoint;
-    return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+    return boundAddress(address);
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeNow(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

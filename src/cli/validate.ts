@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
+import { ConfigFault } from '../component/component.ts';
 import type { FactoryRegistry } from '../component/registry.ts';
 import { formatIssue, type ConfigIssue } from '../config/errors.ts';
 import { boundEndpoints, type BoundEndpoint } from '../config/endpoints.ts';
+import { listenOn } from '../config/listen.ts';
 import { loadConfig } from '../config/load.ts';
 import { checkConfig } from '../config/resolve.ts';
 import { parseEndpoint } from '../config/schema-helpers.ts';
@@ -28,13 +30,11 @@ async function portsInUse(refs: BoundEndpoint[]): Promise<ConfigIssue[]> {
 function bindProblem(text: string): Promise<string | undefined> {
   const ep = parseEndpoint(text);
   if (!ep || ep.port === 0) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'EADDRINUSE' ? `port ${ep.port} on ${ep.host} is already in use` : `cannot listen on ${text}: ${error.message}`),
-    );
-    server.listen(ep.port, ep.host, () => server.close(() => resolve(undefined)));
-  });
+  const server = createServer();
+  return listenOn(server, text, []).then(
+    () => new Promise<undefined>((resolve) => server.close(() => resolve(undefined))),
+    (error: Error) => (error instanceof ConfigFault ? error.message : `cannot listen on ${text}: ${error.message}`),
+  );
 }
 
 export function printIssues(issues: readonly ConfigIssue[], out: NodeJS.WritableStream): void {

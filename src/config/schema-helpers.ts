@@ -62,3 +62,33 @@ export function byteSize(defaultValue: number) {
       return Math.round(Number(m[1]) * unit);
     });
 }
+
+function isRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Adds an issue at `path` when `pattern` is not a regular expression: for schemas where only some
+ * strings are patterns (a `regexp` match type, keys starting with `^`). Checked at validate time, so a
+ * bad pattern is refused with its line rather than thrown by the running processor.
+ */
+export function checkRegex(ctx: z.RefinementCtx, pattern: string, path: (string | number)[]): void {
+  if (!isRegex(pattern)) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `"${pattern}" is not a valid regular expression` });
+}
+
+/** A regular expression (a string that compiles). */
+export function regex() {
+  return z.string().refine(isRegex, (p) => ({ message: `"${p}" is not a valid regular expression` }));
+}
+
+/** A map of regular expressions, e.g. label name → pattern of its value; each one checked at validate time. */
+export function regexMap() {
+  return z.record(z.string()).superRefine((m, ctx) => {
+    for (const [k, p] of Object.entries(m)) checkRegex(ctx, p, [k]);
+  });
+}

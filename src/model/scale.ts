@@ -1,4 +1,4 @@
-import { exponentialToExplicit } from '../translate/exponential-to-explicit.ts';
+import { exponentialToExplicit } from './exponential-to-explicit.ts';
 import type { HistogramDataPoint, Metric, NumberDataPoint } from './metrics.ts';
 
 type Point = Metric['points'][number];

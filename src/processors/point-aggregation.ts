@@ -1,5 +1,6 @@
-import type { ExponentialBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint } from '../model/metrics.ts';
+import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint } from '../model/metrics.ts';
 import { sameBounds } from '../model/metrics.ts';
+import { addCounts, countsByIndex, toBuckets } from '../model/exponential-histogram.ts';
 import { attributesKey } from '../model/transform.ts';
 
 export type GaugeAggregation = 'last' | 'max' | 'min' | 'mean' | 'sum';
@@ -41,7 +42,7 @@ export function aggregatePoints(m: Metric, gauges: GaugeAggregation): { metric: 
         break;
       }
       case 'exponential_histogram':
-        points.push(mergeExponential(group as ExponentialHistogramDataPoint[]));
+        points.push(mergeExponentialPoints(group as ExponentialHistogramDataPoint[]));
         break;
       case 'summary':
         points.push(latest(group as { timeUnixNano: number }[]) as Metric['points'][number]);
@@ -103,31 +104,12 @@ function mergeHistograms(ps: HistogramDataPoint[]): { point: HistogramDataPoint;
   return { point, dropped: ps.length - same.length };
 }
 
-/** Buckets at `scale` re-indexed at the coarser `to`: index i becomes i >> (scale − to). */
-export function downscale(b: ExponentialBuckets, by: number): Map<number, number> {
-  const out = new Map<number, number>();
-  b.bucketCounts.forEach((c, i) => {
-    const idx = (b.offset + i) >> by;
-    out.set(idx, (out.get(idx) ?? 0) + c);
-  });
-  return out;
-}
-
-export function toBuckets(m: Map<number, number>): ExponentialBuckets {
-  if (m.size === 0) return { offset: 0, bucketCounts: [] };
-  const keys = [...m.keys()];
-  const lo = Math.min(...keys);
-  const hi = Math.max(...keys);
-  const bucketCounts = new Array<number>(hi - lo + 1).fill(0);
-  for (const [k, c] of m) bucketCounts[k - lo] = c;
-  return { offset: lo, bucketCounts };
-}
-
-export function addInto(into: Map<number, number>, from: Map<number, number>): void {
-  for (const [k, c] of from) into.set(k, (into.get(k) ?? 0) + c);
-}
-
-function mergeExponential(ps: ExponentialHistogramDataPoint[]): ExponentialHistogramDataPoint {
+/**
+ * Exponential points of one label set added at the coarsest scale among them. Unlike the cumulative
+ * state's merge (`mergeExponential` in the model), this keeps every bucket and does not fold buckets
+ * into a wider zero bucket: the points are merged as they came, nothing is capped.
+ */
+function mergeExponentialPoints(ps: ExponentialHistogramDataPoint[]): ExponentialHistogramDataPoint {
   const scale = Math.min(...ps.map((p) => p.scale));
   const positive = new Map<number, number>();
   const negative = new Map<number, number>();
@@ -137,8 +119,8 @@ function mergeExponential(ps: ExponentialHistogramDataPoint[]): ExponentialHisto
   let min = Infinity;
   let max = -Infinity;
   for (const p of ps) {
-    addInto(positive, downscale(p.positive, p.scale - scale));
-    addInto(negative, downscale(p.negative, p.scale - scale));
+    addCounts(positive, countsByIndex(p.positive, p.scale - scale));
+    addCounts(negative, countsByIndex(p.negative, p.scale - scale));
     count += p.count;
     zeroCount += p.zeroCount;
     sum += p.sum ?? 0;

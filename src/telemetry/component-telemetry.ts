@@ -1,13 +1,12 @@
 import type { Signal } from '../model/common.ts';
 import { startOwnSpan, type OwnSpan } from './own-traces.ts';
-import type { SelfMetrics } from './self-metrics.ts';
+import type { OwnMetric, SelfMetrics } from './self-metrics.ts';
 
 /**
  * The named events a component reports (received, refused, sent, failed, queue size), bound to its
  * ID, so component code emits an event and never touches the metrics registry itself.
  */
 export interface ComponentTelemetry {
-  readonly selfMetrics: SelfMetrics;
   accepted(signal: Signal, transport: string, items: number): void;
   /** Items refused, when their number is known (decoded, then unusable or pushed back). */
   refused(signal: Signal, transport: string, items: number, reason: string): void;
@@ -28,11 +27,23 @@ export interface ComponentTelemetry {
    * or one send to a backend (`client`), with the component's ID; a no-op while traces are off.
    */
   span(name: string, kind: 'server' | 'client', signal: Signal): OwnSpan;
+  /** A counter of the component type's own (`switchyard_<type>_…`), shared by every instance of the type. */
+  counter<L extends string>(def: OwnMetric<L>): OwnCounter<L>;
+  /** A gauge of the component type's own, as `counter`. */
+  gauge<L extends string>(def: OwnMetric<L>): OwnGauge<L>;
+}
+
+export interface OwnCounter<L extends string> {
+  inc(labels: Record<L, string>, n: number): void;
+}
+
+export interface OwnGauge<L extends string> {
+  set(labels: Record<L, string>, value: number): void;
+  remove(labels: Record<L, string>): void;
 }
 
 export function componentTelemetry(metrics: SelfMetrics, component: string, pipeline = ''): ComponentTelemetry {
   return {
-    selfMetrics: metrics,
     accepted: (signal, transport, items) => metrics.receiverAccepted.inc({ component, signal, transport }, items),
     refused: (signal, transport, items, reason) =>
       metrics.receiverRefused.inc({ component, signal, transport, reason }, items),
@@ -51,5 +62,13 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
     dropped: (items, reason) => metrics.processorDropped.inc({ component, pipeline, reason }, items),
     processorRefused: (signal, items, reason) => metrics.processorRefused.inc({ component, pipeline, signal, reason }, items),
     span: (name, kind, signal) => startOwnSpan(metrics.tracer, name, kind, { 'switchyard.component': component, 'switchyard.signal': signal }),
+    counter: <L extends string>(def: OwnMetric<L>): OwnCounter<L> => {
+      const c = metrics.ownCounter(def);
+      return { inc: (labels, n) => c.inc(labels, n) };
+    },
+    gauge: <L extends string>(def: OwnMetric<L>): OwnGauge<L> => {
+      const g = metrics.ownGauge(def);
+      return { set: (labels, value) => g.set(labels, value), remove: (labels) => g.remove(labels) };
+    },
   };
 }

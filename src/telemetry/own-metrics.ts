@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hrTime } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type CollectionResult, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
-import { ConfigFault } from '../component/component.ts';
+import { closeNow, listenOn } from '../config/listen.ts';
 import { VERSION } from '../version.ts';
 import { pullReaders, type TelemetryConfig } from './config.ts';
 import { metricExporter } from './otlp-exporters.ts';
@@ -33,7 +32,8 @@ export class SelfMetricsProducer implements MetricProducer {
 
 interface PullServer {
   server: Server;
-  path: (string | number)[];
+  /** `host:port` it is bound to. */
+  bound: string;
 }
 
 /**
@@ -82,8 +82,8 @@ export class OwnMetrics {
         }
         exporter.getMetricsRequestHandler(req, res);
       });
-      this.pulls.push({ server, path: pull.path });
-      await listen(server, pull.host, pull.port, pull.path);
+      const host = pull.host.includes(':') ? `[${pull.host}]` : pull.host;
+      this.pulls.push({ server, bound: await listenOn(server, `${host}:${pull.port}`, pull.path) });
     }
     this.provider = new MeterProvider({ resource: this.resource, readers });
     this.logger.debug({ readers: readers.length }, 'Own metrics readers started.');
@@ -91,10 +91,7 @@ export class OwnMetrics {
 
   /** `host:port` of each pull reader, in config order. */
   pullEndpoints(): string[] {
-    return this.pulls.map(({ server }) => {
-      const a = server.address() as AddressInfo;
-      return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
-    });
+    return this.pulls.map(({ bound }) => bound);
   }
 
   /** Pushes once more (the periodic readers' last figures), then stops every reader and listener. */
@@ -102,18 +99,6 @@ export class OwnMetrics {
     const provider = this.provider;
     this.provider = undefined;
     await provider?.shutdown().catch((error: unknown) => this.logger.warn({ err: error }, 'Own metrics: the last push failed.'));
-    for (const { server } of this.pulls.splice(0)) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    for (const { server } of this.pulls.splice(0)) await closeNow(server);
   }
-}
-
-function listen(server: Server, host: string, port: number, path: (string | number)[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new ConfigFault(path, `port ${port} on ${host} is already in use`) : error),
-    );
-    server.listen(port, host, () => resolve());
-  });
 }

@@ -13,6 +13,13 @@ export function shownAtLevel(level: MetricsLevel, name: string): boolean {
   return true;
 }
 
+/** A metric a component type declares for itself: its name, help and label names, as documented in src/admin/README.md. */
+export interface OwnMetric<L extends string> {
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+}
+
 /**
  * The gateway's own telemetry (`switchyard_*`), served by the admin server's `/metrics`.
  * One instance per gateway process; components reach it only through ComponentTelemetry.
@@ -103,6 +110,21 @@ export class SelfMetrics {
     for (const m of this.registry.getMetricsAsArray()) {
       if (m.name.endsWith('_total') && String((m as unknown as { type: unknown }).type) !== 'counter') this.registry.removeSingleMetric(m.name);
     }
+  }
+
+  /**
+   * A counter that one component type declares for itself (`switchyard_ratio_…`), registered on first
+   * use and then shared by every instance of the type, across reloads too.
+   */
+  ownCounter<L extends string>(def: OwnMetric<L>): Counter<L> {
+    const existing = this.registry.getSingleMetric(def.name) as Counter<L> | undefined;
+    return existing ?? new Counter({ name: def.name, help: def.help, labelNames: def.labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge that one component type declares for itself, as `ownCounter`. */
+  ownGauge<L extends string>(def: OwnMetric<L>): Gauge<L> {
+    const existing = this.registry.getSingleMetric(def.name) as Gauge<L> | undefined;
+    return existing ?? new Gauge({ name: def.name, help: def.help, labelNames: def.labelNames, registers: [this.registry] });
   }
 
   /** Prometheus text format 0.0.4, the metrics of the level only. */

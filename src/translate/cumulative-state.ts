@@ -1,7 +1,7 @@
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint, SummaryDataPoint } from '../model/metrics.ts';
 import { FLAG_NO_RECORDED_VALUE, sameBounds } from '../model/metrics.ts';
-import { capBuckets, exponentialValue, mergeExponential, type ExponentialValue } from './exponential-histogram.ts';
-import { explicitBuckets } from './exponential-to-explicit.ts';
+import { capBuckets, exponentialValue, mergeExponential, type ExponentialValue } from '../model/exponential-histogram.ts';
+import { explicitBuckets } from '../model/exponential-to-explicit.ts';
 import { jobAndInstance, labelSet, scopeLabels, targetInfoAttributes, type LabelSet } from './prometheus-labels.ts';
 import { scaleMetric } from '../model/scale.ts';
 import { baseUnitOf } from './base-units.ts';

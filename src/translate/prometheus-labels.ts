@@ -1,17 +1,11 @@
-import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../model/common.ts';
+import type { Attributes, InstrumentationScope, Resource } from '../model/common.ts';
+import { labelValue } from '../model/attribute-value.ts';
 import { sanitizeLabelName } from './prometheus-naming.ts';
 
 /** A sorted, de-duplicated label set; `key` identifies the series within its family. */
 export interface LabelSet {
   labels: [string, string][];
   key: string;
-}
-
-export function labelValue(v: AttributeValue): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  return JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x));
 }
 
 /** Label names repeat endlessly; sanitizing each once keeps the hot path free of regexes. */

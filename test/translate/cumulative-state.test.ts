@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExponentialHistogramDataPoint, Metric, MetricsBatch } from '../../src/model/metrics.ts';
 import { CumulativeState } from '../../src/translate/cumulative-state.ts';
-import { exponentialToExplicit } from '../../src/translate/exponential-to-explicit.ts';
+import { exponentialToExplicit } from '../../src/model/exponential-to-explicit.ts';
 
 const OPTIONS = { addMetricSuffixes: true, resourceToTelemetry: false, constLabels: {} };
 

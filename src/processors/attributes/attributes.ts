@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AttributeValue, Attributes, Resource } from '../../model/common.ts';
 import type { Metric, MetricsBatch } from '../../model/metrics.ts';
 import { mapMetrics } from '../../model/transform.ts';
-import { labelValue } from '../../translate/prometheus-labels.ts';
+import { labelValue } from '../../model/attribute-value.ts';
 import { metricNameFilter } from '../match/metric-name-matcher.ts';
 import type { AttributeAction, AttributesConfig } from './config.ts';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkRegex } from '../../config/schema-helpers.ts';
 import { metricNameMatchSchema } from '../match/metric-name-matcher.ts';
 
 const actionSchema = z
@@ -21,13 +22,7 @@ const actionSchema = z
     if (a.action === 'delete' || a.action === 'hash') {
       if ((a.key === undefined) === (a.pattern === undefined)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${a.action} needs exactly one of "key" and "pattern"` });
       if (sources.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [sources[0]!], message: `${a.action} takes no ${sources[0]}` });
-      if (a.pattern !== undefined) {
-        try {
-          new RegExp(a.pattern);
-        } catch {
-          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['pattern'], message: `"${a.pattern}" is not a valid regular expression` });
-        }
-      }
+      if (a.pattern !== undefined) checkRegex(ctx, a.pattern, ['pattern']);
       return;
     }
     if (a.key === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['key'], message: `${a.action} needs "key"` });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/schema-helpers.ts';
+import { checkRegex, duration } from '../../config/schema-helpers.ts';
 
 export const cardinalityConfigSchema = z
   .object({
@@ -22,14 +22,7 @@ export const cardinalityConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    for (const key of Object.keys(c.metrics)) {
-      if (!key.startsWith('^')) continue;
-      try {
-        new RegExp(key);
-      } catch {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['metrics', key], message: `"${key}" is not a valid regular expression` });
-      }
-    }
+    for (const key of Object.keys(c.metrics)) if (key.startsWith('^')) checkRegex(ctx, key, ['metrics', key]);
   })
   .default({});
 

@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import type { ExponentialHistogramDataPoint } from '../../model/metrics.ts';
-import { addInto, downscale, toBuckets } from '../point-aggregation.ts';
+import { addCounts, coarser, countsByIndex, toBuckets } from '../../model/exponential-histogram.ts';
 import { Span, type Accumulator, type LastPoint, type Point } from './accumulator.ts';
 
 /** An exponential histogram's counts by bucket index at one scale. */
@@ -13,15 +13,7 @@ interface Counts {
 }
 
 function countsAt(p: ExponentialHistogramDataPoint, scale: number): Counts {
-  return { positive: downscale(p.positive, p.scale - scale), negative: downscale(p.negative, p.scale - scale), zero: p.zeroCount, count: p.count, sum: p.sum ?? 0 };
-}
-
-/** Bucket indexes re-indexed `by` scales coarser: index i becomes i >> by. */
-function coarser(m: Map<number, number>, by: number): Map<number, number> {
-  if (by === 0) return m;
-  const out = new Map<number, number>();
-  for (const [i, c] of m) out.set(i >> by, (out.get(i >> by) ?? 0) + c);
-  return out;
+  return { positive: countsByIndex(p.positive, p.scale - scale), negative: countsByIndex(p.negative, p.scale - scale), zero: p.zeroCount, count: p.count, sum: p.sum ?? 0 };
 }
 
 function minusMap(a: Map<number, number>, b: Map<number, number>): Map<number, number> | undefined {
@@ -105,8 +97,8 @@ export class ExponentialSum implements Accumulator {
       c.negative = coarser(c.negative, by);
       this.scale = scale;
     }
-    addInto(c.positive, coarser(inc.positive, scale - this.scale));
-    addInto(c.negative, coarser(inc.negative, scale - this.scale));
+    addCounts(c.positive, coarser(inc.positive, scale - this.scale));
+    addCounts(c.negative, coarser(inc.negative, scale - this.scale));
     c.zero += inc.zero;
     c.count += inc.count;
     c.sum += inc.sum;

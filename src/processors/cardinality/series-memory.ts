@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint } from '../../model/metrics.ts';
-import { labelValue } from '../../translate/prometheus-labels.ts';
+import { labelValue } from '../../model/attribute-value.ts';
 import type { Accumulator, LastPoint } from './accumulator.ts';
 import type { TopLabels } from './top-labels.ts';
 

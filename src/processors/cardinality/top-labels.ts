@@ -1,5 +1,5 @@
 import type { Attributes } from '../../model/common.ts';
-import { labelValue } from '../../translate/prometheus-labels.ts';
+import { labelValue } from '../../model/attribute-value.ts';
 
 /** Distinct values counted per label and metric: enough to name the culprit, bounded in memory. */
 export const DISTINCT_VALUES_CAP = 1000;

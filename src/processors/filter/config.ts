@@ -1,18 +1,8 @@
 import { z } from 'zod';
-import { duration } from '../../config/schema-helpers.ts';
+import { duration, regexMap } from '../../config/schema-helpers.ts';
 import { metricNameMatchSchema } from '../match/metric-name-matcher.ts';
 
-const regexMap = z.record(z.string()).superRefine((m, ctx) => {
-  for (const [k, p] of Object.entries(m)) {
-    try {
-      new RegExp(p);
-    } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `"${p}" is not a valid regular expression` });
-    }
-  }
-});
-
-const labelMatchSchema = z.object({ labels: regexMap }).strict();
+const labelMatchSchema = z.object({ labels: regexMap() }).strict();
 
 export const filterConfigSchema = z
   .object({

@@ -2,7 +2,7 @@ import type { CreateSettings } from '../../component/component.ts';
 import type { Attributes } from '../../model/common.ts';
 import type { Metric, MetricsBatch } from '../../model/metrics.ts';
 import { mapMetrics } from '../../model/transform.ts';
-import { labelValue } from '../../translate/prometheus-labels.ts';
+import { labelValue } from '../../model/attribute-value.ts';
 import { metricNameFilter } from '../match/metric-name-matcher.ts';
 import type { FilterConfig } from './config.ts';
 

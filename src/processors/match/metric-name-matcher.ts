@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkRegex } from '../../config/schema-helpers.ts';
 
 /** `{ match_type: strict | regexp, metric_names: [...] }`, as the Collector's include/exclude blocks. */
 export const metricNameMatchSchema = z
@@ -9,13 +10,7 @@ export const metricNameMatchSchema = z
   .strict()
   .superRefine((m, ctx) => {
     if (m.match_type !== 'regexp') return;
-    m.metric_names.forEach((p, i) => {
-      try {
-        new RegExp(p);
-      } catch {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['metric_names', i], message: `"${p}" is not a valid regular expression` });
-      }
-    });
+    m.metric_names.forEach((p, i) => checkRegex(ctx, p, ['metric_names', i]));
   });
 
 export type MetricNameMatch = z.infer<typeof metricNameMatchSchema>;

@@ -1,18 +1,8 @@
 import { z } from 'zod';
-import { duration } from '../../config/schema-helpers.ts';
-
-const regexMap = z.record(z.string()).superRefine((m, ctx) => {
-  for (const [k, p] of Object.entries(m)) {
-    try {
-      new RegExp(p);
-    } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `"${p}" is not a valid regular expression` });
-    }
-  }
-});
+import { duration, regexMap } from '../../config/schema-helpers.ts';
 
 /** A metric name, or `{ metric, match_labels }` to count only some of its series. */
-const operandSchema = z.union([z.string().min(1).transform((metric) => ({ metric, match_labels: {} as Record<string, string> })), z.object({ metric: z.string().min(1), match_labels: regexMap.default({}) }).strict()]);
+const operandSchema = z.union([z.string().min(1).transform((metric) => ({ metric, match_labels: {} as Record<string, string> })), z.object({ metric: z.string().min(1), match_labels: regexMap().default({}) }).strict()]);
 
 export const ratioConfigSchema = z
   .object({

@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import { attributesKey } from '../../model/transform.ts';
-import { labelValue } from '../../translate/prometheus-labels.ts';
+import { labelValue } from '../../model/attribute-value.ts';
 import type { RatioDefinition } from './config.ts';
 import { SeriesHistory } from './series-history.ts';
 

@@ -1,5 +1,5 @@
-import { Counter } from 'prom-client';
 import type { CreateSettings } from '../../component/component.ts';
+import type { OwnCounter } from '../../telemetry/component-telemetry.ts';
 import type { Attributes, Resource } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, type GaugeMetric, type MetricsBatch, type ResourceMetrics } from '../../model/metrics.ts';
 import { attributesKey } from '../../model/transform.ts';
@@ -27,7 +27,7 @@ const WHY: Record<IgnoreReason, string> = {
 export class RatioTransform {
   private readonly ratios: RatioState[];
   private readonly origins = new Map<string, Origin>();
-  private readonly ignored: Counter;
+  private readonly ignored: OwnCounter<'processor' | 'ratio' | 'reason'>;
   private readonly logged = new Set<string>();
   private readonly id: string;
   private tracked = 0;
@@ -41,10 +41,7 @@ export class RatioTransform {
   ) {
     this.ratios = config.ratios.map((def) => new RatioState(def));
     this.id = settings.id.toString();
-    const registry = settings.telemetry.selfMetrics.registry;
-    this.ignored =
-      (registry.getSingleMetric('switchyard_ratio_ignored_points_total') as Counter | undefined) ??
-      new Counter({ name: 'switchyard_ratio_ignored_points_total', help: 'Points of a ratio’s numerator or denominator left out of it, by reason (they still pass on).', labelNames: ['processor', 'ratio', 'reason'], registers: [registry] });
+    this.ignored = settings.telemetry.counter({ name: 'switchyard_ratio_ignored_points_total', help: 'Points of a ratio’s numerator or denominator left out of it, by reason (they still pass on).', labelNames: ['processor', 'ratio', 'reason'] });
   }
 
   processMetrics(batch: MetricsBatch): MetricsBatch {

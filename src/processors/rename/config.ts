@@ -1,26 +1,17 @@
 import { z } from 'zod';
+import { regex, regexMap } from '../../config/schema-helpers.ts';
 
-function validRegex(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const regex = z.string().refine(validRegex, (p) => ({ message: `"${p}" is not a valid regular expression` }));
 
 export const renameRuleSchema = z
   .object({
     /** The metric's exact name. */
     from: z.string().min(1).optional(),
     /** Or a regular expression on the name (anchor it yourself); its groups are `$1`, `$2`… in `to` and `histogram_count`. */
-    match: regex.optional(),
+    match: regex().optional(),
     /** The new name (omitted: the name stays). */
     to: z.string().min(1).optional(),
     /** Only the data points whose labels all match (regular expressions) go through this rule. */
-    match_labels: z.record(regex).optional(),
+    match_labels: regexMap().optional(),
     /** `update` renames in place; `insert` adds the renamed copy beside the original. */
     action: z.enum(['update', 'insert']).default('update'),
     /** Label renames for this rule, after the processor-wide `labels`. */

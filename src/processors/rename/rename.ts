@@ -3,7 +3,7 @@ import type { AttributeValue, Attributes } from '../../model/common.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, SumMetric } from '../../model/metrics.ts';
 import { scaleMetric } from '../../model/scale.ts';
 import { mapMetrics } from '../../model/transform.ts';
-import { labelValue } from '../../translate/prometheus-labels.ts';
+import { labelValue } from '../../model/attribute-value.ts';
 import { aggregatePoints, type GaugeAggregation } from '../point-aggregation.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
 import { labelsMatch, RuleSet, type Candidate } from './rules.ts';

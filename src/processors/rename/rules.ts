@@ -1,5 +1,5 @@
 import type { Attributes } from '../../model/common.ts';
-import { labelValue } from '../../translate/prometheus-labels.ts';
+import { labelValue } from '../../model/attribute-value.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
 
 /** A rule that applies to one metric name, with its `$N` groups already filled in. */

@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConsumerError } from '../../../src/consumer/errors.ts';
 import { LOGS, METRICS, TRACES } from '../../../src/model/signal-batches.ts';
 import type { MetricsBatch } from '../../../src/model/metrics.ts';
-import { memoryLimiterConfigSchema, memoryLimits } from '../../../src/processors/memory-limiter/config.ts';
-import { limitedStage } from '../../../src/processors/memory-limiter/factory.ts';
-import { MemoryLimiter } from '../../../src/processors/memory-limiter/memory-limiter.ts';
-import type { MemoryProbe } from '../../../src/processors/memory-limiter/process-memory.ts';
+import { memoryLimiterConfigSchema, memoryLimits } from '../../../src/processors/memory_limiter/config.ts';
+import { limitedStage } from '../../../src/processors/memory_limiter/factory.ts';
+import { MemoryLimiter } from '../../../src/processors/memory_limiter/memory-limiter.ts';
+import type { MemoryProbe } from '../../../src/processors/memory_limiter/process-memory.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
 
 const MIB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { ExponentialBuckets, ExponentialHistogramDataPoint } from '../model/metrics.ts';
+import type { ExponentialBuckets, ExponentialHistogramDataPoint } from './metrics.ts';
 
 /** The bucket layout and totals of an exponential histogram, as held by the cumulative state. */
 export interface ExponentialValue {
@@ -121,4 +121,42 @@ function widenZeroBucket(v: ExponentialValue, threshold: number): void {
 /** The upper bound of bucket `index` at `scale`: 2^((index+1)/2^scale), exact at powers of two. */
 export function upperBound(scale: number, index: number): number {
   return 2 ** ((index + 1) / 2 ** scale);
+}
+
+/*
+ * The same bucket arithmetic over counts keyed by bucket index, for merges that gather many points
+ * before laying them out again (point aggregation, the cardinality processor's overflow sums).
+ */
+
+/** `b`'s counts by bucket index, `by` scales coarser: index i becomes i >> by. */
+export function countsByIndex(b: ExponentialBuckets, by: number): Map<number, number> {
+  const out = new Map<number, number>();
+  b.bucketCounts.forEach((c, i) => {
+    const idx = (b.offset + i) >> by;
+    out.set(idx, (out.get(idx) ?? 0) + c);
+  });
+  return out;
+}
+
+/** Counts by index re-indexed `by` scales coarser: index i becomes i >> by. */
+export function coarser(m: Map<number, number>, by: number): Map<number, number> {
+  if (by === 0) return m;
+  const out = new Map<number, number>();
+  for (const [i, c] of m) out.set(i >> by, (out.get(i >> by) ?? 0) + c);
+  return out;
+}
+
+export function addCounts(into: Map<number, number>, from: Map<number, number>): void {
+  for (const [k, c] of from) into.set(k, (into.get(k) ?? 0) + c);
+}
+
+/** Counts by index laid out as buckets from the lowest index to the highest (offset 0 when empty). */
+export function toBuckets(m: Map<number, number>): ExponentialBuckets {
+  if (m.size === 0) return { offset: 0, bucketCounts: [] };
+  const keys = [...m.keys()];
+  const lo = Math.min(...keys);
+  const hi = Math.max(...keys);
+  const bucketCounts = new Array<number>(hi - lo + 1).fill(0);
+  for (const [k, c] of m) bucketCounts[k - lo] = c;
+  return { offset: lo, bucketCounts };
 }

@@ -1,4 +1,4 @@
-import type { ExponentialHistogramDataPoint, HistogramDataPoint } from '../model/metrics.ts';
+import type { ExponentialHistogramDataPoint, HistogramDataPoint } from './metrics.ts';
 import { upperBound, type ExponentialValue } from './exponential-histogram.ts';
 
 type Layout = Pick<ExponentialValue, 'scale' | 'zeroCount' | 'zeroThreshold' | 'positive' | 'negative'>;
