@@ -26,8 +26,7 @@ export function boundEndpoints(config: GatewayConfig, issues: readonly ConfigIss
     .flatMap((c) => (c.factory.endpoints?.(c.config) ?? []).map((e) => ({ endpoint: e.endpoint, located: c.located, path: e.path })));
   refs.push({ endpoint: config.admin.endpoint, located: config.admin.located, path: ['endpoint'] });
   for (const reader of pullReaders(config.telemetry.config)) {
-    const host = reader.host.includes(':') ? `[${reader.host}]` : reader.host;
-    refs.push({ endpoint: `${host}:${reader.port}`, located: config.telemetry.located, path: reader.path });
+    refs.push({ endpoint: reader.endpoint, located: config.telemetry.located, path: reader.path });
   }
   return refs.filter((ref) => !issues.some((i) => issueWithin(i, ref.located.source.file, ref.located.path)));
 }

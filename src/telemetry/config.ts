@@ -200,13 +200,17 @@ export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LogsConfig = z.output<typeof logsSchema>;
 
 /** The pull readers of a config: `readers` with `pull`, and the Collector's older `metrics.address`. */
-export function pullReaders(config: TelemetryConfig): { host: string; port: number; without_scope_info: boolean; without_target_info: boolean; path: (string | number)[] }[] {
+export function pullReaders(config: TelemetryConfig): { endpoint: string; without_scope_info: boolean; without_target_info: boolean; path: (string | number)[] }[] {
   const out = config.metrics.readers.flatMap((r, i) =>
-    r.pull ? [{ ...r.pull.exporter.prometheus, path: ['metrics', 'readers', i, 'pull', 'exporter', 'prometheus', 'port'] as (string | number)[] }] : [],
+    r.pull ? [{ without_scope_info: r.pull.exporter.prometheus.without_scope_info, without_target_info: r.pull.exporter.prometheus.without_target_info, endpoint: hostPort(r.pull.exporter.prometheus.host, r.pull.exporter.prometheus.port), path: ['metrics', 'readers', i, 'pull', 'exporter', 'prometheus', 'port'] as (string | number)[] }] : [],
   );
   if (config.metrics.address !== undefined) {
-    const { host, port } = parseEndpoint(config.metrics.address)!;
-    out.push({ host, port, without_scope_info: false, without_target_info: false, path: ['metrics', 'address'] });
+    out.push({ endpoint: config.metrics.address, without_scope_info: false, without_target_info: false, path: ['metrics', 'address'] });
   }
   return out;
+}
+
+/** `host:port`, an IPv6 host in brackets. */
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -82,8 +82,7 @@ export class OwnMetrics {
         }
         exporter.getMetricsRequestHandler(req, res);
       });
-      const host = pull.host.includes(':') ? `[${pull.host}]` : pull.host;
-      this.pulls.push({ server, bound: await listenOn(server, `${host}:${pull.port}`, pull.path) });
+      this.pulls.push({ server, bound: await listenOn(server, pull.endpoint, pull.path) });
     }
     this.provider = new MeterProvider({ resource: this.resource, readers });
     this.logger.debug({ readers: readers.length }, 'Own metrics readers started.');
