@@ -6,8 +6,9 @@ import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
 import { PipelineGraph } from './pipeline/graph.ts';
 import { HealthRegistry } from './pipeline/health.ts';
-import { OwnMetrics } from './telemetry/own-metrics.ts';
-import { OwnTraces } from './telemetry/own-traces.ts';
+import type { OwnMetrics } from './telemetry/own-metrics.ts';
+import type { OwnTraces } from './telemetry/own-traces.ts';
+import { pullReaders } from './telemetry/config.ts';
 import type { Resource } from '@opentelemetry/resources';
 import { gatewayResource } from './telemetry/resource.ts';
 import { SelfMetrics } from './telemetry/self-metrics.ts';
@@ -116,8 +117,14 @@ export class Gateway {
     const resource = gatewayResource(telemetry.resource);
     this.resource = resource;
     const logger = this.options.logger.child({ component: 'telemetry' });
-    this.ownTraces = new OwnTraces(telemetry, resource, logger);
-    this.selfMetrics.tracer = this.ownTraces.start();
+    // The SDK's readers and exporters load only when configured: a gateway without them starts as fast as before.
+    if (telemetry.traces.level !== 'none' && telemetry.traces.processors.length > 0) {
+      const { OwnTraces } = await import('./telemetry/own-traces.ts');
+      this.ownTraces = new OwnTraces(telemetry, resource, logger);
+      this.selfMetrics.tracer = this.ownTraces.start();
+    }
+    if (telemetry.metrics.level === 'none' || (telemetry.metrics.readers.length === 0 && pullReaders(telemetry).length === 0)) return;
+    const { OwnMetrics } = await import('./telemetry/own-metrics.ts');
     const ownMetrics = new OwnMetrics(telemetry, this.selfMetrics, resource, logger);
     this.ownMetrics = ownMetrics;
     try {

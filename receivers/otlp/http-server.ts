@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
-import type { OwnSpan } from '../../src/telemetry/own-traces.ts';
+import type { OwnSpan } from '../../src/telemetry/own-span.ts';
 import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
 import { listenOn } from '../../src/config/listen.ts';

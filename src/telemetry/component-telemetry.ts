@@ -1,5 +1,5 @@
 import type { Signal } from '../model/common.ts';
-import { startOwnSpan, type OwnSpan } from './own-traces.ts';
+import { startOwnSpan, type OwnSpan } from './own-span.ts';
 import type { OwnMetric, SelfMetrics } from './self-metrics.ts';
 
 /**
