@@ -10,6 +10,11 @@ import type { SignalConsumers } from './consumer/consumer.ts';
 import type { Signal } from './model/common.ts';
 import { PipelineGraph, type GraphContext } from './pipeline/graph.ts';
 import { HealthRegistry, type ComponentStatus } from './pipeline/health.ts';
+import type { OwnMetrics } from './telemetry/own-metrics.ts';
+import type { OwnTraces } from './telemetry/own-traces.ts';
+import { pullReaders } from './telemetry/config.ts';
+import type { Resource } from '@opentelemetry/resources';
+import { gatewayResource } from './telemetry/resource.ts';
 import { SelfMetrics } from './telemetry/self-metrics.ts';
 import { VERSION } from './version.ts';
 
@@ -64,6 +69,10 @@ export class Gateway {
   private health: HealthRegistry | undefined;
   private stopping = false;
   private admin: AdminServer | undefined;
+  private ownMetrics: OwnMetrics | undefined;
+  private ownTraces: OwnTraces | undefined;
+  /** The resource of the gateway's own telemetry, set at start. */
+  private resource: Resource | undefined;
   private reloading: Promise<boolean> | undefined;
 
   constructor(private readonly options: GatewayOptions) {
@@ -73,6 +82,7 @@ export class Gateway {
   /** Throws ConfigError for a bad config (a port in use included), or the first component's start failure. */
   async start(): Promise<void> {
     const config = this.load();
+    this.selfMetrics.level = config.telemetry.config.metrics.level;
     if (this.options.worker) {
       this.running = await this.startPipelines(config);
       return;
@@ -101,14 +111,17 @@ export class Gateway {
     this.admin = admin;
     try {
       await host?.start(config);
+      await this.startOwnTelemetry(config);
       this.running = await this.startPipelines(config);
     } catch (error) {
       this.admin = undefined;
+      await this.stopOwnTelemetry();
       await host?.shutdown().catch(() => undefined);
       await admin.close();
       throw error;
     }
-    this.options.logger.info({ version: VERSION, admin: admin.endpoint(), endpoints: this.endpoints(), workers: host?.count ?? 1 }, 'Gateway started.');
+    const instance = this.resource?.attributes['service.instance.id'];
+    this.options.logger.info({ version: VERSION, instance, admin: admin.endpoint(), endpoints: this.endpoints(), workers: host?.count ?? 1 }, 'Gateway started.');
   }
 
   /**
@@ -127,6 +140,8 @@ export class Gateway {
     const errors: unknown[] = [];
     await this.running?.graph.shutdown().catch((e: unknown) => errors.push(e));
     await this.options.host?.shutdown().catch((e: unknown) => errors.push(e));
+    // After the pipelines drained: the last push carries their final counts and spans.
+    await this.stopOwnTelemetry().catch((e: unknown) => errors.push(e));
     await this.admin?.close().catch((e: unknown) => errors.push(e));
     this.running = undefined;
     this.admin = undefined;
@@ -136,6 +151,36 @@ export class Gateway {
   private load(): GatewayConfig {
     const raw = loadConfig(this.options.configFile, this.options.env ?? process.env);
     return resolveConfig(raw, this.options.registry);
+  }
+
+  /** `service.telemetry`: the gateway's resource, then its metrics readers. */
+  private async startOwnTelemetry(config: GatewayConfig): Promise<void> {
+    const telemetry = config.telemetry.config;
+    const resource = gatewayResource(telemetry.resource);
+    this.resource = resource;
+    const logger = this.options.logger.child({ component: 'telemetry' });
+    // The SDK's readers and exporters load only when configured: a gateway without them starts as fast as before.
+    if (telemetry.traces.level !== 'none' && telemetry.traces.processors.length > 0) {
+      const { OwnTraces } = await import('./telemetry/own-traces.ts');
+      this.ownTraces = new OwnTraces(telemetry, resource, logger);
+      this.selfMetrics.tracer = this.ownTraces.start();
+    }
+    if (telemetry.metrics.level === 'none' || (telemetry.metrics.readers.length === 0 && pullReaders(telemetry).length === 0)) return;
+    const { OwnMetrics } = await import('./telemetry/own-metrics.ts');
+    const ownMetrics = new OwnMetrics(telemetry, this.selfMetrics, resource, logger);
+    this.ownMetrics = ownMetrics;
+    try {
+      await ownMetrics.start();
+    } catch (error) {
+      throw locateFault(error, config.telemetry.located);
+    }
+  }
+
+  private async stopOwnTelemetry(): Promise<void> {
+    this.selfMetrics.tracer = undefined;
+    await Promise.all([this.ownMetrics?.shutdown(), this.ownTraces?.shutdown()]);
+    this.ownMetrics = undefined;
+    this.ownTraces = undefined;
   }
 
   private async startPipelines(config: GatewayConfig): Promise<Running> {
@@ -164,6 +209,9 @@ export class Gateway {
       return false;
     }
     const old = this.running!;
+    if (JSON.stringify(config.telemetry.config) !== JSON.stringify(old.config.telemetry.config)) {
+      log.warn('service.telemetry changed: the gateway\'s own telemetry keeps its settings until the next restart.');
+    }
     await old.graph.shutdown();
     const host = this.options.host;
     if (host && !(await host.reload(config))) {
@@ -207,6 +255,7 @@ export class Gateway {
       }
     }
     if (this.admin) out.admin = this.admin.endpoint();
+    this.ownMetrics?.pullEndpoints().forEach((endpoint, i) => (out[`telemetry.metrics.pull${i === 0 ? '' : `/${i}`}`] = endpoint));
     return out;
   }
 }

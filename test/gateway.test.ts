@@ -67,3 +67,21 @@ describe('gateway health', () => {
     await expect(fetch(`http://${admin}/health/live`)).rejects.toThrow();
   });
 });
+
+describe('gateway own telemetry', () => {
+  it('refuses to start when a pull reader’s port is taken, naming its YAML path and line, and closes the admin port', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => blocker.close(() => r())));
+    const port = (blocker.address() as { port: number }).port;
+    const t = tempFiles({ 'gateway.yaml': `${config('{}')}  telemetry:\n    metrics:\n      readers:\n        - pull: { exporter: { prometheus: { host: 127.0.0.1, port: ${port} } } }\n` });
+    cleanups.push(t.cleanup);
+    const gateway = new Gateway({ configFile: t.path('gateway.yaml'), registry: fakeRegistry(), logger: pino({ level: 'silent' }), env: {} });
+    cleanups.push(() => gateway.shutdown());
+    await expect(gateway.start()).rejects.toMatchObject({
+      issues: [{ path: ['service', 'telemetry', 'metrics', 'readers', 0, 'pull', 'exporter', 'prometheus', 'port'], line: 12, message: `port ${port} on 127.0.0.1 is already in use` }],
+    });
+    expect(gateway.endpoints().admin).toBeUndefined();
+  });
+});

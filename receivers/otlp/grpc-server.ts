@@ -3,6 +3,7 @@ import { ConfigFault, type CreateSettings } from '../../src/component/component.
 import { grpcAuthRefusal, grpcServerCredentials } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
+import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OtlpGrpcConfig } from './config.ts';
 import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
 import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
@@ -49,7 +50,7 @@ export class OtlpGrpcServer {
     this.security = loadListenerSecurity(this.config, ['protocols', 'grpc']);
     const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size });
     for (const route of this.routes) {
-      server.addService(serviceFor(route.signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => void this.admit(route, call, callback) });
+      server.addService(serviceFor(route.signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => void this.traced(route, call, callback) });
     }
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(this.config.endpoint, grpcServerCredentials(this.security.tls), (error, bound) =>
@@ -75,6 +76,18 @@ export class OtlpGrpcServer {
         resolve();
       });
     });
+  }
+
+  /** The export inside the gateway's own span, unless the call is the gateway's own telemetry (see the HTTP server). */
+  private async traced(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
+    if (call.metadata.get(SELF_TELEMETRY_HEADER).length > 0) return this.admit(route, call, callback);
+    const span = this.settings.telemetry.span(`receive ${route.signal}`, 'server', route.signal);
+    let failure: { reason: string; message: string } | undefined;
+    await this.admit(route, call, (error, value) => {
+      if (error) failure = { reason: `grpc_${error.code ?? status.UNKNOWN}`, message: error.details ?? '' };
+      callback(error, value);
+    });
+    span.end(failure);
   }
 
   /** Auth and max_concurrent_requests come before any decoding. */

@@ -1,5 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
+import type { OwnSpan } from '../../src/telemetry/own-span.ts';
 import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
 import { listenOn } from '../../src/config/listen.ts';
@@ -56,10 +58,13 @@ export class OtlpHttpServer {
       connectionsCheckingInterval: Math.max(100, Math.min(c.read_header_timeout, c.read_timeout) / 4),
     };
     const server = createListenerServer(this.security.tls, timeouts, (req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
-        if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
-      });
+      const span = this.span(req);
+      this.handle(req, res)
+        .catch((error: unknown) => {
+          this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
+          if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
+        })
+        .finally(() => span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined));
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
     const bound = await listenOn(server, this.config.endpoint, ['protocols', 'http', 'endpoint']);
@@ -77,6 +82,16 @@ export class OtlpHttpServer {
     const timer = setTimeout(() => server.closeAllConnections(), 5_000);
     await closed;
     clearTimeout(timer);
+  }
+
+  /**
+   * The gateway's own span for a request to a signal's path; none for the gateway's own telemetry
+   * (marked by its exporters), or sending its own spans would make the next ones without end.
+   */
+  private span(req: IncomingMessage): OwnSpan | undefined {
+    const route = this.routes.get((req.url ?? '/').split('?')[0]!);
+    if (!route || req.headers[SELF_TELEMETRY_HEADER] !== undefined) return undefined;
+    return this.settings.telemetry.span(`receive ${route.signal}`, 'server', route.signal);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

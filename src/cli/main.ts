@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { builtinRegistry } from '../components.ts';
 import { ConfigError } from '../config/errors.ts';
 import { Gateway } from '../gateway.ts';
+import { logSettingsOf } from '../telemetry/log-settings.ts';
 import { createLogger, LoggerSettingError } from '../telemetry/logger.ts';
 import { VERSION } from '../version.ts';
 import { WorkerPool } from '../workers/worker-pool.ts';
@@ -101,7 +102,7 @@ function parseWorkers(value: string | undefined): number | undefined {
 async function run(configFile: string, workers: number): Promise<number> {
   let logger;
   try {
-    logger = createLogger();
+    logger = createLogger(process.env, logSettingsOf(configFile, process.env));
   } catch (error) {
     if (!(error instanceof LoggerSettingError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);

@@ -3,6 +3,7 @@ import { formatPath, issueWithin } from './errors.ts';
 import type { Located } from './load.ts';
 import type { GatewayConfig } from './resolve.ts';
 import { parseEndpoint } from './schema-helpers.ts';
+import { pullReaders } from '../telemetry/config.ts';
 
 /** An address the gateway will listen on, and where the config says so. */
 export interface BoundEndpoint {
@@ -14,7 +15,7 @@ export interface BoundEndpoint {
 
 /**
  * Every address the running config would bind: receivers and exporters of its pipelines (left-off
- * ones aside), and the admin server; not those of a component or admin block that already has an
+ * ones aside), the admin server and the self-metrics' pull readers; not those of a component or admin block that already has an
  * issue (its endpoint may be a default standing in for what the operator meant).
  */
 export function boundEndpoints(config: GatewayConfig, issues: readonly ConfigIssue[] = []): BoundEndpoint[] {
@@ -23,6 +24,9 @@ export function boundEndpoints(config: GatewayConfig, issues: readonly ConfigIss
     .filter((c) => used.has(c.key) && !c.factory.disabledReason?.(c.config))
     .flatMap((c) => (c.factory.endpoints?.(c.config) ?? []).map((e) => ({ endpoint: e.endpoint, located: c.located, path: e.path })));
   refs.push({ endpoint: config.admin.endpoint, located: config.admin.located, path: ['endpoint'] });
+  for (const reader of pullReaders(config.telemetry.config)) {
+    refs.push({ endpoint: reader.endpoint, located: config.telemetry.located, path: reader.path });
+  }
   return refs.filter((ref) => !issues.some((i) => issueWithin(i, ref.located.source.file, ref.located.path)));
 }
 

@@ -22,6 +22,8 @@ export interface RawConfig {
   pipelines: Map<string, Located>;
   /** `service.admin` of the main file (its value undefined when not written); undefined only when the main file could not be read. */
   admin: Located | undefined;
+  /** `service.telemetry` of the main file (its value undefined when not written); undefined only when the main file could not be read. */
+  telemetry: Located | undefined;
   /** What is wrong already at this stage; resolveConfig reports it along with its own findings. */
   issues: ConfigIssue[];
   /** A file could not be read or parsed (or an include is missing): later checks would only echo that. */
@@ -31,7 +33,7 @@ export interface RawConfig {
 }
 
 const TOP_LEVEL_KEYS = new Set<string>([...COMPONENT_SECTIONS, 'service']);
-const SERVICE_KEYS = new Set(['pipelines', 'include', 'admin']);
+const SERVICE_KEYS = new Set(['pipelines', 'include', 'admin', 'telemetry']);
 const INCLUDED_SERVICE_KEYS = new Set(['pipelines']);
 
 /** The Collector's extensions (bearertokenauth, health_check, …) are built into Switchyard's listeners. */
@@ -48,6 +50,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     components: { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map() },
     pipelines: new Map(),
     admin: undefined,
+    telemetry: undefined,
     issues: [],
     partial: false,
     unresolved: [],
@@ -56,6 +59,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   if (main) {
     const root = mergeFile(raw, main, SERVICE_KEYS);
     raw.admin ??= { value: undefined, source: main, path: ['service', 'admin'] };
+    raw.telemetry ??= { value: undefined, source: main, path: ['service', 'telemetry'] };
     for (const included of includedFiles(root, main, raw)) {
       const source = readSource(included, env, raw);
       if (source) mergeFile(raw, source, INCLUDED_SERVICE_KEYS);
@@ -117,6 +121,7 @@ function mergeFile(raw: RawConfig, source: SourceFile, serviceKeys: Set<string>)
   }
   mergeSection(raw.pipelines, service.pipelines, ['service', 'pipelines'], source, issues);
   if (service.admin !== undefined) raw.admin = { value: service.admin, source, path: ['service', 'admin'] };
+  if (service.telemetry !== undefined) raw.telemetry = { value: service.telemetry, source, path: ['service', 'telemetry'] };
   return root;
 }
 

@@ -9,6 +9,7 @@ import type { ComponentSection, Located, RawConfig } from './load.ts';
 import { boundEndpoints, portsUsedTwice } from './endpoints.ts';
 import { endpoint } from './schema-helpers.ts';
 import { listenerSecurity, type ListenerAuthConfig, type ListenerTlsConfig } from '../listener/config.ts';
+import { telemetrySchema, type TelemetryConfig } from '../telemetry/config.ts';
 
 export interface ComponentConfig<F extends Factory = Factory> {
   /** The ID as written, `type[/name]`. */
@@ -38,6 +39,7 @@ export interface GatewayConfig {
   pipelines: readonly PipelineConfig[];
   /** `located` is `service.admin` of the main file, written or not. */
   admin: AdminConfig;
+  telemetry: ServiceTelemetry;
 }
 
 /** `service.admin`: where the admin server listens, and its own auth and TLS. */
@@ -45,6 +47,12 @@ export interface AdminConfig {
   endpoint: string;
   auth?: ListenerAuthConfig;
   tls?: ListenerTlsConfig;
+  located: Located;
+}
+
+/** `service.telemetry`, defaults filled in; `located` is where the main file has (or would have) it. */
+export interface ServiceTelemetry {
+  config: TelemetryConfig;
   located: Located;
 }
 
@@ -106,7 +114,7 @@ export function resolveConfig(raw: RawConfig, registry: FactoryRegistry): Gatewa
  * mistake never hides another. No config when a file could not be read or parsed.
  */
 export function checkConfig(raw: RawConfig, registry: FactoryRegistry): { config: GatewayConfig | undefined; issues: ConfigIssue[] } {
-  if (raw.partial || !raw.admin) return { config: undefined, issues: raw.issues };
+  if (raw.partial || !raw.admin || !raw.telemetry) return { config: undefined, issues: raw.issues };
   const issues: ConfigIssue[] = [];
 
   function components<F extends Factory>(section: ComponentSection, lookup: (type: string) => F | undefined, kind: string) {
@@ -171,7 +179,12 @@ export function checkConfig(raw: RawConfig, registry: FactoryRegistry): { config
   if (parsedAdmin.success) admin = { ...parsedAdmin.data, located: raw.admin };
   else issues.push(...zodIssues(parsedAdmin.error, raw.admin));
 
-  const config: GatewayConfig = Object.freeze({ files: raw.files, receivers: receivers.valid, processors: processors.valid, exporters: exporters.valid, connectors: connectors.valid, pipelines, admin });
+  const telemetry: ServiceTelemetry = { config: telemetrySchema.parse(undefined), located: raw.telemetry };
+  const parsedTelemetry = telemetrySchema.safeParse(raw.telemetry.value ?? undefined);
+  if (parsedTelemetry.success) telemetry.config = deepFreeze(parsedTelemetry.data);
+  else issues.push(...zodIssues(parsedTelemetry.error, raw.telemetry));
+
+  const config: GatewayConfig = Object.freeze({ files: raw.files, receivers: receivers.valid, processors: processors.valid, exporters: exporters.valid, connectors: connectors.valid, pipelines, admin, telemetry });
   issues.push(...portsUsedTwice(boundEndpoints(config, issues)));
   return { config, issues: [...raw.issues, ...issues.filter((i) => !echoesMissingVariable(i, raw))] };
 }

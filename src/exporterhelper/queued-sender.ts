@@ -202,13 +202,22 @@ export class QueuedSender<T> {
     }
   }
 
-  private sendWithRetry(items: T[]): Promise<void> {
-    return sendWithRetry(() => this.options.send(items), this.config.retry_on_failure, this.stop.signal, {
-      onRetry: (error, attempt, delayMs) => {
-        this.settings.health.reportError(error);
-        this.settings.logger.warn({ attempt, delay_ms: Math.round(delayMs), reason: error.reason }, `Send failed, retrying: ${error.message}`);
-      },
-    });
+  /** One request with its retries, in one span of the gateway's own traces (its `retries`, and its error if it fails). */
+  private async sendWithRetry(items: T[]): Promise<void> {
+    const span = this.settings.telemetry.span('send metrics', 'client', 'metrics');
+    try {
+      await sendWithRetry(() => this.options.send(items), this.config.retry_on_failure, this.stop.signal, {
+        onRetry: (error, attempt, delayMs) => {
+          span.retried();
+          this.settings.health.reportError(error);
+          this.settings.logger.warn({ attempt, delay_ms: Math.round(delayMs), reason: error.reason }, `Send failed, retrying: ${error.message}`);
+        },
+      });
+      span.end();
+    } catch (error) {
+      span.end({ reason: error instanceof SendError ? error.reason : 'error', message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
   }
 
   /** Counted by reason; each distinct answer is logged once (of the last 100 distinct), so an outage does not flood the log. */

@@ -1,4 +1,5 @@
 import type { Signal } from '../model/common.ts';
+import { startOwnSpan, type OwnSpan } from './own-span.ts';
 import type { OwnMetric, SelfMetrics } from './self-metrics.ts';
 
 /**
@@ -23,6 +24,11 @@ export interface ComponentTelemetry {
   dropped(items: number, reason: string): void;
   /** A processor refused data with a retryable error (e.g. over a memory limit): the sender retries it. */
   processorRefused(signal: Signal, items: number, reason: string): void;
+  /**
+   * A span of the gateway's own traces (`service.telemetry.traces`) for one received request (`server`)
+   * or one send to a backend (`client`), with the component's ID; a no-op while traces are off.
+   */
+  span(name: string, kind: 'server' | 'client', signal: Signal): OwnSpan;
   /** A counter of the component type's own (`switchyard_<type>_…`), shared by every instance of the type. */
   counter<L extends string>(def: OwnMetric<L>): OwnCounter<L>;
   /** A gauge of the component type's own, as `counter`. */
@@ -58,6 +64,7 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
     },
     dropped: (items, reason) => metrics.processorDropped.inc({ component, pipeline, reason }, items),
     processorRefused: (signal, items, reason) => metrics.processorRefused.inc({ component, pipeline, signal, reason }, items),
+    span: (name, kind, signal) => startOwnSpan(metrics.tracer, name, kind, { 'switchyard.component': component, 'switchyard.signal': signal }),
     counter: <L extends string>(def: OwnMetric<L>): OwnCounter<L> => {
       const c = metrics.ownCounter(def);
       return { inc: (labels, n) => c.inc(labels, n) };

@@ -1,8 +1,9 @@
 import pino, { type Logger } from 'pino';
 import { redactSecrets } from '../config/secret-values.ts';
+import type { LogsConfig } from './config.ts';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const FORMATS = ['json', 'pretty'];
+const FORMATS = ['json', 'pretty', 'console'];
 
 /** A LOG_LEVEL or LOG_FORMAT the logger cannot use; the CLI prints its message as one line. */
 export class LoggerSettingError extends Error {
@@ -11,24 +12,26 @@ export class LoggerSettingError extends Error {
 
 /**
  * The process logger: JSON lines on stderr (stdout belongs to the `log` exporter when its path is
- * stdout), level from LOG_LEVEL, `LOG_FORMAT=pretty` for a human at a terminal. Lines go through
- * `process.stderr`, the same stream a `log` exporter on stderr uses, so their lines never cut into each other.
+ * stdout), level from LOG_LEVEL, `LOG_FORMAT=pretty` (or `console`) for a human at a terminal.
+ * `service.telemetry.logs` (`level`, `encoding: json | console`, `initial_fields`) wins over both, as the
+ * Collector's config does. Lines go through `process.stderr`, the same stream a `log` exporter on
+ * stderr uses, so their lines never cut into each other.
  */
-export function createLogger(env: NodeJS.ProcessEnv = process.env): Logger {
-  const level = env.LOG_LEVEL || 'info';
-  const format = env.LOG_FORMAT || 'json';
+export function createLogger(env: NodeJS.ProcessEnv = process.env, logs: Partial<LogsConfig> = {}): Logger {
+  const level = logs.level ?? (env.LOG_LEVEL || 'info');
+  const format = logs.encoding ?? (env.LOG_FORMAT || 'json');
   if (!LEVELS.includes(level)) throw new LoggerSettingError(`LOG_LEVEL "${level}" is not a level; use one of ${LEVELS.join(', ')}`);
   if (!FORMATS.includes(format)) throw new LoggerSettingError(`LOG_FORMAT "${format}" is not a format; use json or pretty`);
   return pino(
     {
       level,
-      base: { service: 'switchyard' },
+      base: { ...logs.initial_fields, service: 'switchyard' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       // The last stop before the stream: no token, password or API key is written, whoever logged it.
       hooks: { streamWrite: redactSecrets },
     },
-    format === 'pretty' ? prettyStream() : process.stderr,
+    format === 'json' ? process.stderr : prettyStream(),
   );
 }
 

@@ -1,4 +1,17 @@
+import type { Tracer } from '@opentelemetry/api';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { MetricsLevel } from './config.ts';
+import type { PromMetricJson } from './prom-to-otel.ts';
+
+/**
+ * What `service.telemetry.metrics.level` shows: `basic` the receivers', exporters' and process
+ * figures; `normal` (the default) and `detailed` everything (detailed adds nothing yet); `none` nothing.
+ */
+export function shownAtLevel(level: MetricsLevel, name: string): boolean {
+  if (level === 'none') return false;
+  if (level === 'basic') return /^switchyard_(receiver|exporter|process)_/.test(name);
+  return true;
+}
 
 /** A metric a component type declares for itself: its name, help and label names, as documented in src/admin/README.md. */
 export interface OwnMetric<L extends string> {
@@ -13,6 +26,13 @@ export interface OwnMetric<L extends string> {
  */
 export class SelfMetrics {
   readonly registry = new Registry();
+  /** Set once from `service.telemetry.metrics.level` at start; every way out (admin, readers) honours it. */
+  level: MetricsLevel = 'normal';
+  /**
+   * The gateway's own tracer while `service.telemetry.traces` is on (set at start), else undefined.
+   * It rides here because every component's ComponentTelemetry is already bound to this one object.
+   */
+  tracer: Tracer | undefined;
 
   readonly receiverAccepted = new Counter({
     name: 'switchyard_receiver_accepted_points_total',
@@ -123,19 +143,30 @@ export class SelfMetrics {
     return existing ?? new Gauge({ name: def.name, help: def.help, labelNames: def.labelNames, registers: [this.registry] });
   }
 
-  /** Prometheus text format 0.0.4. */
+  /** Prometheus text format 0.0.4, the metrics of the level only. */
   async render(): Promise<{ body: string; contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    if (this.level === 'normal' || this.level === 'detailed') return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    const names = this.registry.getMetricsAsArray().map((m) => m.name).filter((name) => shownAtLevel(this.level, name));
+    const parts = await Promise.all(names.map((name) => this.registry.getSingleMetricAsString(name)));
+    return { body: parts.length > 0 ? `${parts.join('\n\n')}\n` : '', contentType: this.registry.contentType };
   }
 
-  /** Every metric with its values, as plain data (what a worker thread sends the main thread). */
-  snapshot(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+  /** The metrics of the level as values, read now: what the OpenTelemetry readers export. */
+  async snapshot(): Promise<PromMetricJson[]> {
+    if (this.level === 'none') return [];
+    const all = (await this.registry.getMetricsAsJSON()) as PromMetricJson[];
+    return all.filter((m) => shownAtLevel(this.level, m.name));
+  }
+
+  /** Every metric with its values, whatever the level, as plain data (what a worker thread sends the main thread). */
+  everyValue(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
     return this.registry.getMetricsAsJSON();
   }
 
-  /** This registry's metrics added to the workers' snapshots: counters and gauges of the same series are summed. */
+  /** This registry's metrics added to the workers' (counters and gauges of the same series summed), the level's only. */
   async renderWith(others: MetricObjectWithValues<MetricValue<string>>[][]): Promise<{ body: string; contentType: string }> {
-    const merged = AggregatorRegistry.aggregate([await this.snapshot(), ...others]);
+    const merged = AggregatorRegistry.aggregate([await this.everyValue(), ...others]);
+    for (const m of merged.getMetricsAsArray()) if (!shownAtLevel(this.level, m.name)) merged.removeSingleMetric(m.name);
     return { body: await merged.metrics(), contentType: this.registry.contentType };
   }
 }

@@ -46,6 +46,12 @@ const RESTART_BACKOFF_MS = [100, 500, 1000, 5000];
  * queue) and counted in `/health/detailed`; what was in flight to it is refused as retryable (the
  * client retries), what it had acknowledged to a persistent queue is resent by its successor.
  */
+/**
+ * A worker thread's entry: the compiled module when this file runs from dist/ (plain node), else a
+ * bootstrap that loads the TypeScript sources through tsx's loader.
+ */
+const THREAD_ENTRY = import.meta.url.endsWith('.js') ? new URL('./worker-thread.js', import.meta.url) : new URL('./thread.mjs', import.meta.url);
+
 export class WorkerPool implements PipelineHost {
   private readonly slots: Slot[];
   private nextId = 1;
@@ -134,7 +140,7 @@ export class WorkerPool implements PipelineHost {
 
   private spawn(slot: Slot): Promise<void> {
     const data: WorkerData = { configFile: this.options.configFile, index: slot.status.index, count: this.slots.length, logLevel: this.options.logger.level };
-    const worker = new Worker(this.options.entry ?? new URL('./thread.mjs', import.meta.url), { workerData: data });
+    const worker = new Worker(this.options.entry ?? THREAD_ENTRY, { workerData: data });
     slot.worker = worker;
     slot.ready = false;
     slot.health = [];

@@ -55,7 +55,7 @@ async function handle(m: ToWorker): Promise<unknown> {
       return exporter ? exporter.scrape(m.request) : undefined;
     }
     case 'self-metrics':
-      return gateway.selfMetrics.snapshot();
+      return gateway.selfMetrics.everyValue();
     case 'reload': {
       const ok = await gateway.reload();
       pushHealth();

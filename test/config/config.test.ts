@@ -57,11 +57,11 @@ describe('config', () => {
   });
 
   it('reports an unknown top-level key and an unknown service key', () => {
-    const t = write({ 'gateway.yaml': `${GOOD}extensions: {}\n`.replace('service:\n', 'service:\n  telemetry: {}\n') });
+    const t = write({ 'gateway.yaml': `${GOOD}extensions: {}\n`.replace('service:\n', 'service:\n  extensions: [health_check]\n') });
     const issues = issuesOf(t.path('gateway.yaml'));
     expect(issues.map((i) => [i.path.join('.'), i.line])).toEqual([
       ['extensions', 11],
-      ['service.telemetry', 6],
+      ['service.extensions', 6],
     ]);
   });
 
