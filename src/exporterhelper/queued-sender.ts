@@ -96,6 +96,11 @@ export class QueuedSender<T> {
     this.unwatchAge = t.watchQueueAge(() => this.queue.oldestAgeSeconds());
   }
 
+  /** Items accepted and not yet settled (waiting, or being sent and retried). */
+  get pending(): number {
+    return this.queue.pending;
+  }
+
   /** Opens the persistent queue, if any, and resends what it still holds. */
   start(): void {
     const storage = this.config.sending_queue.storage;
