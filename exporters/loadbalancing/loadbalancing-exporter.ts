@@ -7,7 +7,7 @@ import type { MetricsBatch } from '../../src/model/metrics.ts';
 import { HashRing } from '../../src/routing/index.ts';
 import type { LoadbalancingConfig } from './config.ts';
 import { OtlpHttpClient } from './otlp-http-client.ts';
-import { batchOf, routedPoints, type RoutedPoint } from './points.ts';
+import { batchOf, routedPoints, type RoutedPoint } from '../../src/exporterhelper/routed-points.ts';
 import { BackendResolver, type Lookup } from './resolver.ts';
 
 /** How often a leaving backend's queue is checked for being empty, so its sender can be closed. */

@@ -1,9 +1,9 @@
-import type { Metric, MetricsBatch, ResourceMetrics, ScopeMetrics } from '../../src/model/metrics.ts';
-import { routingKey, type RoutingKeyKind } from '../../src/routing/index.ts';
+import type { Metric, MetricsBatch, ResourceMetrics, ScopeMetrics } from '../model/metrics.ts';
+import { routingKey, type RoutingKeyKind } from '../routing/index.ts';
 
 type AnyPoint = Metric['points'][number];
 
-/** One data point with what it belongs to: the unit the per-backend queues hold and route. */
+/** One data point with what it belongs to: what the routing exporters (`loadbalancing`, `nats`) queue and route. */
 export interface RoutedPoint {
   rm: ResourceMetrics;
   sm: ScopeMetrics;
