@@ -2,9 +2,11 @@ import type { Factory } from './component/component.ts';
 import { FactoryRegistry } from './component/registry.ts';
 import { datadogExporterFactory } from '../exporters/datadog/factory.ts';
 import { loadbalancingExporterFactory } from '../exporters/loadbalancing/factory.ts';
+import { natsExporterFactory } from '../exporters/nats/factory.ts';
 import { logExporterFactory } from '../exporters/log/factory.ts';
 import { prometheusExporterFactory } from '../exporters/prometheus/factory.ts';
 import { remoteWriteExporterFactory } from '../exporters/prometheusremotewrite/factory.ts';
+import { natsReceiverFactory } from '../receivers/nats/factory.ts';
 import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
 import { spanmetricsConnectorFactory } from './connectors/spanmetrics/factory.ts';
 import { attributesProcessorFactory } from './processors/attributes/factory.ts';
@@ -18,7 +20,7 @@ import { renameProcessorFactory } from './processors/rename/factory.ts';
 
 /** The components built into this distribution; the only module that names concrete components. */
 export function builtinFactories(): Factory[] {
-  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, loadbalancingExporterFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, ratioProcessorFactory, cardinalityProcessorFactory, memoryLimiterProcessorFactory, batchProcessorFactory, spanmetricsConnectorFactory];
+  return [otlpReceiverFactory, prometheusExporterFactory, remoteWriteExporterFactory, datadogExporterFactory, logExporterFactory, loadbalancingExporterFactory, natsExporterFactory, natsReceiverFactory, renameProcessorFactory, attributesProcessorFactory, filterProcessorFactory, preferProcessorFactory, ratioProcessorFactory, cardinalityProcessorFactory, memoryLimiterProcessorFactory, batchProcessorFactory, spanmetricsConnectorFactory];
 }
 
 export function builtinRegistry(): FactoryRegistry {

@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Component, Factory } from '../../src/component/component.ts';
 import { builtinFactories } from '../../src/components.ts';
 import type { SignalConsumers } from '../../src/consumer/consumer.ts';
+import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
 import { silentSettings } from '../helpers/silent-settings.ts';
 
 /**
@@ -18,7 +19,20 @@ const MINIMAL_SETTINGS: Record<string, unknown> = {
   prefer: { primary: { metric_names: ['a'] }, fallback: { metric_names: ['b'] } },
   datadog: { api: { key: 'k', endpoint: 'http://127.0.0.1:9' } },
   memory_limiter: { check_interval: '1s', limit_mib: 512 },
+  loadbalancing: { resolver: { static: { hostnames: ['127.0.0.1:9'] } } },
+  // The nats components' `url` is set once the real nats-server below is up.
+  nats: {},
 };
+
+let nats: NatsServer | undefined;
+beforeAll(async () => {
+  nats = await startNatsServer();
+  MINIMAL_SETTINGS.nats = { url: nats.url };
+});
+afterAll(() => nats?.close());
+
+/** A receiver's settings beyond the shared ones (the nats receiver must be given its partitions). */
+const RECEIVER_SETTINGS: Record<string, Record<string, unknown>> = { nats: { partitions: [0] } };
 
 const ENDPOINT = /^(\[[^\]]+\]|[A-Za-z0-9.\-]*):\d+$/;
 
@@ -31,7 +45,9 @@ function onFreePorts(value: unknown): unknown {
 }
 
 function configOf(factory: Factory): unknown {
-  const parsed = factory.configSchema.safeParse(MINIMAL_SETTINGS[factory.type]);
+  const shared = MINIMAL_SETTINGS[factory.type];
+  const extra = factory.kind === 'receiver' ? RECEIVER_SETTINGS[factory.type] : undefined;
+  const parsed = factory.configSchema.safeParse(extra ? { ...(shared as object), ...extra } : shared);
   if (!parsed.success) throw new Error(`${factory.kind} ${factory.type}: add its minimal settings to MINIMAL_SETTINGS (${parsed.error.message})`);
   return onFreePorts(parsed.data);
 }
