@@ -1,10 +1,13 @@
 import type { Factory } from './component/component.ts';
 import { FactoryRegistry } from './component/registry.ts';
 import { datadogExporterFactory } from '../exporters/datadog/factory.ts';
+import { loadbalancingExporterFactory } from '../exporters/loadbalancing/factory.ts';
+import { natsExporterFactory } from '../exporters/nats/factory.ts';
 import { logExporterFactory } from '../exporters/log/factory.ts';
 import { prometheusExporterFactory } from '../exporters/prometheus/factory.ts';
 import { remoteWriteExporterFactory } from '../exporters/prometheusremotewrite/factory.ts';
 import { hostmetricsReceiverFactory } from '../receivers/hostmetrics/factory.ts';
+import { natsReceiverFactory } from '../receivers/nats/factory.ts';
 import { otlpReceiverFactory } from '../receivers/otlp/factory.ts';
 import { prometheusReceiverFactory } from '../receivers/prometheus/factory.ts';
 import { spanmetricsConnectorFactory } from './connectors/spanmetrics/factory.ts';
@@ -24,10 +27,13 @@ export function builtinFactories(): Factory[] {
     otlpReceiverFactory,
     prometheusReceiverFactory,
     hostmetricsReceiverFactory,
+    natsReceiverFactory,
     prometheusExporterFactory,
     remoteWriteExporterFactory,
     datadogExporterFactory,
     logExporterFactory,
+    loadbalancingExporterFactory,
+    natsExporterFactory,
     renameProcessorFactory,
     attributesProcessorFactory,
     filterProcessorFactory,

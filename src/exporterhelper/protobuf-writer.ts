@@ -82,6 +82,54 @@ export class ProtobufWriter {
     this.varint(v);
   }
 
+  /** A `fixed64` (OTLP's timestamps and counts) from a non-negative number, exact to 2^53. */
+  fixed64Number(field: number, v: number): void {
+    this.varint(field * 8 + 1);
+    this.writeFixed64(v);
+  }
+
+  /** A `sint32` (or sint64): zigzag varint. */
+  sint(field: number, v: number): void {
+    this.varint(field * 8);
+    this.varint(v < 0 ? -2 * v - 1 : 2 * v);
+  }
+
+  bytes(field: number, b: Uint8Array): void {
+    this.varint(field * 8 + 2);
+    this.varint(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** `repeated fixed64`, packed. */
+  packedFixed64(field: number, values: readonly number[]): void {
+    if (values.length === 0) return;
+    const at = this.beginLen(field);
+    for (const v of values) this.writeFixed64(v);
+    this.endLen(at);
+  }
+
+  /** `repeated double`, packed. */
+  packedDouble(field: number, values: readonly number[]): void {
+    if (values.length === 0) return;
+    const at = this.beginLen(field);
+    this.ensure(8 * values.length);
+    for (const v of values) {
+      this.buf.writeDoubleLE(v, this.pos);
+      this.pos += 8;
+    }
+    this.endLen(at);
+  }
+
+  private writeFixed64(v: number): void {
+    this.ensure(8);
+    const n = Math.max(0, Math.round(v));
+    this.buf.writeUInt32LE(n % 0x100000000, this.pos);
+    this.buf.writeUInt32LE(Math.floor(n / 0x100000000) >>> 0, this.pos + 4);
+    this.pos += 8;
+  }
+
   /** `repeated sint32` (or sint64), packed: zigzag varints in one length-delimited field. */
   packedSint(field: number, values: readonly number[]): void {
     if (values.length === 0) return;

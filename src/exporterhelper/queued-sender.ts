@@ -97,6 +97,11 @@ export class QueuedSender<T> {
     this.unwatchAge = t.watchQueueAge(() => this.queue.oldestAgeSeconds());
   }
 
+  /** Items accepted and not yet settled (waiting, or being sent and retried). */
+  get pending(): number {
+    return this.queue.pending;
+  }
+
   /** Opens the persistent queue, if any, and resends what it still holds. */
   start(): void {
     const configured = this.config.sending_queue.storage;

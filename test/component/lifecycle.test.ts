@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Component, Factory } from '../../src/component/component.ts';
 import { builtinFactories } from '../../src/components.ts';
 import type { SignalConsumers } from '../../src/consumer/consumer.ts';
+import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
 import { silentSettings } from '../helpers/silent-settings.ts';
 
 /**
@@ -21,7 +22,20 @@ const MINIMAL_SETTINGS: Record<string, unknown> = {
   datadog: { api: { key: 'k', endpoint: 'http://127.0.0.1:9' } },
   memory_limiter: { check_interval: '1s', limit_mib: 512 },
   'receiver/prometheus': { config: { scrape_configs: [{ job_name: 'j', scrape_interval: '1s', static_configs: [{ targets: ['127.0.0.1:9'] }] }] } },
+  loadbalancing: { resolver: { static: { hostnames: ['127.0.0.1:9'] } } },
+  // The nats components' settings are set once the real nats-server below is up.
+  nats: {},
+  'receiver/nats': {},
 };
+
+let nats: NatsServer | undefined;
+beforeAll(async () => {
+  nats = await startNatsServer();
+  MINIMAL_SETTINGS.nats = { url: nats.url };
+  // The nats receiver must be given its partitions too.
+  MINIMAL_SETTINGS['receiver/nats'] = { url: nats.url, partitions: [0] };
+});
+afterAll(() => nats?.close());
 
 const ENDPOINT = /^(\[[^\]]+\]|[A-Za-z0-9.\-]*):\d+$/;
 

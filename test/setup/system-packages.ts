@@ -22,6 +22,7 @@ export const SYSTEM_PACKAGES: readonly SystemPackage[] = [
   { package: 'chromium', commands: ['chromium'], neededBy: 'browser tests of the status page (playwright-core drives it)' },
   { package: 'docker-compose', commands: ['docker-compose'], neededBy: 'the docker-compose.yml validity test' },
   { package: 'openssl', commands: ['openssl'], neededBy: 'TLS tests (they make their certificates)' },
+  { package: 'nats-server', commands: ['nats-server'], neededBy: 'the nats receiver and exporter tests (JetStream, -js)', startsService: 'nats-server' },
 ];
 
 /** Whether an executable of that name is on the PATH (what `command -v` answers, without a shell). */

@@ -1,0 +1,48 @@
+import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { SendError, parseRetryAfter } from '../../src/exporterhelper/retry.ts';
+import { VERSION } from '../../src/version.ts';
+
+export interface OtlpHttpClientOptions {
+  timeoutMs: number;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+}
+
+/**
+ * One backend's OTLP/HTTP client: protobuf POSTs to `http://<backend>/v1/metrics`. 2xx is success;
+ * 429, 502, 503, 504 (the OTLP spec's retryable codes) and any other 5xx, timeouts and refused
+ * connections are retryable; any other answer is permanent.
+ */
+export class OtlpHttpClient {
+  private readonly url: URL;
+
+  constructor(
+    backend: string,
+    private readonly options: OtlpHttpClientOptions,
+  ) {
+    this.url = new URL(`http://${backend}/v1/metrics`);
+  }
+
+  send(body: Buffer): Promise<void> {
+    const payload = this.options.compression === 'gzip' ? gzipSync(body) : body;
+    const headers: Record<string, string | number> = { ...this.options.headers, 'Content-Type': 'application/x-protobuf', 'Content-Length': payload.length, 'User-Agent': `Switchyard/${VERSION}` };
+    if (this.options.compression === 'gzip') headers['Content-Encoding'] = 'gzip';
+    return new Promise((resolve, reject) => {
+      const req = request(this.url, { method: 'POST', headers, timeout: this.options.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve();
+          const text = Buffer.concat(chunks).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 300);
+          reject(new SendError(`${this.url.host} answered ${status}: ${text}`, status === 429 || status >= 500, `http_${status}`, parseRetryAfter(res.headers['retry-after'] as string | undefined)));
+        });
+        res.on('error', (e) => reject(new SendError(e.message, true, 'connection')));
+      });
+      req.on('timeout', () => req.destroy(new SendError(`no answer from ${this.url.host} within ${this.options.timeoutMs} ms`, true, 'timeout')));
+      req.on('error', (e) => reject(e instanceof SendError ? e : new SendError(`cannot reach ${this.url.host}: ${e.message}`, true, 'connection')));
+      req.end(payload);
+    });
+  }
+}

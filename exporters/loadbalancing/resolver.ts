@@ -1,0 +1,71 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { Logger } from 'pino';
+import type { LoadbalancingConfig } from './config.ts';
+
+/** Every address a name resolves to (A and AAAA), as `dns.lookup({ all: true })` answers. */
+export type Lookup = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
+const defaultLookup: Lookup = (hostname) => dnsLookup(hostname, { all: true });
+
+/** `host:port`, with IPv6 addresses bracketed. */
+export function backendName(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * The set of backends: fixed (`resolver.static`), or the addresses a DNS name resolves to, re-resolved
+ * every `interval` (`resolver.dns`; a Kubernetes headless Service answers with one address per ready pod).
+ * A failed or timed-out resolution keeps the last answer: a DNS hiccup must not empty the ring.
+ */
+export class BackendResolver {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly config: LoadbalancingConfig['resolver'],
+    private readonly defaultPort: number,
+    private readonly logger: Logger,
+    private readonly onChange: (backends: string[]) => void,
+    private readonly lookup: Lookup = defaultLookup,
+  ) {}
+
+  /** Resolves once (so the exporter starts with its backends), then keeps re-resolving in the background. */
+  async start(): Promise<void> {
+    if (this.config.static) {
+      this.onChange(this.config.static.hostnames.map((h) => (/:\d+$/.test(h) ? h : `${h}:${this.defaultPort}`)));
+      return;
+    }
+    await this.resolve();
+    const dns = this.config.dns!;
+    const loop = (): void => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => void this.resolve().finally(loop), dns.interval);
+      this.timer.unref();
+    };
+    loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** One resolution; never throws. */
+  async resolve(): Promise<void> {
+    const dns = this.config.dns;
+    if (!dns) return;
+    let timeout: NodeJS.Timeout | undefined;
+    try {
+      const answer = await Promise.race([
+        this.lookup(dns.hostname),
+        new Promise<never>((_, reject) => (timeout = setTimeout(() => reject(new Error(`no answer within ${dns.timeout} ms`)), dns.timeout))),
+      ]);
+      const backends = [...new Set(answer.map((a) => backendName(a.address, dns.port)))].sort();
+      if (!this.stopped) this.onChange(backends);
+    } catch (error) {
+      this.logger.warn({ hostname: dns.hostname, err: (error as Error).message }, 'Cannot resolve the backends; keeping the last answer.');
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import type { ExporterFactory } from '../../src/component/component.ts';
+import { natsExporterConfigSchema, type NatsExporterConfig } from './config.ts';
+import { NatsExporter } from './nats-exporter.ts';
+
+export const natsExporterFactory: ExporterFactory<NatsExporterConfig> = {
+  kind: 'exporter',
+  type: 'nats',
+  signals: ['metrics'],
+  configSchema: natsExporterConfigSchema,
+  create: (settings, config) => new NatsExporter(settings, config),
+};

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { duration } from '../../src/config/schema-helpers.ts';
+import { natsStreamSchema } from '../../src/nats/stream-config.ts';
+
+export const natsReceiverConfigSchema = z
+  .object({
+    ...natsStreamSchema,
+    /** The partitions this gateway consumes, explicitly… */
+    partitions: z.array(z.number().int().min(0)).min(1).optional(),
+    /**
+     * …or derived from a StatefulSet: the ordinal is the number ending the hostname (`tier2-3` → 3) and
+     * the gateway owns every partition p with p mod replicas = ordinal.
+     */
+    partitions_from_ordinal: z
+      .object({ replicas: z.number().int().min(1), hostname: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    /** Durable consumer `<durable_prefix>-p<partition>`: whoever owns a partition resumes where it was acknowledged. */
+    durable_prefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('switchyard'),
+    /** A message not acknowledged within this is redelivered. */
+    ack_wait: duration('30s'),
+    /** Unacknowledged messages per partition; 1 keeps each series' points in order. */
+    max_ack_pending: z.number().int().min(1).default(1),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.partitions ? 1 : 0) + (c.partitions_from_ordinal ? 1 : 0) !== 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'set exactly one of partitions and partitions_from_ordinal' });
+    for (const [i, p] of (c.partitions ?? []).entries()) {
+      if (p >= c.partition_count) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['partitions', i], message: `partition ${p} does not exist (partition_count is ${c.partition_count})` });
+    }
+  });
+
+export type NatsReceiverConfig = z.infer<typeof natsReceiverConfigSchema>;
+
+/** The partitions a config owns; throws when an ordinal is asked for and the hostname has none. */
+export function ownedPartitions(c: NatsReceiverConfig, hostname: string): number[] {
+  if (c.partitions) return [...new Set(c.partitions)].sort((a, b) => a - b);
+  const { replicas, hostname: configured } = c.partitions_from_ordinal!;
+  const name = configured ?? hostname;
+  const m = /-(\d+)$/.exec(name);
+  if (!m) throw new Error(`partitions_from_ordinal: the hostname "${name}" does not end in a StatefulSet ordinal ("-<n>")`);
+  const ordinal = Number(m[1]);
+  if (ordinal >= replicas) throw new Error(`partitions_from_ordinal: ordinal ${ordinal} is not below replicas (${replicas})`);
+  const out: number[] = [];
+  for (let p = ordinal; p < c.partition_count; p += replicas) out.push(p);
+  return out;
+}

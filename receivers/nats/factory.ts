@@ -1,0 +1,11 @@
+import type { ReceiverFactory } from '../../src/component/component.ts';
+import { natsReceiverConfigSchema, type NatsReceiverConfig } from './config.ts';
+import { NatsReceiver } from './nats-receiver.ts';
+
+export const natsReceiverFactory: ReceiverFactory<NatsReceiverConfig> = {
+  kind: 'receiver',
+  type: 'nats',
+  signals: ['metrics'],
+  configSchema: natsReceiverConfigSchema,
+  create: (settings, config, next) => new NatsReceiver(settings, config, next.metrics!),
+};

@@ -1,0 +1,178 @@
+import type { AttributeValue, Attributes, InstrumentationScope } from '../model/common.ts';
+import type { ExponentialBuckets, Metric, MetricsBatch } from '../model/metrics.ts';
+import { ProtobufWriter } from './protobuf-writer.ts';
+
+/**
+ * Pure: the internal model back into an OTLP `ExportMetricsServiceRequest` in protobuf, for the exporters
+ * that forward OTLP (`loadbalancing`, `nats`). Field numbers are the official protos'
+ * (opentelemetry.proto.metrics.v1). Point values go out as `as_double` (the model holds one number type);
+ * an integer attribute goes out as `int_value`, any other number as `double_value`.
+ */
+export function encodeMetricsRequest(batch: MetricsBatch): Buffer {
+  const w = new ProtobufWriter();
+  for (const rm of batch.resourceMetrics) {
+    const rmAt = w.beginLen(1);
+    const resAt = w.beginLen(1);
+    writeAttributes(w, 1, rm.resource.attributes);
+    if (rm.resource.droppedAttributesCount) w.int64(2, rm.resource.droppedAttributesCount);
+    w.endLen(resAt);
+    for (const sm of rm.scopeMetrics) {
+      const smAt = w.beginLen(2);
+      writeScope(w, sm.scope);
+      for (const m of sm.metrics) writeMetric(w, m);
+      if (sm.schemaUrl) w.string(3, sm.schemaUrl);
+      w.endLen(smAt);
+    }
+    if (rm.schemaUrl) w.string(3, rm.schemaUrl);
+    w.endLen(rmAt);
+  }
+  // A copy: the writer's buffer is oversized, and callers keep the request (queues, retries).
+  return Buffer.from(w.finish());
+}
+
+const TEMPORALITY = { delta: 1, cumulative: 2 } as const;
+
+function writeScope(w: ProtobufWriter, scope: InstrumentationScope): void {
+  const at = w.beginLen(1);
+  if (scope.name) w.string(1, scope.name);
+  if (scope.version) w.string(2, scope.version);
+  writeAttributes(w, 3, scope.attributes);
+  w.endLen(at);
+}
+
+function writeMetric(w: ProtobufWriter, m: Metric): void {
+  const at = w.beginLen(2);
+  w.string(1, m.name);
+  if (m.description) w.string(2, m.description);
+  if (m.unit) w.string(3, m.unit);
+  switch (m.type) {
+    case 'gauge': {
+      const g = w.beginLen(5);
+      for (const p of m.points) writeNumberPoint(w, p.attributes, p.startTimeUnixNano, p.timeUnixNano, p.value, p.flags);
+      w.endLen(g);
+      break;
+    }
+    case 'sum': {
+      const s = w.beginLen(7);
+      for (const p of m.points) writeNumberPoint(w, p.attributes, p.startTimeUnixNano, p.timeUnixNano, p.value, p.flags);
+      w.int64(2, TEMPORALITY[m.temporality]);
+      if (m.monotonic) w.int64(3, 1);
+      w.endLen(s);
+      break;
+    }
+    case 'histogram': {
+      const h = w.beginLen(9);
+      for (const p of m.points) {
+        const d = w.beginLen(1);
+        writeTimes(w, p.startTimeUnixNano, p.timeUnixNano);
+        w.fixed64Number(4, p.count);
+        if (p.sum !== undefined) w.double(5, p.sum);
+        w.packedFixed64(6, p.bucketCounts);
+        w.packedDouble(7, p.explicitBounds);
+        writeAttributes(w, 9, p.attributes);
+        if (p.flags) w.int64(10, p.flags);
+        if (p.min !== undefined) w.double(11, p.min);
+        if (p.max !== undefined) w.double(12, p.max);
+        w.endLen(d);
+      }
+      w.int64(2, TEMPORALITY[m.temporality]);
+      w.endLen(h);
+      break;
+    }
+    case 'exponential_histogram': {
+      const h = w.beginLen(10);
+      for (const p of m.points) {
+        const d = w.beginLen(1);
+        writeAttributes(w, 1, p.attributes);
+        writeTimes(w, p.startTimeUnixNano, p.timeUnixNano);
+        w.fixed64Number(4, p.count);
+        if (p.sum !== undefined) w.double(5, p.sum);
+        w.sint(6, p.scale);
+        w.fixed64Number(7, p.zeroCount);
+        writeBuckets(w, 8, p.positive);
+        writeBuckets(w, 9, p.negative);
+        if (p.flags) w.int64(10, p.flags);
+        if (p.min !== undefined) w.double(12, p.min);
+        if (p.max !== undefined) w.double(13, p.max);
+        if (p.zeroThreshold) w.double(14, p.zeroThreshold);
+        w.endLen(d);
+      }
+      w.int64(2, TEMPORALITY[m.temporality]);
+      w.endLen(h);
+      break;
+    }
+    case 'summary': {
+      const s = w.beginLen(11);
+      for (const p of m.points) {
+        const d = w.beginLen(1);
+        writeTimes(w, p.startTimeUnixNano, p.timeUnixNano);
+        w.fixed64Number(4, p.count);
+        w.double(5, p.sum);
+        for (const q of p.quantileValues) {
+          const qv = w.beginLen(6);
+          w.double(1, q.quantile);
+          w.double(2, q.value);
+          w.endLen(qv);
+        }
+        writeAttributes(w, 7, p.attributes);
+        if (p.flags) w.int64(8, p.flags);
+        w.endLen(d);
+      }
+      w.endLen(s);
+      break;
+    }
+  }
+  w.endLen(at);
+}
+
+/** NumberDataPoint: attributes 7, start 2, time 3, as_double 4, flags 8. */
+function writeNumberPoint(w: ProtobufWriter, attributes: Attributes, start: number, time: number, value: number, flags: number): void {
+  const d = w.beginLen(1);
+  writeTimes(w, start, time);
+  w.double(4, value);
+  writeAttributes(w, 7, attributes);
+  if (flags) w.int64(8, flags);
+  w.endLen(d);
+}
+
+function writeTimes(w: ProtobufWriter, start: number, time: number): void {
+  if (start) w.fixed64Number(2, start);
+  w.fixed64Number(3, time);
+}
+
+function writeBuckets(w: ProtobufWriter, field: number, b: ExponentialBuckets): void {
+  if (b.bucketCounts.length === 0 && b.offset === 0) return;
+  const at = w.beginLen(field);
+  if (b.offset) w.sint(1, b.offset);
+  w.packedUint(2, b.bucketCounts);
+  w.endLen(at);
+}
+
+function writeAttributes(w: ProtobufWriter, field: number, attributes: Attributes): void {
+  for (const key of Object.keys(attributes)) {
+    const kv = w.beginLen(field);
+    w.string(1, key);
+    writeAnyValue(w, 2, attributes[key]!);
+    w.endLen(kv);
+  }
+}
+
+function writeAnyValue(w: ProtobufWriter, field: number, v: AttributeValue): void {
+  const at = w.beginLen(field);
+  if (typeof v === 'string') w.string(1, v);
+  else if (typeof v === 'boolean') w.int64(2, v ? 1 : 0);
+  else if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) w.int64(3, v);
+    else w.double(4, v);
+  } else if (v instanceof Uint8Array) w.bytes(7, v);
+  else if (Array.isArray(v)) {
+    const arr = w.beginLen(5);
+    for (const x of v as readonly AttributeValue[]) writeAnyValue(w, 1, x);
+    w.endLen(arr);
+  } else {
+    const list = w.beginLen(6);
+    writeAttributes(w, 1, v as Attributes);
+    w.endLen(list);
+  }
+  w.endLen(at);
+}

@@ -1,0 +1,26 @@
+import { connect, nanos, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
+import type { NatsStreamConfig } from './stream-config.ts';
+
+/** Connects, reconnecting for ever (the connection buffers while the server is away). */
+export function connectNats(config: NatsStreamConfig, name: string): Promise<NatsConnection> {
+  return connect({ servers: config.url.split(',').map((s) => s.trim()), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+}
+
+/** Creates the stream when missing (and `create_stream` is on); an existing stream is left as it is. */
+export async function ensureStream(nc: NatsConnection, config: NatsStreamConfig): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  try {
+    await jsm.streams.info(config.stream);
+    return;
+  } catch (error) {
+    if (!config.create_stream) throw new Error(`JetStream stream ${config.stream} does not exist (create_stream is off): ${(error as Error).message}`);
+  }
+  try {
+    await jsm.streams.add({ name: config.stream, subjects: [`${config.subject_prefix}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits, duplicate_window: nanos(config.duplicate_window) });
+  } catch (error) {
+    // Another gateway created it first.
+    await jsm.streams.info(config.stream).catch(() => {
+      throw error;
+    });
+  }
+}

@@ -1,0 +1,184 @@
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
+import { eventually, freePort } from '../../helpers/prometheus-server.ts';
+import { parseExposition } from '../../helpers/prom-text.ts';
+import { tempFiles } from '../../helpers/temp-files.ts';
+
+/*
+ * Tier 1 (one gateway with the loadbalancing exporter) in front of real downstream gateways, each
+ * exposing what it received on its Prometheus endpoint. Every round sends a delta of 1 to each of
+ * SERIES counter series, so a downstream's exposition counts exactly what reached it.
+ */
+const SERIES = 300;
+
+const downstreamConfig = (port: number) => `receivers:
+  otlp: { protocols: { http: { endpoint: "127.0.0.1:${port}" } } }
+exporters:
+  prometheus: { endpoint: "127.0.0.1:0" }
+service:
+  admin: { endpoint: "127.0.0.1:0" }
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [prometheus] }
+`;
+
+const tierOneConfig = (ports: number[]) => `receivers:
+  otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } }
+exporters:
+  loadbalancing:
+    routing_key: streamID
+    protocol:
+      otlp:
+        timeout: 2s
+        batch_send_deadline: 100ms
+        retry_on_failure: { initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0s }
+    resolver:
+      static: { hostnames: [${ports.map((p) => `"127.0.0.1:${p}"`).join(', ')}] }
+service:
+  admin: { endpoint: "127.0.0.1:0" }
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [loadbalancing] }
+`;
+
+function roundRequest(round: number): string {
+  const now = Date.now() * 1e6;
+  const dataPoints = Array.from({ length: SERIES }, (_, i) => ({
+    asDouble: 1,
+    startTimeUnixNano: String(now - 1e9),
+    timeUnixNano: String(now),
+    attributes: [{ key: 'series', value: { stringValue: `s${i}` } }],
+  }));
+  return JSON.stringify({
+    resourceMetrics: [
+      { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'lb' } }] }, scopeMetrics: [{ metrics: [{ name: 'lb.hits', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints } }] }] },
+    ],
+    round,
+  });
+}
+
+interface Downstream {
+  port: number;
+  gateway: GatewayProcess;
+}
+
+const t = tempFiles({});
+const downstreams: Downstream[] = [];
+let tierOne: GatewayProcess | undefined;
+let fourthPort = 0;
+
+async function startDownstream(port: number): Promise<GatewayProcess> {
+  const file = t.path(`downstream-${port}.yaml`);
+  writeFileSync(file, downstreamConfig(port));
+  return startGateway(file);
+}
+
+async function startTierOne(ports: number[]): Promise<GatewayProcess> {
+  const file = t.path(`tier1-${ports.length}.yaml`);
+  writeFileSync(file, tierOneConfig(ports));
+  return startGateway(file);
+}
+
+async function send(round: number): Promise<void> {
+  const res = await fetch(`http://${tierOne!.endpoints['otlp.http']}/v1/metrics`, { method: 'POST', body: roundRequest(round), headers: { 'content-type': 'application/json' } });
+  await res.arrayBuffer();
+  expect(res.status).toBe(200);
+}
+
+/** series → value, as one downstream exposes `lb_hits_total`. */
+async function counts(d: Downstream): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://${d.gateway.endpoints.prometheus}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const s of parseExposition(text)) if (s.name === 'lb_hits_total') out.set(s.labels.series!, s.value);
+  return out;
+}
+
+async function allCounts(): Promise<Map<string, number>[]> {
+  return Promise.all(downstreams.map(counts));
+}
+
+const total = (maps: Map<string, number>[]): number => maps.reduce((a, m) => a + [...m.values()].reduce((x, y) => x + y, 0), 0);
+
+/** Waits until the downstreams together hold `expected` counts. */
+function settled(expected: number, timeoutMs = 30_000): Promise<Map<string, number>[]> {
+  return eventually(async () => {
+    const maps = await allCounts();
+    return total(maps) >= expected ? maps : undefined;
+  }, timeoutMs, `${expected} counts downstream`);
+}
+
+beforeAll(async () => {
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  for (const port of ports.slice(0, 3)) downstreams.push({ port, gateway: await startDownstream(port) });
+  tierOne = await startTierOne(ports.slice(0, 3));
+  // The fourth port is kept for the scale-out step.
+  fourthPort = ports[3]!;
+}, 90_000);
+
+afterAll(async () => {
+  await tierOne?.stop();
+  await Promise.all(downstreams.map((d) => d.gateway?.stop()));
+  t.cleanup();
+});
+
+describe('loadbalancing exporter in front of real gateways', () => {
+  let owners = new Map<string, number>();
+
+  it('sends every series to exactly one of three downstream gateways, spread over all three', async () => {
+    await send(1);
+    const maps = await settled(SERIES);
+    expect(total(maps)).toBe(SERIES);
+    for (let i = 0; i < SERIES; i++) {
+      const holders = maps.flatMap((m, d) => (m.has(`s${i}`) ? [d] : []));
+      expect(holders, `s${i}`).toHaveLength(1);
+      owners.set(`s${i}`, holders[0]!);
+    }
+    for (const m of maps) expect(m.size).toBeGreaterThan(SERIES / 3 / 2);
+  }, 60_000);
+
+  it('moves at most 35% of the series, all to the new backend, when a fourth joins', async () => {
+    downstreams.push({ port: fourthPort, gateway: await startDownstream(fourthPort) });
+    await tierOne!.stop();
+    tierOne = await startTierOne(downstreams.map((d) => d.port));
+    await send(2);
+    const maps = await settled(2 * SERIES);
+    expect(total(maps)).toBe(2 * SERIES);
+    let moved = 0;
+    const next = new Map<string, number>();
+    for (let i = 0; i < SERIES; i++) {
+      const key = `s${i}`;
+      const before = owners.get(key)!;
+      // Unmoved: its old owner counts 2. Moved: its old owner keeps 1, and the new owner has 1.
+      if (maps[before]!.get(key) === 2) {
+        next.set(key, before);
+        continue;
+      }
+      moved++;
+      expect(maps[before]!.get(key), key).toBe(1);
+      expect(maps[3]!.get(key), `${key} moved, but not to the new backend`).toBe(1);
+      next.set(key, 3);
+    }
+    expect(moved).toBeGreaterThan(0);
+    expect(moved / SERIES).toBeLessThanOrEqual(0.35);
+    owners = next;
+  }, 90_000);
+
+  it('loses nothing and duplicates nothing while a downstream is down for 10 s', async () => {
+    const before = await allCounts();
+    const down = downstreams[1]!;
+    await down.gateway.stop();
+    await send(3);
+    await new Promise((r) => setTimeout(r, 10_000));
+    down.gateway = await startDownstream(down.port);
+    // The restarted gateway starts from zero; the others count on from `before`.
+    const delivered = async (): Promise<number> => {
+      const now = await allCounts();
+      return now.reduce((sum, m, d) => sum + [...m].reduce((s, [k, v]) => s + v - (d === 1 ? 0 : (before[d]!.get(k) ?? 0)), 0), 0);
+    };
+    await eventually(async () => ((await delivered()) >= SERIES ? true : undefined), 30_000, 'the downed backend catching up');
+    // A little longer, so a duplicate resend would have time to show.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await delivered()).toBe(SERIES);
+    const restarted = await counts(down);
+    expect(restarted.size).toBe([...owners.values()].filter((d) => d === 1).length);
+  }, 90_000);
+});

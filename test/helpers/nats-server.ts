@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './prometheus-server.ts';
+
+export interface NatsServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Debian's `nats-server -js` on a free loopback port with its own storage folder, and resolves
+ * once it logs that it is ready; `close` stops it and removes the storage.
+ */
+export async function startNatsServer(timeoutMs = 15_000): Promise<NatsServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-nats-'));
+  const child: ChildProcess = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nats-server not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Server is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('error', (e) => (clearTimeout(timer), reject(new Error(`cannot start nats-server (apt-get install nats-server): ${e.message}`))));
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`nats-server exited with ${code}:\n${output}`))));
+  });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
