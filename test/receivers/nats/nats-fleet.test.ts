@@ -60,7 +60,12 @@ async function consumer(partitions: number[]): Promise<{ gateway: GatewayProcess
 
 /** `points` gauge points tagged `<round>-<i>`, in requests of `perRequest`. */
 async function send(round: string, points: number, perRequest = points): Promise<void> {
-  for (let start = 0; start < points; start += perRequest) {
+  await sendFrom(round, 0, points, perRequest);
+}
+
+/** Points `from` … `to - 1` of `round`, `perRequest` to a request. */
+async function sendFrom(round: string, from: number, points: number, perRequest: number): Promise<void> {
+  for (let start = from; start < points; start += perRequest) {
     const dataPoints = Array.from({ length: Math.min(perRequest, points - start) }, (_, j) => ({ asDouble: 1, timeUnixNano: String(Date.now() * 1e6), attributes: [{ key: 'point', value: { stringValue: `${round}-${start + j}` } }] }));
     const body = JSON.stringify({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'nats-e2e' } }] }, scopeMetrics: [{ metrics: [{ name: 'fleet.points', gauge: { dataPoints } }] }] }] });
     const res = await fetch(`http://${producer.endpoints['otlp.http']}/v1/metrics`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
@@ -127,10 +132,11 @@ describe('nats exporter and receiver over a real JetStream', () => {
     const a = await consumer([0, 1]);
     const b = await consumer([2, 3]);
     allFiles.push(a.out, b.out);
-    const sending = send('r3', 1000, 25);
+    // Half while both consume, half after the second stopped: its partitions wait for the replacement.
+    await send('r3', 500, 25);
     await eventually(async () => (seen('r3', [b.out]).size > 0 ? true : undefined), 30_000, 'the second receiver consuming');
     await b.gateway.stop();
-    await sending;
+    await sendFrom('r3', 500, 1000, 25);
     const replacement = await consumer([2, 3]);
     allFiles.push(replacement.out);
     await exactlyOnce('r3', 1000, allFiles);
