@@ -13,7 +13,7 @@ import { v2 } from '@datadog/datadog-api-client';
 import { seriesBodies, sketchBodies, encodeSeriesPayload } from '../exporters/datadog/payload.ts';
 import { encodeSketchPayload } from '../exporters/datadog/sketch-payload.ts';
 import { DatadogTranslator, type DdItem, type DdPoint, type DdSketch } from '../exporters/datadog/translate.ts';
-import { decodeMetricsProto } from '../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../src/otlp/decode/index.ts';
 import type { HistogramDataPoint, MetricsBatch } from '../src/model/metrics.ts';
 import { encodeSketchPayloadWithProtobufjs } from '../test/helpers/datadog-sketch-intake.ts';
 import { benchRequest, rate, type Row } from './decode.ts';

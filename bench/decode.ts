@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { decodeMetricsJson, decodeMetricsProto } from '../receivers/otlp/decode/index.ts';
+import { decodeMetricsJson, decodeMetricsProto } from '../src/otlp/decode/index.ts';
 import { countDataPoints } from '../src/model/metrics.ts';
 
 export interface Row {

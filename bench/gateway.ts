@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { builtinRegistry } from '../src/components.ts';
 import { Gateway } from '../src/gateway.ts';
-import { decodeMetricsProto } from '../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../src/otlp/decode/index.ts';
 import { pipelineHostConfig } from '../test/helpers/pipeline-gateway.ts';
 import { benchRequest, collectGarbage, cpuMs, protobufjsMetricsRequest, rate, type Row } from './decode.ts';
 import { prompterRequest } from './prompter-request.ts';

@@ -11,7 +11,7 @@ import { cardinalityProcessorFactory } from '../src/processors/cardinality/facto
 import { CardinalityTransform } from '../src/processors/cardinality/cardinality.ts';
 import { ratioProcessorFactory } from '../src/processors/ratio/factory.ts';
 import { RatioTransform } from '../src/processors/ratio/ratio.ts';
-import { decodeMetricsProto } from '../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../src/otlp/decode/index.ts';
 import { silentSettings } from '../test/helpers/silent-settings.ts';
 import { benchRequest, collectGarbage, rate, type Row } from './decode.ts';
 

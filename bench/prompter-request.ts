@@ -8,7 +8,7 @@
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { decodeMetricsProto } from '../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../src/otlp/decode/index.ts';
 import { countDataPoints } from '../src/model/metrics.ts';
 import { CollectingReader } from './decode.ts';
 import { CELERY_RUNTIME_BOUNDS_S, ENSURE_VERSION_BOUNDS_S } from '../examples/prompter-demo/instruments.ts';

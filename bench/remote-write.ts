@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { compressSync } from 'snappy';
 import { encodeWriteRequest } from '../exporters/prometheusremotewrite/write-request.ts';
-import { decodeMetricsProto } from '../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../src/otlp/decode/index.ts';
 import { CumulativeState } from '../src/translate/cumulative-state.ts';
 import { seriesSamples, type PromSample } from '../src/translate/prometheus-samples.ts';
 import { benchRequest, type Row } from './decode.ts';

@@ -12,7 +12,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { Counter, Registry } from 'prom-client';
 import { serialize } from '../exporters/prometheus/serializer.ts';
-import { decodeMetricsProto } from '../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../src/otlp/decode/index.ts';
 import { CumulativeState } from '../src/translate/cumulative-state.ts';
 import { collectGarbage, cpuMs, type Row } from './decode.ts';
 import { quantile } from './gateway.ts';

@@ -5,7 +5,7 @@ import type { MetricsConsumer } from '../../src/consumer/consumer.ts';
 import { ConsumerError } from '../../src/consumer/errors.ts';
 import { countDataPoints } from '../../src/model/metrics.ts';
 import { connectNats, ensureStream } from '../../src/nats/connect.ts';
-import { decodeMetricsProto } from '../../src/otlp/decode.ts';
+import { decodeMetricsProto } from '../../src/otlp/decode/index.ts';
 import { ownedPartitions, type NatsReceiverConfig } from './config.ts';
 
 const TRANSPORT = 'nats';

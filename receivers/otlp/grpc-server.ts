@@ -5,7 +5,7 @@ import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/
 import type { Signal } from '../../src/model/common.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OtlpGrpcConfig } from './config.ts';
-import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
+import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto, OtlpDecodeError } from '../../src/otlp/decode/index.ts';
 import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
 
 /** The OTLP services' method paths; no .proto files needed, bodies are (de)serialized by our own code. */

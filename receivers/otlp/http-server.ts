@@ -8,7 +8,7 @@ import { listenOn } from '../../src/config/listen.ts';
 import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
-import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from './decode/index.ts';
+import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from '../../src/otlp/decode/index.ts';
 import { BodyError, readBody } from './http-body.ts';
 import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
 

@@ -7,7 +7,7 @@ import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import { countSpans, type TracesBatch } from '../../src/model/traces.ts';
 import { countLogRecords } from '../../src/model/logs.ts';
 import { limitAttributes, type AttributeLimits } from './attribute-limits.ts';
-import { decodeLogsJson, decodeLogsProto, decodeMetricsJson, decodeMetricsProto, decodeTracesJson, decodeTracesProto, type DecodeResult } from './decode/index.ts';
+import { decodeLogsJson, decodeLogsProto, decodeMetricsJson, decodeMetricsProto, decodeTracesJson, decodeTracesProto, type DecodeResult } from '../../src/otlp/decode/index.ts';
 
 type Batch = MetricsBatch | TracesBatch | LogsBatch;
 

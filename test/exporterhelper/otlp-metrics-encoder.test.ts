@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMetricsProto } from '../../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../../src/otlp/decode/index.ts';
 import { encodeMetricsRequest } from '../../src/exporterhelper/otlp-metrics-encoder.ts';
 import type { MetricsBatch } from '../../src/model/metrics.ts';
 

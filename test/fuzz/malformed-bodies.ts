@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { doubleBytes, len, str, tag, varint } from '../receivers/otlp/decode/proto-writer.ts';
+import { doubleBytes, len, str, tag, varint } from '../otlp/decode/proto-writer.ts';
 
 /** One generated OTLP/HTTP request. */
 export interface HttpCase {

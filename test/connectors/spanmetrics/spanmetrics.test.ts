@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeTracesProto } from '../../../receivers/otlp/decode/index.ts';
+import { decodeTracesProto } from '../../../src/otlp/decode/index.ts';
 import { SpanAggregator } from '../../../src/connectors/spanmetrics/aggregator.ts';
 import { spanmetricsConnectorFactory } from '../../../src/connectors/spanmetrics/factory.ts';
 import type { HistogramDataPoint, MetricsBatch, NumberDataPoint } from '../../../src/model/metrics.ts';

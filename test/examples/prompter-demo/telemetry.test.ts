@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMetricsProto } from '../../../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../../../src/otlp/decode/index.ts';
 import type { HistogramMetric, Metric, MetricsBatch } from '../../../src/model/metrics.ts';
 import { startDemoApp } from '../../helpers/demo-app.ts';
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadbalancingConfigSchema } from '../../../exporters/loadbalancing/config.ts';
 import { LoadbalancingExporter } from '../../../exporters/loadbalancing/loadbalancing-exporter.ts';
 import type { Lookup } from '../../../exporters/loadbalancing/resolver.ts';
-import { decodeMetricsProto } from '../../../receivers/otlp/decode/index.ts';
+import { decodeMetricsProto } from '../../../src/otlp/decode/index.ts';
 import type { MetricsBatch } from '../../../src/model/metrics.ts';
 import { eventually, freePort } from '../../helpers/prometheus-server.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';

@@ -22,7 +22,7 @@ import type { TracesBatch } from '../../../src/model/traces.ts';
 import { otlpReceiverFactory } from '../../../receivers/otlp/factory.ts';
 import { find, parseExposition, type Sample } from '../../helpers/prom-text.ts';
 import { sdkMetricsBodies } from '../../helpers/sdk-bodies.ts';
-import { len, logsRequest, metricsRequest, str, tag, uint } from './decode/proto-writer.ts';
+import { len, logsRequest, metricsRequest, str, tag, uint } from '../../otlp/decode/proto-writer.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
 
 const metrics: MetricsBatch[] = [];

@@ -1,4 +1,4 @@
-import type { LogRecord, LogsBatch } from '../../../src/model/logs.ts';
+import type { LogRecord, LogsBatch } from '../../model/logs.ts';
 import { anyValue, attributes, resource, scope } from './json-common.ts';
 import { child, enumValue, hexId, int, mapObjects, parseJson, str, type Json } from './json-reader.ts';
 import { Rejections, type DecodeResult } from './result.ts';

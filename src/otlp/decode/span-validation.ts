@@ -1,4 +1,4 @@
-import type { Span } from '../../../src/model/traces.ts';
+import type { Span } from '../../model/traces.ts';
 import type { Rejections } from './result.ts';
 
 const ZERO_TRACE_ID = '0'.repeat(32);

@@ -1,4 +1,4 @@
-import type { AttributeValue, Attributes } from '../../../src/model/common.ts';
+import type { AttributeValue, Attributes } from '../../model/common.ts';
 
 /**
  * `into[key] = value`, except that a key named "__proto__" becomes an ordinary property: assigned

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AttributeSets } from '../../../../receivers/otlp/decode/attribute-sets.ts';
-import { OtlpDecodeError, decodeMetricsProto } from '../../../../receivers/otlp/decode/index.ts';
-import { I64, LEN, VARINT, WireReader, schema } from '../../../../receivers/otlp/decode/wire.ts';
+import { AttributeSets } from '../../../src/otlp/decode/attribute-sets.ts';
+import { OtlpDecodeError, decodeMetricsProto } from '../../../src/otlp/decode/index.ts';
+import { I64, LEN, VARINT, WireReader, schema } from '../../../src/otlp/decode/wire.ts';
 import { double, fixed32, fixed64, len, metricsRequest, str, tag, uint, varint } from './proto-writer.ts';
 
 const M = schema('Test', { 1: LEN, 2: VARINT, 3: [LEN, I64] });

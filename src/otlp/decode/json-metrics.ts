@@ -1,4 +1,4 @@
-import type { Metric, MetricsBatch } from '../../../src/model/metrics.ts';
+import type { Metric, MetricsBatch } from '../../model/metrics.ts';
 import { resource, scope } from './json-common.ts';
 import { exponentialHistogramPoint, histogramPoint, numberPoint, summaryPoint, type Missing } from './json-metric-points.ts';
 import { bool, child, enumValue, mapObjects, parseJson, str, type Json } from './json-reader.ts';

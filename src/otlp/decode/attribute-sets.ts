@@ -1,4 +1,4 @@
-import type { Attributes } from '../../../src/model/common.ts';
+import type { Attributes } from '../../model/common.ts';
 
 const SHARDS = 64;
 const GIVE_UP_AFTER = 2048;

@@ -1,4 +1,4 @@
-import type { Span, TracesBatch } from '../../../src/model/traces.ts';
+import type { Span, TracesBatch } from '../../model/traces.ts';
 import { attributes, resource, scope } from './json-common.ts';
 import { child, enumValue, hexId, int, mapObjects, parseJson, str, type Json } from './json-reader.ts';
 import { Rejections, type DecodeResult } from './result.ts';

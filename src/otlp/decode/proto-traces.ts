@@ -1,5 +1,5 @@
-import type { Attributes } from '../../../src/model/common.ts';
-import type { ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, TracesBatch } from '../../../src/model/traces.ts';
+import type { Attributes } from '../../model/common.ts';
+import type { ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, TracesBatch } from '../../model/traces.ts';
 import { emptyResource, emptyScope, readKeyValue, readResource, readScope } from './proto-common.ts';
 import { Rejections, type DecodeResult } from './result.ts';
 import { validSpan } from './span-validation.ts';

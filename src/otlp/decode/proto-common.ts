@@ -1,4 +1,4 @@
-import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../../../src/model/common.ts';
+import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../../model/common.ts';
 import type { AttributeSets } from './attribute-sets.ts';
 import { OtlpDecodeError } from './errors.ts';
 import { setAttribute } from './set-attribute.ts';

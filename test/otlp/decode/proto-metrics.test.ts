@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMetricsProto } from '../../../../receivers/otlp/decode/index.ts';
-import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint } from '../../../../src/model/metrics.ts';
+import { decodeMetricsProto } from '../../../src/otlp/decode/index.ts';
+import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint } from '../../../src/model/metrics.ts';
 import { encode, oracleMetrics, pb } from './protobufjs-oracle.ts';
 import { double, fixed64, len, metricsRequest, sint, str, stringAttr, uint, type Bytes, doubleBytes, fixed64Bytes, varint, fixed32, tag } from './proto-writer.ts';
 import { AggregationTemporality, HTTP_ATTRS, exporterSerializers, metricsBodies, sdkMetrics } from './sdk-fixtures.ts';

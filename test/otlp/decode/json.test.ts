@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OtlpDecodeError, decodeLogsJson, decodeLogsProto, decodeMetricsJson, decodeMetricsProto, decodeTracesJson, decodeTracesProto } from '../../../../receivers/otlp/decode/index.ts';
-import type { HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint } from '../../../../src/model/metrics.ts';
+import { OtlpDecodeError, decodeLogsJson, decodeLogsProto, decodeMetricsJson, decodeMetricsProto, decodeTracesJson, decodeTracesProto } from '../../../src/otlp/decode/index.ts';
+import type { HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint } from '../../../src/model/metrics.ts';
 import { AggregationTemporality, exporterSerializers, metricsBodies, sdkLogs, sdkMetrics, sdkTraces } from './sdk-fixtures.ts';
 
 const metricsOf = (b: MetricsBatch): Record<string, Metric> =>

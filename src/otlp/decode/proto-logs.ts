@@ -1,5 +1,5 @@
-import type { Attributes } from '../../../src/model/common.ts';
-import type { LogRecord, LogsBatch, ResourceLogs, ScopeLogs } from '../../../src/model/logs.ts';
+import type { Attributes } from '../../model/common.ts';
+import type { LogRecord, LogsBatch, ResourceLogs, ScopeLogs } from '../../model/logs.ts';
 import { emptyResource, emptyScope, readAnyValue, readKeyValue, readResource, readScope } from './proto-common.ts';
 import { Rejections, type DecodeResult } from './result.ts';
 import { I32, I64, LEN, VARINT, WireReader, schema } from './wire.ts';

@@ -5,7 +5,7 @@ import type {
   NumberDataPoint,
   SummaryDataPoint,
   Temporality,
-} from '../../../src/model/metrics.ts';
+} from '../../model/metrics.ts';
 import type { Rejections } from './result.ts';
 
 /** A metric's data as read (protobuf or JSON), before the checks both decoders share. */

@@ -7,7 +7,7 @@ import type {
   ResourceMetrics,
   ScopeMetrics,
   SummaryDataPoint,
-} from '../../../src/model/metrics.ts';
+} from '../../model/metrics.ts';
 import { AttributeSets } from './attribute-sets.ts';
 import { finishMetric, temporalityOf, type MetricData } from './metric-validation.ts';
 import { emptyResource, emptyScope, readResource, readScope } from './proto-common.ts';

@@ -1,4 +1,4 @@
-import type { Attributes } from '../../../src/model/common.ts';
+import type { Attributes } from '../../model/common.ts';
 import {
   FLAG_NO_RECORDED_VALUE,
   type ExponentialBuckets,
@@ -6,7 +6,7 @@ import {
   type HistogramDataPoint,
   type NumberDataPoint,
   type SummaryDataPoint,
-} from '../../../src/model/metrics.ts';
+} from '../../model/metrics.ts';
 import type { AttributeSets } from './attribute-sets.ts';
 import { readAttributeRun } from './proto-common.ts';
 import { I64, LEN, VARINT, schema, type MessageSchema, type WireReader } from './wire.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLogsProto, decodeTracesProto } from '../../../../receivers/otlp/decode/index.ts';
-import type { Span, TracesBatch } from '../../../../src/model/traces.ts';
+import { decodeLogsProto, decodeTracesProto } from '../../../src/otlp/decode/index.ts';
+import type { Span, TracesBatch } from '../../../src/model/traces.ts';
 import { oracleLogs, oracleTraces } from './protobufjs-oracle.ts';
 import { fixed32, fixed64, len, logsRequest, str, tag, tracesRequest, uint, varint, type Bytes } from './proto-writer.ts';
 import { LOG_SPAN, sdkLogs, sdkTraces } from './sdk-fixtures.ts';

@@ -4,10 +4,10 @@
  * mapped into our model here, in the plainest possible way, so the two decoders can be compared.
  */
 import { createRequire } from 'node:module';
-import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../../../../src/model/common.ts';
-import type { LogsBatch } from '../../../../src/model/logs.ts';
-import type { Metric, MetricsBatch, NumberDataPoint } from '../../../../src/model/metrics.ts';
-import type { TracesBatch } from '../../../../src/model/traces.ts';
+import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../../../src/model/common.ts';
+import type { LogsBatch } from '../../../src/model/logs.ts';
+import type { Metric, MetricsBatch, NumberDataPoint } from '../../../src/model/metrics.ts';
+import type { TracesBatch } from '../../../src/model/traces.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeExportResponseJson, encodeExportResponseProto, encodeRetryInfoAny, encodeStatusJson, encodeStatusProto } from '../../../../receivers/otlp/decode/index.ts';
-import { LEN, VARINT, WireReader, schema } from '../../../../receivers/otlp/decode/wire.ts';
+import { encodeExportResponseJson, encodeExportResponseProto, encodeRetryInfoAny, encodeStatusJson, encodeStatusProto } from '../../../src/otlp/decode/index.ts';
+import { LEN, VARINT, WireReader, schema } from '../../../src/otlp/decode/wire.ts';
 import { pb, toObject } from './protobufjs-oracle.ts';
 
 /** Reads google.rpc.Status by hand: the generated module has no google.* types. */

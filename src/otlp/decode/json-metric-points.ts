@@ -5,7 +5,7 @@ import {
   type HistogramDataPoint,
   type NumberDataPoint,
   type SummaryDataPoint,
-} from '../../../src/model/metrics.ts';
+} from '../../model/metrics.ts';
 import { attributes } from './json-common.ts';
 import { child, dbl, dblValue, get, int, intValue, mapObjects, mapValues, type Json } from './json-reader.ts';
 

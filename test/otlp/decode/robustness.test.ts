@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OtlpDecodeError, decodeLogsProto, decodeMetricsProto, decodeTracesProto } from '../../../../receivers/otlp/decode/index.ts';
+import { OtlpDecodeError, decodeLogsProto, decodeMetricsProto, decodeTracesProto } from '../../../src/otlp/decode/index.ts';
 import { len, metricsRequest, prng, str, tag, varint, type Bytes } from './proto-writer.ts';
 import { AggregationTemporality, metricsBodies, sdkLogs, sdkMetrics, sdkTraces } from './sdk-fixtures.ts';
 

@@ -1,4 +1,4 @@
-import type { Signal } from '../../../src/model/common.ts';
+import type { Signal } from '../../model/common.ts';
 
 /** What an export answer carries when some items were rejected (OTLP `partial_success`). */
 export interface PartialSuccess {

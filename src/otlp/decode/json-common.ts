@@ -1,4 +1,4 @@
-import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../../../src/model/common.ts';
+import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../../model/common.ts';
 import { base64, bool, child, dbl, fail, get, int, isObject, mapObjects, str, within, type Json } from './json-reader.ts';
 import { setAttribute } from './set-attribute.ts';
 
