@@ -88,6 +88,7 @@ export class Gateway {
       return;
     }
     const host = this.options.host;
+    if (host) this.selfMetrics.workerValues = () => host.selfMetrics();
     const admin = new AdminServer({
       endpoint: config.admin.endpoint,
       auth: config.admin.auth,

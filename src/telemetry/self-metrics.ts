@@ -151,10 +151,14 @@ export class SelfMetrics {
     return { body: parts.length > 0 ? `${parts.join('\n\n')}\n` : '', contentType: this.registry.contentType };
   }
 
-  /** The metrics of the level as values, read now: what the OpenTelemetry readers export. */
+  /** With `--workers N`, in the main thread: the workers' own values, which the pipelines' counters live in. */
+  workerValues: (() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>) | undefined;
+
+  /** The metrics of the level as values, read now (the workers' added): what the OpenTelemetry readers export. */
   async snapshot(): Promise<PromMetricJson[]> {
     if (this.level === 'none') return [];
-    const all = (await this.registry.getMetricsAsJSON()) as PromMetricJson[];
+    const registry = this.workerValues ? AggregatorRegistry.aggregate([await this.everyValue(), ...(await this.workerValues())]) : this.registry;
+    const all = (await registry.getMetricsAsJSON()) as PromMetricJson[];
     return all.filter((m) => shownAtLevel(this.level, m.name));
   }
 

@@ -114,6 +114,32 @@ describe('the gateway’s own telemetry (service.telemetry)', () => {
   });
 });
 
+describe('the gateway’s own telemetry with --workers 2', () => {
+  it('pushes the counts kept in the worker threads too: A’s exporter sent-points reach B exactly', async () => {
+    const t = tempFiles({ 'a2.yaml': edge(b.endpoints['otlp.http']!) });
+    const a2 = await startGateway(t.path('a2.yaml'), {}, 40_000, ['--workers', '2']);
+    try {
+      const service = sdkService(a2.endpoints['otlp.http']!, 'e2e-workers-client');
+      const counter = service.meter.createCounter('client.requests');
+      for (let i = 0; i < 5; i++) counter.add(1, { route: `/w${i}` });
+      await service.flush();
+      expect(service.exported.length).toBe(5);
+      const instance = a2.logs.find((l) => l.msg === 'Gateway started.')!.instance as string;
+      // The prometheus exporter runs in a worker: its count lives there, not in the main thread's registry.
+      const labels = { component: 'prometheus', signal: 'metrics', job: 'switchyard', instance };
+      const value = await eventually(async () => {
+        const found = find(parseExposition(await scrape(b.endpoints.prometheus!)), 'switchyard_exporter_sent_points_total', labels);
+        return found.length === 1 && found[0]!.value === 5 ? 5 : undefined;
+      }, 15_000, 'the workers’ exporter count at B');
+      expect(value).toBe(5);
+      await service.shutdown();
+    } finally {
+      await a2.stop();
+      t.cleanup();
+    }
+  }, 60_000);
+});
+
 /**
  * C: a gateway tracing itself into itself. Its spans go to its own OTLP/HTTP port, through its traces
  * pipeline, to a log file; its remote-write exporter sends to a backend that answers 503 once.
