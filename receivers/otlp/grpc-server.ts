@@ -1,5 +1,6 @@
 import { Metadata, Server, status, type ServiceError, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
+import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
 import { grpcAuthRefusal, grpcServerCredentials } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
@@ -39,12 +40,15 @@ export class OtlpGrpcServer {
   private security: ListenerSecurity = { auth: undefined, tls: undefined };
   /** Calls being handled now, against max_concurrent_requests. */
   private inFlight = 0;
+  private readonly turns: DecodeTurns;
 
   constructor(
     private readonly config: OtlpGrpcConfig,
     private readonly routes: SignalRoute[],
     private readonly settings: CreateSettings,
-  ) {}
+  ) {
+    this.turns = new DecodeTurns(config.max_queue_delay);
+  }
 
   async start(): Promise<string> {
     this.security = loadListenerSecurity(this.config, ['protocols', 'grpc']);
@@ -90,13 +94,14 @@ export class OtlpGrpcServer {
     span.end(failure);
   }
 
-  /** Auth and max_concurrent_requests come before any decoding. */
+  /** Auth, shedding and max_concurrent_requests come before any decoding. */
   private async admit(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     const refusal = grpcAuthRefusal(this.security.auth, call.metadata);
     if (refusal) {
       this.settings.telemetry.refusedRequest(route.signal, 'grpc', refusal.reason);
       return callback(refusal.error);
     }
+    if (this.shed(route, !this.turns.overloaded(), callback)) return;
     if (this.inFlight >= this.config.max_concurrent_requests) {
       this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'too_many_requests');
       return callback(unavailable(`over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
@@ -109,7 +114,17 @@ export class OtlpGrpcServer {
     }
   }
 
+  /** Answers UNAVAILABLE with RetryInfo unless the request was `admitted` (see DecodeTurns); whether it did. */
+  private shed(route: SignalRoute, admitted: boolean, callback: sendUnaryData<Uint8Array>): boolean {
+    if (admitted) return false;
+    const overload = overloadMessage(this.config.max_queue_delay);
+    this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'overloaded');
+    callback(unavailable(overload, 1_000));
+    return true;
+  }
+
   private async export(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
+    if (this.shed(route, await this.turns.take(), callback)) return;
     let decoded;
     try {
       decoded = route.decode.proto(call.request);

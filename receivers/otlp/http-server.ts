@@ -5,6 +5,7 @@ import type { OwnSpan } from '../../src/telemetry/own-span.ts';
 import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
 import { listenOn } from '../../src/config/listen.ts';
+import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
 import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
@@ -36,6 +37,7 @@ export class OtlpHttpServer {
   private security: ListenerSecurity = { auth: undefined, tls: undefined };
   /** Requests being handled now, against max_concurrent_requests. */
   private inFlight = 0;
+  private readonly turns: DecodeTurns;
 
   constructor(
     private readonly config: OtlpHttpConfig,
@@ -44,6 +46,7 @@ export class OtlpHttpServer {
   ) {
     const paths = { metrics: config.metrics_url_path, traces: config.traces_url_path, logs: config.logs_url_path };
     for (const r of routes) this.routes.set(paths[r.signal], r);
+    this.turns = new DecodeTurns(config.max_queue_delay);
   }
 
   async start(): Promise<string> {
@@ -106,6 +109,7 @@ export class OtlpHttpServer {
     }
     const authRefusal = refuseUnauthorized(this.security.auth, req, res, encodeStatusJson(UNAUTHENTICATED, 'a bearer token is required: Authorization: Bearer <token>'), CONTENT_TYPE.json);
     if (authRefusal) return this.settings.telemetry.refusedRequest(route.signal, 'http', authRefusal);
+    if (this.shed(res, route, answerAs, !this.turns.overloaded(), req)) return;
     if (this.inFlight >= this.config.max_concurrent_requests) {
       this.settings.telemetry.refusedRequest(route.signal, 'http', 'too_many_requests');
       res.setHeader('Retry-After', '1');
@@ -135,6 +139,7 @@ export class OtlpHttpServer {
       }
       throw error;
     }
+    if (this.shed(res, route, encoding, await this.turns.take())) return;
     let decoded;
     try {
       decoded = encoding === 'proto' ? route.decode.proto(body) : route.decode.json(body.toString('utf8'));
@@ -149,6 +154,16 @@ export class OtlpHttpServer {
     const partial = outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.message ?? '', signal: route.signal } : undefined;
     res.writeHead(200, { 'Content-Type': CONTENT_TYPE[encoding] });
     res.end(encoding === 'proto' ? encodeExportResponseProto(partial) : encodeExportResponseJson(partial));
+  }
+
+  /** Answers 503 with Retry-After unless the request was `admitted` (see DecodeTurns); whether it did. */
+  private shed(res: ServerResponse, route: SignalRoute, encoding: Encoding, admitted: boolean, req?: IncomingMessage): boolean {
+    if (admitted) return false;
+    const overload = overloadMessage(this.config.max_queue_delay);
+    this.settings.telemetry.refusedRequest(route.signal, 'http', 'overloaded');
+    res.setHeader('Retry-After', '1');
+    this.fail(res, encoding, 503, UNAVAILABLE, overload, req);
+    return true;
   }
 
   private refuse(res: ServerResponse, encoding: Encoding, error: ConsumerError): void {
