@@ -6,7 +6,8 @@ import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
 import { listenOn } from '../../src/config/listen.ts';
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
-import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../../src/listener/http-listener.ts';
+import { drained, listenerKey, Relay, type BoundListener } from '../../src/listener/relay.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
 import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from '../../src/otlp/decode/index.ts';
@@ -14,6 +15,9 @@ import { BodyError, readBody } from './http-body.ts';
 import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
 
 type Encoding = 'proto' | 'json';
+type HttpRequestArgs = [IncomingMessage, ServerResponse];
+/** The OTLP/HTTP listener, as handed from one receiver to the next on a reload. */
+export type HttpListener = BoundListener<HttpRequestArgs> & { server: Server };
 const CONTENT_TYPE: Record<Encoding, string> = { proto: 'application/x-protobuf', json: 'application/json' };
 
 /** The `reason` label of a request refused while its body was read. */
@@ -32,7 +36,7 @@ const UNAUTHENTICATED = 16;
  * (the gateway is unavailable, e.g. shutting down), both with Retry-After.
  */
 export class OtlpHttpServer {
-  private server: Server | undefined;
+  private listener: HttpListener | undefined;
   private readonly routes = new Map<string, SignalRoute>();
   private security: ListenerSecurity = { auth: undefined, tls: undefined };
   /** Requests being handled now, against max_concurrent_requests. */
@@ -49,7 +53,11 @@ export class OtlpHttpServer {
     this.turns = new DecodeTurns(config.max_queue_delay);
   }
 
-  async start(): Promise<string> {
+  /**
+   * Listens, or takes `adopted` (a reload) when it was bound with this endpoint and kind of TLS: its
+   * socket never closes, and the requests it held meanwhile come here.
+   */
+  async start(adopted?: HttpListener): Promise<string> {
     this.security = loadListenerSecurity(this.config, ['protocols', 'http']);
     const c = this.config;
     const timeouts = {
@@ -60,32 +68,49 @@ export class OtlpHttpServer {
       // client trickling a byte a second hold its socket for half a minute past the limit).
       connectionsCheckingInterval: Math.max(100, Math.min(c.read_header_timeout, c.read_timeout) / 4),
     };
-    const server = createListenerServer(this.security.tls, timeouts, (req, res) => {
-      const span = this.span(req);
-      this.handle(req, res)
-        .catch((error: unknown) => {
-          this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
-          if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
-        })
-        .finally(() => span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined));
-    });
+    const key = listenerKey(c.endpoint, this.security.tls);
+    if (adopted?.key === key) {
+      const { server, relay } = adopted;
+      Object.assign(server, { headersTimeout: timeouts.headersTimeout, requestTimeout: timeouts.requestTimeout });
+      if (this.security.tls) updateListenerTls(server, this.security.tls);
+      this.listener = adopted;
+      relay.attach(this.onRequest);
+      return adopted.address;
+    }
+    await adopted?.close(); // bound differently: its port is freed first, in case the endpoint is the same
+    const relay = new Relay<HttpRequestArgs>();
+    const server = createListenerServer(this.security.tls, timeouts, relay.deliver);
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
-    const bound = await listenOn(server, this.config.endpoint, ['protocols', 'http', 'endpoint']);
-    this.server = server;
-    return bound;
+    const address = await listenOn(server, c.endpoint, ['protocols', 'http', 'endpoint']);
+    this.listener = { key, address, server, relay, close: () => closeHttpListener(server, relay) };
+    relay.attach(this.onRequest);
+    return address;
   }
 
   async shutdown(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    // In-flight requests finish (their data is handed to the pipelines); stragglers are cut after 5 s.
-    const timer = setTimeout(() => server.closeAllConnections(), 5_000);
-    await closed;
-    clearTimeout(timer);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
+
+  /** Stops taking requests but leaves the socket bound, for the next receiver (see Component.handOver). */
+  async handOver(): Promise<HttpListener | undefined> {
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.relay.detach();
+    await drained(() => this.inFlight);
+    return listener;
+  }
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const span = this.span(req);
+    this.handle(req, res)
+      .catch((error: unknown) => {
+        this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
+        if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
+      })
+      .finally(() => span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined));
+  };
 
   /**
    * The gateway's own span for a request to a signal's path; none for the gateway's own telemetry
@@ -179,6 +204,20 @@ export class OtlpHttpServer {
     res.writeHead(status, { 'Content-Type': CONTENT_TYPE[encoding] });
     res.end(encoding === 'proto' ? encodeStatusProto(code, message) : encodeStatusJson(code, message));
   }
+}
+
+/** Stops listening; requests held for a successor are refused (503), in-flight ones finish (stragglers cut after 5 s). */
+async function closeHttpListener(server: Server, relay: Relay<HttpRequestArgs>): Promise<void> {
+  relay.refuseHeld((req, res) => {
+    req.resume();
+    res.writeHead(503, { 'Retry-After': '1', 'Content-Type': CONTENT_TYPE.json, Connection: 'close' });
+    res.end(encodeStatusJson(UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry'));
+  });
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+  await closed;
+  clearTimeout(timer);
 }
 
 /**

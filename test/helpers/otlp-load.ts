@@ -46,6 +46,8 @@ export interface LoadOptions {
   requestsPerSecond?: number;
   /** Sockets kept open; in closed loop also the requests at a time. */
   connections: number;
+  /** false: a new connection for every request (to see a port refuse one); default true. */
+  keepAlive?: boolean;
 }
 
 /**
@@ -55,7 +57,7 @@ export interface LoadOptions {
  * the gateway accepted after the client gave up would make the counts differ.
  */
 export async function driveLoad(o: LoadOptions): Promise<LoadReport> {
-  const agent = new Agent({ keepAlive: true, maxSockets: o.connections });
+  const agent = new Agent({ keepAlive: o.keepAlive ?? true, maxSockets: o.connections });
   const report: LoadReport = { statuses: {}, okPoints: 0, throttledWithoutRetryAfter: 0, errors: {}, latenciesMs: [], elapsedMs: 0 };
   const url = new URL(o.url);
   const one = async (): Promise<void> => {

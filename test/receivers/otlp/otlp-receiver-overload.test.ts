@@ -42,7 +42,7 @@ describe('OTLP receiver under overload', () => {
     const { proto } = await sdkMetricsBodies();
     const answers = await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const res = await fetch(`http://${r.http}/v1/metrics`, { method: 'POST', body: proto, headers: { 'content-type': 'application/x-protobuf' } });
+        const res = await fetch(`http://${r.http}/v1/metrics`, { method: 'POST', body: proto as BodyInit, headers: { 'content-type': 'application/x-protobuf' } });
         await res.arrayBuffer();
         return { status: res.status, retryAfter: res.headers.get('retry-after') };
       }),
