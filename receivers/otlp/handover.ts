@@ -1,6 +1,6 @@
 import type { ListenerHandover } from '../../src/component/component.ts';
 import type { GrpcListener } from './grpc-server.ts';
-import type { HttpListener } from './http-server.ts';
+import type { HttpListener } from '../../src/listener/http-handover.ts';
 
 /** What an `otlp` receiver leaves bound on a reload: its HTTP and gRPC listeners, for the receiver of the same ID. */
 export class OtlpHandover implements ListenerHandover {

@@ -4,10 +4,10 @@ import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OwnSpan } from '../../src/telemetry/own-span.ts';
 import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
-import { listenOn } from '../../src/config/listen.ts';
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
-import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../../src/listener/http-listener.ts';
-import { drained, listenerKey, Relay, type BoundListener } from '../../src/listener/relay.ts';
+import { openHttpListener, type HttpListener } from '../../src/listener/http-handover.ts';
+import { refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import { drained } from '../../src/listener/relay.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
 import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from '../../src/otlp/decode/index.ts';
@@ -15,9 +15,7 @@ import { BodyError, readBody } from './http-body.ts';
 import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
 
 type Encoding = 'proto' | 'json';
-type HttpRequestArgs = [IncomingMessage, ServerResponse];
-/** The OTLP/HTTP listener, as handed from one receiver to the next on a reload. */
-export type HttpListener = BoundListener<HttpRequestArgs> & { server: Server };
+
 const CONTENT_TYPE: Record<Encoding, string> = { proto: 'application/x-protobuf', json: 'application/json' };
 
 /** The `reason` label of a request refused while its body was read. */
@@ -68,23 +66,14 @@ export class OtlpHttpServer {
       // client trickling a byte a second hold its socket for half a minute past the limit).
       connectionsCheckingInterval: Math.max(100, Math.min(c.read_header_timeout, c.read_timeout) / 4),
     };
-    const key = listenerKey(c.endpoint, this.security.tls);
-    if (adopted?.key === key) {
-      const { server, relay } = adopted;
-      Object.assign(server, { headersTimeout: timeouts.headersTimeout, requestTimeout: timeouts.requestTimeout });
-      if (this.security.tls) updateListenerTls(server, this.security.tls);
-      this.listener = adopted;
-      relay.attach(this.onRequest);
-      return adopted.address;
-    }
-    await adopted?.close(); // bound differently: its port is freed first, in case the endpoint is the same
-    const relay = new Relay<HttpRequestArgs>();
-    const server = createListenerServer(this.security.tls, timeouts, relay.deliver);
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
-    const address = await listenOn(server, c.endpoint, ['protocols', 'http', 'endpoint']);
-    this.listener = { key, address, server, relay, close: () => closeHttpListener(server, relay) };
-    relay.attach(this.onRequest);
-    return address;
+    const refuseHeld = (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      res.writeHead(503, { 'Retry-After': '1', 'Content-Type': CONTENT_TYPE.json, Connection: 'close' });
+      res.end(encodeStatusJson(UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry'));
+    };
+    const setup = (server: Server) => server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
+    this.listener = await openHttpListener({ endpoint: c.endpoint, tls: this.security.tls, options: timeouts, path: ['protocols', 'http', 'endpoint'], refuseHeld, setup }, this.onRequest, adopted);
+    return this.listener.address;
   }
 
   async shutdown(): Promise<void> {
@@ -204,20 +193,6 @@ export class OtlpHttpServer {
     res.writeHead(status, { 'Content-Type': CONTENT_TYPE[encoding] });
     res.end(encoding === 'proto' ? encodeStatusProto(code, message) : encodeStatusJson(code, message));
   }
-}
-
-/** Stops listening; requests held for a successor are refused (503), in-flight ones finish (stragglers cut after 5 s). */
-async function closeHttpListener(server: Server, relay: Relay<HttpRequestArgs>): Promise<void> {
-  relay.refuseHeld((req, res) => {
-    req.resume();
-    res.writeHead(503, { 'Retry-After': '1', 'Content-Type': CONTENT_TYPE.json, Connection: 'close' });
-    res.end(encodeStatusJson(UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry'));
-  });
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), 5_000);
-  await closed;
-  clearTimeout(timer);
 }
 
 /**

@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('reloading under steady load', () => {
-  it('keeps the unchanged OTLP port answering through a pipeline change and a port change, and exports every point it answered 200 for', async () => {
+  it('keeps the unchanged OTLP and scrape ports answering through a pipeline change and a port change, and exports every point it answered 200 for', async () => {
     const [before, after] = [await freePort(), await freePort()];
     const t = tempFiles({ 'gateway.yaml': config('memory_limiter', before) });
     cleanups.push(t.cleanup);
@@ -50,11 +50,30 @@ describe('reloading under steady load', () => {
 
     // Posting all along: keep-alive connections, and a new connection for every request (a refusing port shows there).
     const load = Promise.all([driveLoad({ url, body, durationMs: 9_000, connections: 4 }), driveLoad({ url, body, durationMs: 9_000, connections: 2, keepAlive: false })]);
+    // And scraping the prometheus exporter's port, unchanged by the first reload, new connections each time.
+    let scraping = true;
+    const scrapes = { ok: 0, failed: [] as string[] };
+    const scraper = (async () => {
+      while (scraping) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${before}/metrics`, { headers: { connection: 'close' } });
+          await res.arrayBuffer();
+          if (res.status === 200) scrapes.ok++;
+          else scrapes.failed.push(String(res.status));
+        } catch (error) {
+          scrapes.failed.push(String((error as { cause?: { code?: string } }).cause?.code ?? error));
+        }
+        await sleep(10);
+      }
+    })();
     await sleep(2_000);
     writeFileSync(t.path('gateway.yaml'), config('memory_limiter, attributes/reload', before));
     gw.child.kill('SIGHUP');
     const first = await gw.waitForLog((l) => l.msg === 'Configuration reloaded.');
-    await sleep(2_000);
+    await sleep(1_000);
+    scraping = false;
+    await scraper;
+    await sleep(1_000);
     writeFileSync(t.path('gateway.yaml'), config('memory_limiter, attributes/reload', after));
     gw.child.kill('SIGHUP');
     const second = await gw.waitForLog((l) => l.msg === 'Configuration reloaded.' && l !== first);
@@ -67,6 +86,8 @@ describe('reloading under steady load', () => {
       expect(r.errors).toEqual({}); // no ECONNREFUSED, no ECONNRESET
       expect(Object.keys(r.statuses)).toEqual(['200']);
     }
+    expect(scrapes.failed).toEqual([]);
+    expect(scrapes.ok).toBeGreaterThan(0);
     const scrape = parseExposition(await (await fetch(`http://${gw.endpoints.admin}/metrics`)).text());
     const exported = find(scrape, 'switchyard_exporter_sent_points_total', { component: 'prometheus' }).reduce((n, s) => n + s.value, 0);
     const answered200 = reports.reduce((n, r) => n + r.okPoints, 0);
