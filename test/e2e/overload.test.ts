@@ -6,13 +6,13 @@ import { driveLoad, loadBody, percentile, type LoadReport } from '../helpers/otl
 import { find, parseExposition, valueOf } from '../helpers/prom-text.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
-const LIMIT_MIB = 400;
+const LIMIT_MIB = 512;
 const CONFIG = `receivers:
   otlp:
     protocols:
       http: { endpoint: "127.0.0.1:0" }
 processors:
-  memory_limiter: { check_interval: 1s, limit_mib: ${LIMIT_MIB}, spike_limit_mib: 100 }
+  memory_limiter: { check_interval: 1s, limit_mib: ${LIMIT_MIB}, spike_limit_mib: 128 }
 exporters:
   prometheus: { endpoint: "127.0.0.1:0" }
 service:
