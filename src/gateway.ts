@@ -5,7 +5,7 @@ import { AdminServer } from './admin/server.ts';
 import { locateFault } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
-import type { WorkerPlacement } from './component/component.ts';
+import type { ListenerHandover, WorkerPlacement } from './component/component.ts';
 import type { SignalConsumers } from './consumer/consumer.ts';
 import type { Signal } from './model/common.ts';
 import { PipelineGraph, type GraphContext } from './pipeline/graph.ts';
@@ -184,13 +184,13 @@ export class Gateway {
     this.ownTraces = undefined;
   }
 
-  private async startPipelines(config: GatewayConfig): Promise<Running> {
+  private async startPipelines(config: GatewayConfig, handovers?: Map<string, ListenerHandover>): Promise<Running> {
     const health = new HealthRegistry();
     this.health = health;
     const { host, worker } = this.options;
     const part: GraphContext['part'] = worker ? { run: 'pipelines', worker } : host ? { run: 'receivers', forward: (key, signals) => host.forward(key, signals) } : { run: 'all' };
     const graph = new PipelineGraph(config, { logger: this.options.logger, selfMetrics: this.selfMetrics, health, part });
-    await graph.start();
+    await graph.start(handovers);
     return { config, graph, health };
   }
 
@@ -213,22 +213,34 @@ export class Gateway {
     if (JSON.stringify(config.telemetry.config) !== JSON.stringify(old.config.telemetry.config)) {
       log.warn('service.telemetry changed: the gateway\'s own telemetry keeps its settings until the next restart.');
     }
-    await old.graph.shutdown();
+    // Listeners stay bound through the swap (requests arriving meanwhile wait), once the old pipelines drained.
+    const handovers = new Map<string, ListenerHandover>();
+    await old.graph.shutdown(handovers);
+    try {
+      return await this.swapPipelines(old, config, handovers);
+    } finally {
+      // Listeners no new receiver took (a changed address or TLS, a receiver gone): closed now.
+      await Promise.all([...handovers.values()].map((h) => h.close()));
+    }
+  }
+
+  private async swapPipelines(old: Running, config: GatewayConfig, handovers: Map<string, ListenerHandover>): Promise<boolean> {
+    const log = this.options.logger;
     const host = this.options.host;
     if (host && !(await host.reload(config))) {
       log.error('Reload failed in the workers, which went back to the previous configuration; the receivers restart with it.');
-      this.running = await this.startPipelines(old.config);
+      this.running = await this.startPipelines(old.config, handovers);
       return false;
     }
     try {
-      this.running = await this.startPipelines(config);
+      this.running = await this.startPipelines(config, handovers);
       // A worker's own line differs: "Configuration reloaded." is the gateway's, once, with its endpoints.
       if (this.options.worker) log.info({ files: config.files }, 'Worker pipelines reloaded.');
       else log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
       return true;
     } catch (error) {
       log.error({ err: error }, 'Reload failed while starting the new pipelines; restarting the previous configuration.');
-      this.running = await this.startPipelines(old.config);
+      this.running = await this.startPipelines(old.config, handovers);
       return false;
     }
   }

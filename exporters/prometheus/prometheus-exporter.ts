@@ -1,8 +1,8 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { CreateSettings, Exporter, ScrapePage, ScrapeRequest } from '../../src/component/component.ts';
-import { closeNow, listenOn } from '../../src/config/listen.ts';
-import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import type { CreateSettings, Exporter, ListenerHandover, ScrapePage, ScrapeRequest } from '../../src/component/component.ts';
+import { HttpHandover, openHttpListener, type HttpListener } from '../../src/listener/http-handover.ts';
+import { refuseUnauthorized } from '../../src/listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import { CumulativeState } from '../../src/translate/cumulative-state.ts';
@@ -16,7 +16,9 @@ import { acceptsGzip, CONTENT_TYPE, negotiate, serialize } from './serializer.ts
  */
 export class PrometheusExporter implements Exporter {
   private readonly state: CumulativeState;
-  private server: Server | undefined;
+  private listener: HttpListener | undefined;
+  /** The scrape listener the exporter of the same ID left bound on a reload. */
+  private adopted: HttpHandover | undefined;
   private security: ListenerSecurity = { auth: undefined, tls: undefined };
 
   constructor(
@@ -36,20 +38,33 @@ export class PrometheusExporter implements Exporter {
     this.settings.telemetry.sent('metrics', points - typeConflicts);
   }
 
+  takeOver(handover: ListenerHandover): void {
+    if (handover instanceof HttpHandover) this.adopted = handover;
+  }
+
   async start(): Promise<void> {
+    const adopted = this.adopted?.take();
+    this.adopted = undefined;
     // One of N workers: the main thread serves the endpoint, merging every worker's scrape().
-    if (this.settings.worker) return;
+    if (this.settings.worker) return adopted?.close();
     this.security = loadListenerSecurity(this.config, []);
-    const server = createListenerServer(this.security.tls, {}, (req, res) => this.handle(req, res));
-    const bound = await listenOn(server, this.config.endpoint, ['endpoint']);
-    this.server = server;
-    this.settings.health.setDetail('endpoint', bound);
+    const refuseHeld = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(503, { 'Retry-After': '1', Connection: 'close' }).end();
+    this.listener = await openHttpListener({ endpoint: this.config.endpoint, tls: this.security.tls, options: {}, path: ['endpoint'], refuseHeld }, (req, res) => this.handle(req, res), adopted);
+    this.settings.health.setDetail('endpoint', this.listener.address);
   }
 
   async shutdown(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeNow(server);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
+  }
+
+  /** A reload: the scrape port stays bound, scrapes arriving meanwhile wait for the next exporter of this ID. */
+  async handOver(): Promise<ListenerHandover> {
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.relay.detach();
+    return new HttpHandover(listener);
   }
 
   /** The page a scrape gets, uncompressed. */

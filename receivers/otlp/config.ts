@@ -10,6 +10,13 @@ import { listenerSecurity } from '../../src/listener/config.ts';
 const requestLimits = {
   /** Requests handled at once; one more is answered 429 (UNAVAILABLE on gRPC) with a retry delay. */
   max_concurrent_requests: z.number().int().positive().default(128),
+  /**
+   * Longest a received request may wait for its turn to be decoded. One that waited longer is answered
+   * 503 / UNAVAILABLE with a retry delay, undecoded, and so is every request arriving while the oldest
+   * waiting one is past the limit: an overloaded gateway refuses its excess at once instead of answering
+   * everything seconds late. `0s` never sheds.
+   */
+  max_queue_delay: duration('500ms'),
   /** Data points, spans or log records in one request. */
   max_points_per_request: z.number().int().positive().default(200_000),
   /** Attributes per point, span, event, link, log record, resource or scope (the SDKs' default: 128). */

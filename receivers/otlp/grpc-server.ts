@@ -1,5 +1,7 @@
 import { Metadata, Server, status, type ServiceError, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
+import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
+import { drained, listenerKey, Relay, type BoundListener } from '../../src/listener/relay.ts';
 import { grpcAuthRefusal, grpcServerCredentials } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
@@ -14,6 +16,10 @@ const METHOD_PATH: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
 };
+
+type GrpcCallArgs = [Signal, ServerUnaryCall<Buffer, Uint8Array>, sendUnaryData<Uint8Array>];
+/** The OTLP/gRPC listener, as handed from one receiver to the next on a reload. */
+export type GrpcListener = BoundListener<GrpcCallArgs>;
 
 function serviceFor(signal: Signal): ServiceDefinition {
   return {
@@ -35,48 +41,76 @@ function serviceFor(signal: Signal): ServiceDefinition {
  * UNAVAILABLE with a google.rpc.RetryInfo in `grpc-status-details-bin`, which the SDKs honour.
  */
 export class OtlpGrpcServer {
-  private server: Server | undefined;
+  private listener: GrpcListener | undefined;
   private security: ListenerSecurity = { auth: undefined, tls: undefined };
   /** Calls being handled now, against max_concurrent_requests. */
   private inFlight = 0;
+  private readonly turns: DecodeTurns;
 
   constructor(
     private readonly config: OtlpGrpcConfig,
     private readonly routes: SignalRoute[],
     private readonly settings: CreateSettings,
-  ) {}
+  ) {
+    this.turns = new DecodeTurns(config.max_queue_delay);
+  }
 
-  async start(): Promise<string> {
+  /**
+   * Listens, or takes `adopted` (a reload) when it was bound with this endpoint and no TLS: its socket
+   * never closes, and the calls it held meanwhile come here. (grpc-js cannot change a bound port's
+   * certificates, so a listener with TLS is bound again on every reload, to read them again.)
+   */
+  async start(adopted?: GrpcListener): Promise<string> {
     this.security = loadListenerSecurity(this.config, ['protocols', 'grpc']);
+    const key = listenerKey(this.config.endpoint, this.security.tls);
+    if (adopted?.key === key && !this.security.tls) {
+      this.listener = adopted;
+      adopted.relay.attach(this.onCall);
+      return adopted.address;
+    }
+    await adopted?.close(); // bound differently: its port is freed first, in case the endpoint is the same
     const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size });
-    for (const route of this.routes) {
-      server.addService(serviceFor(route.signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => void this.traced(route, call, callback) });
+    const relay = new Relay<GrpcCallArgs>();
+    // Every signal's service, whichever this receiver serves: a successor may serve others on the same socket.
+    for (const signal of Object.keys(METHOD_PATH) as Signal[]) {
+      server.addService(serviceFor(signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => relay.deliver(signal, call, callback) });
     }
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(this.config.endpoint, grpcServerCredentials(this.security.tls), (error, bound) =>
         error ? reject(new ConfigFault(['protocols', 'grpc', 'endpoint'], `cannot listen on ${this.config.endpoint}: ${error.message}`)) : resolve(bound),
       ),
     );
-    this.server = server;
     const host = this.config.endpoint.slice(0, this.config.endpoint.lastIndexOf(':'));
-    return `${host}:${port}`;
+    const address = `${host}:${port}`;
+    this.listener = { key, address, relay, close: () => closeGrpcListener(server, relay) };
+    relay.attach(this.onCall);
+    return address;
   }
 
   async shutdown(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, 5_000);
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
+
+  /** Stops taking calls but leaves the socket bound, for the next receiver (see Component.handOver); with TLS it closes. */
+  async handOver(): Promise<GrpcListener | undefined> {
+    if (this.security.tls) {
+      await this.shutdown();
+      return undefined;
+    }
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.relay.detach();
+    await drained(() => this.inFlight);
+    return listener;
+  }
+
+  private readonly onCall = (signal: Signal, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): void => {
+    const route = this.routes.find((r) => r.signal === signal);
+    if (!route) return callback({ code: status.UNIMPLEMENTED, details: `no pipeline takes ${signal}` });
+    void this.traced(route, call, callback);
+  };
 
   /** The export inside the gateway's own span, unless the call is the gateway's own telemetry (see the HTTP server). */
   private async traced(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
@@ -90,13 +124,14 @@ export class OtlpGrpcServer {
     span.end(failure);
   }
 
-  /** Auth and max_concurrent_requests come before any decoding. */
+  /** Auth, shedding and max_concurrent_requests come before any decoding. */
   private async admit(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     const refusal = grpcAuthRefusal(this.security.auth, call.metadata);
     if (refusal) {
       this.settings.telemetry.refusedRequest(route.signal, 'grpc', refusal.reason);
       return callback(refusal.error);
     }
+    if (this.shed(route, !this.turns.overloaded(), callback)) return;
     if (this.inFlight >= this.config.max_concurrent_requests) {
       this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'too_many_requests');
       return callback(unavailable(`over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
@@ -109,7 +144,17 @@ export class OtlpGrpcServer {
     }
   }
 
+  /** Answers UNAVAILABLE with RetryInfo unless the request was `admitted` (see DecodeTurns); whether it did. */
+  private shed(route: SignalRoute, admitted: boolean, callback: sendUnaryData<Uint8Array>): boolean {
+    if (admitted) return false;
+    const overload = overloadMessage(this.config.max_queue_delay);
+    this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'overloaded');
+    callback(unavailable(overload, 1_000));
+    return true;
+  }
+
   private async export(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
+    if (this.shed(route, await this.turns.take(), callback)) return;
     let decoded;
     try {
       decoded = route.decode.proto(call.request);
@@ -138,4 +183,19 @@ function unavailable(message: string, delayMs: number): Partial<ServiceError> {
   const metadata = new Metadata();
   metadata.set('grpc-status-details-bin', Buffer.from(encodeStatusProto(status.UNAVAILABLE, message, [encodeRetryInfoAny(delayMs)])));
   return { code: status.UNAVAILABLE, details: message, metadata };
+}
+
+/** Stops listening; calls held for a successor are refused (UNAVAILABLE), running ones finish (cut after 5 s). */
+async function closeGrpcListener(server: Server, relay: Relay<GrpcCallArgs>): Promise<void> {
+  relay.refuseHeld((_signal, _call, callback) => callback(unavailable('the receiver stopped (a reload or a shutdown); retry', 1_000)));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 5_000);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -4,8 +4,10 @@ import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OwnSpan } from '../../src/telemetry/own-span.ts';
 import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
-import { listenOn } from '../../src/config/listen.ts';
-import { createListenerServer, refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
+import { openHttpListener, type HttpListener } from '../../src/listener/http-handover.ts';
+import { refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import { drained } from '../../src/listener/relay.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
 import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from '../../src/otlp/decode/index.ts';
@@ -13,6 +15,7 @@ import { BodyError, readBody } from './http-body.ts';
 import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
 
 type Encoding = 'proto' | 'json';
+
 const CONTENT_TYPE: Record<Encoding, string> = { proto: 'application/x-protobuf', json: 'application/json' };
 
 /** The `reason` label of a request refused while its body was read. */
@@ -31,11 +34,12 @@ const UNAUTHENTICATED = 16;
  * (the gateway is unavailable, e.g. shutting down), both with Retry-After.
  */
 export class OtlpHttpServer {
-  private server: Server | undefined;
+  private listener: HttpListener | undefined;
   private readonly routes = new Map<string, SignalRoute>();
   private security: ListenerSecurity = { auth: undefined, tls: undefined };
   /** Requests being handled now, against max_concurrent_requests. */
   private inFlight = 0;
+  private readonly turns: DecodeTurns;
 
   constructor(
     private readonly config: OtlpHttpConfig,
@@ -44,9 +48,14 @@ export class OtlpHttpServer {
   ) {
     const paths = { metrics: config.metrics_url_path, traces: config.traces_url_path, logs: config.logs_url_path };
     for (const r of routes) this.routes.set(paths[r.signal], r);
+    this.turns = new DecodeTurns(config.max_queue_delay);
   }
 
-  async start(): Promise<string> {
+  /**
+   * Listens, or takes `adopted` (a reload) when it was bound with this endpoint and kind of TLS: its
+   * socket never closes, and the requests it held meanwhile come here.
+   */
+  async start(adopted?: HttpListener): Promise<string> {
     this.security = loadListenerSecurity(this.config, ['protocols', 'http']);
     const c = this.config;
     const timeouts = {
@@ -57,32 +66,40 @@ export class OtlpHttpServer {
       // client trickling a byte a second hold its socket for half a minute past the limit).
       connectionsCheckingInterval: Math.max(100, Math.min(c.read_header_timeout, c.read_timeout) / 4),
     };
-    const server = createListenerServer(this.security.tls, timeouts, (req, res) => {
-      const span = this.span(req);
-      this.handle(req, res)
-        .catch((error: unknown) => {
-          this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
-          if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
-        })
-        .finally(() => span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined));
-    });
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
-    const bound = await listenOn(server, this.config.endpoint, ['protocols', 'http', 'endpoint']);
-    this.server = server;
-    return bound;
+    const refuseHeld = (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      res.writeHead(503, { 'Retry-After': '1', 'Content-Type': CONTENT_TYPE.json, Connection: 'close' });
+      res.end(encodeStatusJson(UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry'));
+    };
+    const setup = (server: Server) => server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
+    this.listener = await openHttpListener({ endpoint: c.endpoint, tls: this.security.tls, options: timeouts, path: ['protocols', 'http', 'endpoint'], refuseHeld, setup }, this.onRequest, adopted);
+    return this.listener.address;
   }
 
   async shutdown(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    // In-flight requests finish (their data is handed to the pipelines); stragglers are cut after 5 s.
-    const timer = setTimeout(() => server.closeAllConnections(), 5_000);
-    await closed;
-    clearTimeout(timer);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
+
+  /** Stops taking requests but leaves the socket bound, for the next receiver (see Component.handOver). */
+  async handOver(): Promise<HttpListener | undefined> {
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.relay.detach();
+    await drained(() => this.inFlight);
+    return listener;
+  }
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const span = this.span(req);
+    this.handle(req, res)
+      .catch((error: unknown) => {
+        this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
+        if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
+      })
+      .finally(() => span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined));
+  };
 
   /**
    * The gateway's own span for a request to a signal's path; none for the gateway's own telemetry
@@ -106,6 +123,7 @@ export class OtlpHttpServer {
     }
     const authRefusal = refuseUnauthorized(this.security.auth, req, res, encodeStatusJson(UNAUTHENTICATED, 'a bearer token is required: Authorization: Bearer <token>'), CONTENT_TYPE.json);
     if (authRefusal) return this.settings.telemetry.refusedRequest(route.signal, 'http', authRefusal);
+    if (this.shed(res, route, answerAs, !this.turns.overloaded(), req)) return;
     if (this.inFlight >= this.config.max_concurrent_requests) {
       this.settings.telemetry.refusedRequest(route.signal, 'http', 'too_many_requests');
       res.setHeader('Retry-After', '1');
@@ -135,6 +153,7 @@ export class OtlpHttpServer {
       }
       throw error;
     }
+    if (this.shed(res, route, encoding, await this.turns.take())) return;
     let decoded;
     try {
       decoded = encoding === 'proto' ? route.decode.proto(body) : route.decode.json(body.toString('utf8'));
@@ -149,6 +168,16 @@ export class OtlpHttpServer {
     const partial = outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.message ?? '', signal: route.signal } : undefined;
     res.writeHead(200, { 'Content-Type': CONTENT_TYPE[encoding] });
     res.end(encoding === 'proto' ? encodeExportResponseProto(partial) : encodeExportResponseJson(partial));
+  }
+
+  /** Answers 503 with Retry-After unless the request was `admitted` (see DecodeTurns); whether it did. */
+  private shed(res: ServerResponse, route: SignalRoute, encoding: Encoding, admitted: boolean, req?: IncomingMessage): boolean {
+    if (admitted) return false;
+    const overload = overloadMessage(this.config.max_queue_delay);
+    this.settings.telemetry.refusedRequest(route.signal, 'http', 'overloaded');
+    res.setHeader('Retry-After', '1');
+    this.fail(res, encoding, 503, UNAVAILABLE, overload, req);
+    return true;
   }
 
   private refuse(res: ServerResponse, encoding: Encoding, error: ConsumerError): void {

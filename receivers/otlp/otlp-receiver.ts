@@ -1,7 +1,8 @@
-import type { Component, CreateSettings } from '../../src/component/component.ts';
+import type { Component, CreateSettings, ListenerHandover } from '../../src/component/component.ts';
 import type { SignalConsumers } from '../../src/consumer/consumer.ts';
 import type { OtlpReceiverConfig } from './config.ts';
 import type { OtlpGrpcServer } from './grpc-server.ts';
+import { OtlpHandover } from './handover.ts';
 import { OtlpHttpServer } from './http-server.ts';
 import { signalRoutes } from './pipeline-call.ts';
 
@@ -10,6 +11,8 @@ export class OtlpReceiver implements Component {
   private readonly http: OtlpHttpServer | undefined;
   private grpc: OtlpGrpcServer | undefined;
   private readonly routes: ReturnType<typeof signalRoutes>;
+  /** The listeners the receiver of the same ID left bound on a reload. */
+  private adopted: OtlpHandover | undefined;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -20,23 +23,38 @@ export class OtlpReceiver implements Component {
     if (config.protocols.http) this.http = new OtlpHttpServer(config.protocols.http, this.routes, settings);
   }
 
+  takeOver(handover: ListenerHandover): void {
+    if (handover instanceof OtlpHandover) this.adopted = handover;
+  }
+
   async start(): Promise<void> {
-    const grpcConfig = this.config.protocols.grpc;
-    if (grpcConfig) {
-      // @grpc/grpc-js is loaded only when gRPC is configured (≈10 MiB of a process that never uses it).
-      const { OtlpGrpcServer } = await import('./grpc-server.ts');
-      this.grpc = new OtlpGrpcServer(grpcConfig, this.routes, this.settings);
-      this.settings.health.setDetail('endpoint.grpc', await this.grpc.start());
-    }
+    const adopted = this.adopted ?? new OtlpHandover(undefined, undefined);
+    this.adopted = undefined;
     try {
-      if (this.http) this.settings.health.setDetail('endpoint.http', await this.http.start());
+      const grpcConfig = this.config.protocols.grpc;
+      if (grpcConfig) {
+        // @grpc/grpc-js is loaded only when gRPC is configured (≈10 MiB of a process that never uses it).
+        const { OtlpGrpcServer } = await import('./grpc-server.ts');
+        this.grpc = new OtlpGrpcServer(grpcConfig, this.routes, this.settings);
+        this.settings.health.setDetail('endpoint.grpc', await this.grpc.start(adopted.takeGrpc()));
+      }
+      if (this.http) this.settings.health.setDetail('endpoint.http', await this.http.start(adopted.takeHttp()));
     } catch (error) {
       await this.grpc?.shutdown();
       throw error;
+    } finally {
+      // A protocol now off (or a failed start): what it left bound closes.
+      await adopted.close();
     }
   }
 
   async shutdown(): Promise<void> {
     await Promise.all([this.http?.shutdown(), this.grpc?.shutdown()]);
+  }
+
+  /** A reload: both listeners stay bound for the next `otlp` receiver of this ID, once what they accepted went on. */
+  async handOver(): Promise<ListenerHandover> {
+    const [http, grpc] = await Promise.all([this.http?.handOver(), this.grpc?.handOver()]);
+    return new OtlpHandover(http, grpc);
   }
 }

@@ -14,6 +14,24 @@ import type { ComponentId } from './id.ts';
 export interface Component {
   start(): Promise<void>;
   shutdown(): Promise<void>;
+  /**
+   * Optional, for listening components, instead of `shutdown` on a reload: stop as `shutdown` does
+   * (what was accepted has gone to the pipelines when it resolves) but leave the listeners bound,
+   * requests arriving meanwhile held, so a successor can take them and an unchanged port never refuses
+   * a connection.
+   */
+  handOver?(): Promise<ListenerHandover>;
+  /** Optional: before `start`, what the component of the same ID handed over on a reload. */
+  takeOver?(handover: ListenerHandover): void;
+}
+
+/**
+ * Listeners left bound by `Component.handOver`, opaque to the engine. The successor takes those whose
+ * address and security it keeps; the engine then closes the rest (held requests answered as
+ * unavailable, to be retried).
+ */
+export interface ListenerHandover {
+  close(): Promise<void>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Component, CreateSettings, Exporter, ProcessorFactory, WorkerPlacement } from '../component/component.ts';
+import type { Component, CreateSettings, Exporter, ListenerHandover, ProcessorFactory, WorkerPlacement } from '../component/component.ts';
 import type { LogsConsumer, MetricsConsumer, SignalConsumers, TracesConsumer } from '../consumer/consumer.ts';
 import { fanOutLogs, fanOutMetrics, fanOutTraces } from '../consumer/fanout.ts';
 import { ConfigError, locateFault } from '../config/errors.ts';
@@ -84,14 +84,24 @@ export class PipelineGraph {
     return this.pipelines;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts every component, downstream first. `handovers` (a reload): the listeners the previous
+   * pipelines left bound, by component key; a component of the same key that can takes its own, and
+   * on a failed start they are handed back into the map.
+   */
+  async start(handovers?: Map<string, ListenerHandover>): Promise<void> {
     for (const node of this.nodes) {
+      const handover = handovers?.get(node.key);
+      if (handover && node.component.takeOver) {
+        handovers!.delete(node.key);
+        node.component.takeOver(handover);
+      }
       node.setState('starting');
       try {
         await node.component.start();
       } catch (error) {
         node.setState('failed');
-        await this.shutdown();
+        await this.shutdown(handovers);
         throw locateFault(error, node.located);
       }
       node.setState('running');
@@ -99,14 +109,20 @@ export class PipelineGraph {
     }
   }
 
-  /** Shuts down every started component, upstream first; every error is collected. */
-  async shutdown(): Promise<void> {
+  /**
+   * Shuts down every started component, upstream first, so each stage drains into the next; every
+   * error is collected. With `handovers` (a reload) components that can leave their listeners bound
+   * for their successors, in the map by component key.
+   */
+  async shutdown(handovers?: Map<string, ListenerHandover>): Promise<void> {
     this.taps.closeAll('the pipelines stopped (a shutdown or a reload)');
     const errors: unknown[] = [];
     for (const node of this.started.reverse()) {
       node.setState('stopping');
       try {
-        await node.component.shutdown();
+        const c = node.component;
+        if (handovers && c.handOver) handovers.set(node.key, await c.handOver());
+        else await c.shutdown();
         node.setState('stopped');
       } catch (error) {
         node.setState('failed');

@@ -1,9 +1,9 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { ScrapeListener, ScrapePage, ScrapeRequest } from '../component/component.ts';
-import { closeNow, listenOn } from '../config/listen.ts';
 import type { BearerAuth } from '../listener/bearer-auth.ts';
-import { createListenerServer, refuseUnauthorized } from '../listener/http-listener.ts';
+import { openHttpListener, type HttpListener } from '../listener/http-handover.ts';
+import { refuseUnauthorized } from '../listener/http-listener.ts';
 import { loadListenerSecurity } from '../listener/secrets.ts';
 
 /**
@@ -12,7 +12,7 @@ import { loadListenerSecurity } from '../listener/secrets.ts';
  * scraper accepts it), behind the exporter's own auth and TLS.
  */
 export class ScrapeServer {
-  private server: Server | undefined;
+  private bound: HttpListener | undefined;
   private auth: BearerAuth | undefined;
 
   constructor(
@@ -21,24 +21,33 @@ export class ScrapeServer {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  async start(): Promise<string> {
+  /** Listens, or takes `adopted` (a reload) when bound with the same endpoint and kind of TLS: the port never refuses a scrape. */
+  async start(adopted?: HttpListener): Promise<string> {
     const security = loadListenerSecurity(this.listener, []);
     this.auth = security.auth;
-    const server = createListenerServer(security.tls, {}, (req, res) => {
+    const refuseHeld = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(503, { 'Retry-After': '1', Connection: 'close' }).end();
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
         this.onError(error);
         if (!res.headersSent) res.writeHead(503, { 'Content-Type': 'text/plain' }).end('a worker did not answer the scrape\n');
       });
-    });
-    const bound = await listenOn(server, this.listener.endpoint, ['endpoint']);
-    this.server = server;
-    return bound;
+    };
+    this.bound = await openHttpListener({ endpoint: this.listener.endpoint, tls: security.tls, options: {}, path: ['endpoint'], refuseHeld }, handler, adopted);
+    return this.bound.address;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeNow(server);
+    const bound = this.bound;
+    this.bound = undefined;
+    await bound?.close();
+  }
+
+  /** A reload: stops answering but stays bound; scrapes wait for the next server of this exporter. */
+  handOver(): HttpListener | undefined {
+    const bound = this.bound;
+    this.bound = undefined;
+    bound?.relay.detach();
+    return bound;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

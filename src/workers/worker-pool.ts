@@ -13,6 +13,7 @@ import { mergeExpositions } from './exposition-merge.ts';
 import { combineStatuses } from './health-merge.ts';
 import type { FromWorker, ToWorker, WireError, WorkerData } from './protocol.ts';
 import { ScrapeServer } from './scrape-server.ts';
+import type { HttpListener } from '../listener/http-handover.ts';
 import { splitByWorker } from './split.ts';
 
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
@@ -56,7 +57,7 @@ export class WorkerPool implements PipelineHost {
   private readonly slots: Slot[];
   private nextId = 1;
   private stopping = false;
-  private scrapeServers: ScrapeServer[] = [];
+  private scrapeServers: [exporter: string, server: ScrapeServer][] = [];
   private scrapeEndpoints = new Map<string, string>();
 
   constructor(
@@ -83,10 +84,21 @@ export class WorkerPool implements PipelineHost {
   }
 
   async reload(config: GatewayConfig): Promise<boolean> {
-    await this.closeScrapeServers();
-    const results = await Promise.all(this.slots.map((s) => this.request(s, { type: 'reload' }) as Promise<{ ok: boolean }>));
-    await this.openScrapeServers(config);
-    return results.every((r) => r.ok);
+    // Scrape ports stay bound through the workers' reload; scrapes wait, then get the new pages.
+    const held = new Map<string, HttpListener>();
+    for (const [key, server] of this.scrapeServers) {
+      const listener = server.handOver();
+      if (listener) held.set(key, listener);
+    }
+    this.scrapeServers = [];
+    this.scrapeEndpoints.clear();
+    try {
+      const results = await Promise.all(this.slots.map((s) => this.request(s, { type: 'reload' }) as Promise<{ ok: boolean }>));
+      await this.openScrapeServers(config, held);
+      return results.every((r) => r.ok);
+    } finally {
+      await Promise.all([...held.values()].map((l) => l.close()));
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -218,23 +230,26 @@ export class WorkerPool implements PipelineHost {
   }
 
   /** The main thread listens where each pull exporter the pipelines use would. */
-  private async openScrapeServers(config: GatewayConfig): Promise<void> {
+  /** `held` (a reload): the listeners the previous servers left bound, by exporter key; those taken are removed. */
+  private async openScrapeServers(config: GatewayConfig, held?: Map<string, HttpListener>): Promise<void> {
     const used = new Set(config.pipelines.flatMap((p) => p.exporters));
     for (const [key, ec] of config.exporters) {
       const listener = ec.factory.scrapeListener?.(ec.config);
       if (!listener || !used.has(key) || ec.factory.disabledReason?.(ec.config)) continue;
       const server = new ScrapeServer(listener, (r) => this.scrape(key, r), (error) => this.options.logger.error({ err: error, exporter: key }, 'A merged scrape failed.'));
       try {
-        this.scrapeEndpoints.set(key, await server.start());
+        const adopted = held?.get(key);
+        held?.delete(key);
+        this.scrapeEndpoints.set(key, await server.start(adopted));
       } catch (error) {
         throw locateFault(error, ec.located);
       }
-      this.scrapeServers.push(server);
+      this.scrapeServers.push([key, server]);
     }
   }
 
   private async closeScrapeServers(): Promise<void> {
-    await Promise.all(this.scrapeServers.map((s) => s.close()));
+    await Promise.all(this.scrapeServers.map(([, s]) => s.close()));
     this.scrapeServers = [];
     this.scrapeEndpoints.clear();
   }

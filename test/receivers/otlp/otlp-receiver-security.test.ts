@@ -266,6 +266,9 @@ describe('OTLP receiver limits', () => {
     const slow = connect(port, host);
     await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
     slow.write('POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+    // Let the server admit it first: a post read in the same loop turn would be in flight (waiting for
+    // its decode turn) when the slow request arrives, and the slow one would be the request refused.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     // Once the first request is admitted (it then waits for its body), the next one is refused.
     let res = await post(json(1));
     for (let i = 0; i < 100 && res.status === 200; i++) res = await post(json(1));

@@ -1,0 +1,75 @@
+import type { IncomingMessage, RequestListener, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { SecureContextOptions } from 'node:tls';
+import type { ListenerHandover } from '../component/component.ts';
+import { listenOn } from '../config/listen.ts';
+import { createListenerServer, updateListenerTls } from './http-listener.ts';
+import { listenerKey, Relay, type BoundListener } from './relay.ts';
+
+export type HttpRequestArgs = [IncomingMessage, ServerResponse];
+
+/** An HTTP(S) listener that can pass from one component to its successor on a reload. */
+export type HttpListener = BoundListener<HttpRequestArgs> & { readonly server: Server };
+
+export interface HttpListenerOptions {
+  endpoint: string;
+  tls: SecureContextOptions | undefined;
+  /** Server options; an adopted server gets its timeouts set again. */
+  options: ServerOptions;
+  /** The endpoint's YAML path in the component's settings, for a port in use. */
+  path: readonly (string | number)[];
+  /** How a request held for a successor is answered when no successor takes the listener. */
+  refuseHeld(req: IncomingMessage, res: ServerResponse): void;
+  /** More listeners on a new server (e.g. `clientError`). */
+  setup?(server: Server): void;
+}
+
+/**
+ * Listens on `o.endpoint` with `handler`, or takes `adopted` (a reload) when it was bound with the same
+ * endpoint and kind of TLS: the socket never closes, it gets the new certificates and timeouts, and the
+ * requests it held meanwhile go to `handler` first. One bound differently is closed first, so the same
+ * port can be bound again.
+ */
+export async function openHttpListener(o: HttpListenerOptions, handler: RequestListener, adopted?: HttpListener): Promise<HttpListener> {
+  const key = listenerKey(o.endpoint, o.tls);
+  if (adopted?.key === key) {
+    const { server } = adopted;
+    if (o.options.headersTimeout !== undefined) server.headersTimeout = o.options.headersTimeout;
+    if (o.options.requestTimeout !== undefined) server.requestTimeout = o.options.requestTimeout;
+    if (o.tls) updateListenerTls(server, o.tls);
+    adopted.relay.attach(handler);
+    return adopted;
+  }
+  await adopted?.close();
+  const relay = new Relay<HttpRequestArgs>();
+  const server = createListenerServer(o.tls, o.options, relay.deliver);
+  o.setup?.(server);
+  const address = await listenOn(server, o.endpoint, o.path);
+  relay.attach(handler);
+  return { key, address, server, relay, close: () => closeHttpListener(server, relay, o.refuseHeld) };
+}
+
+/** Stops listening; held requests are refused, in-flight ones finish (stragglers cut after 5 s). */
+async function closeHttpListener(server: Server, relay: Relay<HttpRequestArgs>, refuse: (req: IncomingMessage, res: ServerResponse) => void): Promise<void> {
+  relay.refuseHeld(refuse);
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+  await closed;
+  clearTimeout(timer);
+}
+
+/** What a component with one HTTP listener leaves bound on a reload. */
+export class HttpHandover implements ListenerHandover {
+  constructor(private listener: HttpListener | undefined) {}
+
+  /** The listener, now the caller's to close. */
+  take(): HttpListener | undefined {
+    const l = this.listener;
+    this.listener = undefined;
+    return l;
+  }
+
+  async close(): Promise<void> {
+    await this.take()?.close();
+  }
+}
