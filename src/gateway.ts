@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { FactoryRegistry } from './component/registry.ts';
 import { AdminServer } from './admin/server.ts';
 import { locateFault } from './config/errors.ts';
+import { configDigest, type ConfigVersion } from './config/config-version.ts';
 import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
 import { PipelineGraph } from './pipeline/graph.ts';
@@ -37,6 +38,7 @@ export class Gateway {
   private stopping = false;
   private admin: AdminServer | undefined;
   private reloading: Promise<boolean> | undefined;
+  private configVersion: ConfigVersion | undefined;
 
   constructor(private readonly options: GatewayOptions) {}
 
@@ -56,6 +58,8 @@ export class Gateway {
       logger: this.options.logger.child({ component: 'admin' }),
       configFiles: () => this.running?.config.files ?? [],
       taps: () => this.running?.graph.taps,
+      pipelines: () => this.running?.graph,
+      configVersion: () => this.configVersion,
     });
     try {
       await admin.start();
@@ -65,6 +69,7 @@ export class Gateway {
     this.admin = admin;
     try {
       this.running = await this.startPipelines(config);
+      this.configVersion = { generation: 1, digest: configDigest(config.files), loaded_at: new Date().toISOString(), files: config.files, last_reload: null };
     } catch (error) {
       this.admin = undefined;
       await admin.close();
@@ -80,6 +85,20 @@ export class Gateway {
   reload(): Promise<boolean> {
     this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
     return this.reloading;
+  }
+
+  /** Records a reload's outcome for the status page: a new generation when it took. */
+  private reloaded(outcome: { config: GatewayConfig } | { error: unknown }): boolean {
+    const time = new Date().toISOString();
+    const v = this.configVersion;
+    if ('config' in outcome) {
+      const files = outcome.config.files;
+      this.configVersion = { generation: (v?.generation ?? 0) + 1, digest: configDigest(files), loaded_at: time, files, last_reload: { time, ok: true } };
+      return true;
+    }
+    const error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    if (v) this.configVersion = { ...v, last_reload: { time, ok: false, error } };
+    return false;
   }
 
   /** Not ready from the first moment; the pipelines drain, then the admin server closes. */
@@ -114,24 +133,25 @@ export class Gateway {
       config = this.load();
     } catch (error) {
       log.error({ err: error }, 'Reload refused: the new configuration is invalid; the running pipelines are unchanged.');
-      return false;
+      return this.reloaded({ error });
     }
     try {
       this.admin?.reloadSecurity(config.admin);
     } catch (error) {
-      log.error({ err: locateFault(error, config.admin.located) }, 'Reload refused: the admin server cannot use its new auth or TLS settings; the running pipelines are unchanged.');
-      return false;
+      const located = locateFault(error, config.admin.located);
+      log.error({ err: located }, 'Reload refused: the admin server cannot use its new auth or TLS settings; the running pipelines are unchanged.');
+      return this.reloaded({ error: located });
     }
     const old = this.running!;
     await old.graph.shutdown();
     try {
       this.running = await this.startPipelines(config);
       log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
-      return true;
+      return this.reloaded({ config });
     } catch (error) {
       log.error({ err: error }, 'Reload failed while starting the new pipelines; restarting the previous configuration.');
       this.running = await this.startPipelines(old.config);
-      return false;
+      return this.reloaded({ error });
     }
   }
 
