@@ -146,3 +146,128 @@ describe.skipIf(!hasChromium)('the status page on the shipped config, fed by the
     }
   });
 });
+
+describe.skipIf(!hasChromium)('the status page behind the admin auth', () => {
+  const TOKEN = 'status-page-token-7f3a';
+  const files = tempFiles({
+    'gateway.yaml': `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:0" }
+processors:
+  batch: {}
+exporters:
+  prometheus: { endpoint: "127.0.0.1:0" }
+service:
+  admin: { endpoint: "127.0.0.1:0", auth: { bearer_token: "\${env:ADMIN_TOKEN}" } }
+  pipelines:
+    metrics: { receivers: [otlp], processors: [batch], exporters: [prometheus] }
+`,
+  });
+  let gateway: GatewayProcess;
+  let browser: Browser;
+  let admin: string;
+  beforeAll(async () => {
+    [gateway, browser] = await Promise.all([startGateway(files.path('gateway.yaml'), { ADMIN_TOKEN: TOKEN }), launchChromium()]);
+    admin = `http://${gateway.endpoints.admin}`;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    files.cleanup();
+  });
+
+  it('refuses every data request without the token, and serves the page itself, which holds none', async () => {
+    for (const path of ['/status.json', '/tap', '/tap?pipeline=metrics&after=otlp', '/health/detailed']) expect([path, (await fetch(`${admin}${path}`)).status]).toEqual([path, 401]);
+    expect((await fetch(`${admin}/status.json`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const shell = await fetch(`${admin}/`);
+    expect(shell.status).toBe(200);
+    expect(await shell.text()).not.toContain('otlp');
+  });
+
+  it('works given the token in the #token= fragment, which then leaves the address bar', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${admin}/#token=${TOKEN}`);
+    await expect.poll(() => page.locator('#status').innerText()).toBe('ok');
+    expect(await page.locator('[data-component]').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-component')))).toEqual(['receiver:otlp', 'processor:batch', 'exporter:prometheus']);
+    expect(page.url()).toBe(`${admin}/`);
+    await expect.poll(() => page.locator('#tap-pipeline option').count()).toBe(1); // /tap read with the token too
+    expect(await page.locator('#auth').isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it('asks for the token when it has none, and works once it is typed in', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${admin}/`);
+    await expect.poll(() => page.locator('#auth').isVisible()).toBe(true);
+    expect(await page.locator('[data-component]').count()).toBe(0);
+    await page.locator('#token').fill('not-the-token');
+    await page.locator('#auth button').click();
+    await expect.poll(() => page.locator('#auth-error').innerText()).toBe('the token was refused');
+    await page.locator('#token').fill(TOKEN);
+    await page.locator('#auth button').click();
+    await expect.poll(() => page.locator('[data-component]').count()).toBe(3);
+    expect(await page.locator('#auth').isHidden()).toBe(true);
+    await page.close();
+  });
+});
+
+describe.skipIf(!hasChromium)('the status page at 200 components', () => {
+  const PIPELINES = 33;
+  const PROCESSORS = 5;
+  /** 2 receivers + 33 pipelines × (5 processors + 1 exporter) = 200 components. */
+  const yaml = () => {
+    const lines = ['receivers:', '  otlp:', '    protocols:', '      http: { endpoint: "127.0.0.1:0" }', '  hostmetrics: { collection_interval: 1h, scrapers: { load: {} } }', 'processors:'];
+    for (let p = 0; p < PIPELINES; p++) for (let k = 0; k < PROCESSORS; k++) lines.push(`  attributes/p${p}-${k}: { actions: [{ key: step, value: "${k}", action: upsert }] }`);
+    lines.push('exporters:');
+    for (let p = 0; p < PIPELINES; p++) lines.push(`  log/p${p}: { path: "\${env:LOG_DIR}/p${p}.jsonl" }`);
+    lines.push('service:', '  admin: { endpoint: "127.0.0.1:0" }', '  pipelines:');
+    for (let p = 0; p < PIPELINES; p++) {
+      const processors = Array.from({ length: PROCESSORS }, (_, k) => `attributes/p${p}-${k}`).join(', ');
+      lines.push(`    metrics/p${p}: { receivers: [${p === 0 ? 'otlp, hostmetrics' : 'otlp'}], processors: [${processors}], exporters: [log/p${p}] }`);
+    }
+    return `${lines.join('\n')}\n`;
+  };
+  const files = tempFiles({ 'gateway.yaml': yaml() });
+  let gateway: GatewayProcess;
+  let browser: Browser;
+  let admin: string;
+  beforeAll(async () => {
+    [gateway, browser] = await Promise.all([startGateway(files.path('gateway.yaml'), { LOG_DIR: files.path('.') }), launchChromium()]);
+    admin = `http://${gateway.endpoints.admin}`;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    files.cleanup();
+  });
+
+  it('draws all 200, in collapsed pipelines that open on demand, from a small and quick data request', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${admin}/`);
+    await expect.poll(() => page.locator('details.pipeline').count()).toBe(PIPELINES);
+    const drawn = new Set(await page.locator('[data-component]').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-component'))));
+    expect(drawn.size).toBe(200);
+    // Compact: every pipeline a summary line, until opened.
+    expect(await page.locator('details.pipeline[open]').count()).toBe(0);
+    await page.locator('#expand').click();
+    expect(await page.locator('details.pipeline[open]').count()).toBe(PIPELINES);
+    await expect(page.locator('details[data-pipeline="metrics/p32"] [data-component="exporter:log/p32"]').isVisible()).resolves.toBe(true);
+    await page.locator('#filter').fill('p17-3');
+    expect(await page.locator('details.pipeline:not([hidden])').evaluateAll((ds) => ds.map((d) => d.getAttribute('data-pipeline')))).toEqual(['metrics/p17']);
+
+    const timings: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const body = await (await fetch(`${admin}/status.json`)).text();
+      timings.push(performance.now() - t0);
+      bytes = body.length;
+    }
+    timings.sort((a, b) => a - b);
+    console.log(`status.json at 200 components: ${bytes} bytes, median ${timings[2]!.toFixed(1)} ms`);
+    expect(bytes).toBeLessThan(150_000);
+    expect(timings[2]).toBeLessThan(200);
+    await page.close();
+  });
+});
