@@ -64,7 +64,7 @@ function renderCardinality(doc) {
   if (all.length === 0) return;
   root.classList.remove('muted');
   const blocks = all.map((c) => {
-    const series = c.details.series_by_metric.map((s) => el('tr', {}, el('td', {}, s.metric), el('td', {}, compact(s.series))));
+    const series = c.details.series_by_metric.slice(0, 10).map((s) => el('tr', {}, el('td', {}, s.metric), el('td', {}, compact(s.series))));
     const top = (c.details.top_labels ?? []).map((t) => el('tr', {}, el('td', {}, t.metric), el('td', {}, t.label), el('td', {}, `${t.distinct_values}${t.capped ? '+' : ''}`)));
     return el(
       'div',
