@@ -7,6 +7,7 @@ import { startDemoApp, type DemoApp } from '../helpers/demo-app.ts';
 import { driveEveryDemoMetric } from '../helpers/demo-traffic.ts';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { componentStatus, startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
+import { minimalGatewayYaml } from '../helpers/minimal-gateway-yaml.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
 /** A port nothing listens on: bound, then closed. */
@@ -147,58 +148,50 @@ describe.skipIf(!hasChromium)('the status page on the shipped config, fed by the
   });
 });
 
+/** A gateway on the temp files' gateway.yaml and a browser, for the tests of one describe block; stopped after them. */
+function gatewayAndBrowser(files: ReturnType<typeof tempFiles>, env: NodeJS.ProcessEnv) {
+  const running = { admin: '' } as { gateway: GatewayProcess; browser: Browser; admin: string };
+  beforeAll(async () => {
+    [running.gateway, running.browser] = await Promise.all([startGateway(files.path('gateway.yaml'), env), launchChromium()]);
+    running.admin = `http://${running.gateway.endpoints.admin}`;
+  });
+  afterAll(async () => {
+    await running.browser?.close();
+    await running.gateway?.stop();
+    files.cleanup();
+  });
+  return running;
+}
+
 describe.skipIf(!hasChromium)('the status page behind the admin auth', () => {
   const TOKEN = 'status-page-token-7f3a';
   const files = tempFiles({
-    'gateway.yaml': `receivers:
-  otlp:
-    protocols:
-      http: { endpoint: "127.0.0.1:0" }
-processors:
-  batch: {}
-exporters:
-  prometheus: { endpoint: "127.0.0.1:0" }
-service:
-  admin: { endpoint: "127.0.0.1:0", auth: { bearer_token: "\${env:ADMIN_TOKEN}" } }
-  pipelines:
-    metrics: { receivers: [otlp], processors: [batch], exporters: [prometheus] }
-`,
+    'gateway.yaml': minimalGatewayYaml('auth: { bearer_token: "${env:ADMIN_TOKEN}" }'),
   });
-  let gateway: GatewayProcess;
-  let browser: Browser;
-  let admin: string;
-  beforeAll(async () => {
-    [gateway, browser] = await Promise.all([startGateway(files.path('gateway.yaml'), { ADMIN_TOKEN: TOKEN }), launchChromium()]);
-    admin = `http://${gateway.endpoints.admin}`;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.stop();
-    files.cleanup();
-  });
+  const running = gatewayAndBrowser(files, { ADMIN_TOKEN: TOKEN });
 
   it('refuses every data request without the token, and serves the page itself, which holds none', async () => {
-    for (const path of ['/status.json', '/tap', '/tap?pipeline=metrics&after=otlp', '/health/detailed']) expect([path, (await fetch(`${admin}${path}`)).status]).toEqual([path, 401]);
-    expect((await fetch(`${admin}/status.json`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    const shell = await fetch(`${admin}/`);
+    for (const path of ['/status.json', '/tap', '/tap?pipeline=metrics&after=otlp', '/health/detailed']) expect([path, (await fetch(`${running.admin}${path}`)).status]).toEqual([path, 401]);
+    expect((await fetch(`${running.admin}/status.json`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const shell = await fetch(`${running.admin}/`);
     expect(shell.status).toBe(200);
     expect(await shell.text()).not.toContain('otlp');
   });
 
   it('works given the token in the #token= fragment, which then leaves the address bar', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${admin}/#token=${TOKEN}`);
+    const page = await running.browser.newPage();
+    await page.goto(`${running.admin}/#token=${TOKEN}`);
     await expect.poll(() => page.locator('#status').innerText()).toBe('ok');
     expect(await page.locator('[data-component]').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-component')))).toEqual(['receiver:otlp', 'processor:batch', 'exporter:prometheus']);
-    expect(page.url()).toBe(`${admin}/`);
+    expect(page.url()).toBe(`${running.admin}/`);
     await expect.poll(() => page.locator('#tap-pipeline option').count()).toBe(1); // /tap read with the token too
     expect(await page.locator('#auth').isHidden()).toBe(true);
     await page.close();
   });
 
   it('asks for the token when it has none, and works once it is typed in', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${admin}/`);
+    const page = await running.browser.newPage();
+    await page.goto(`${running.admin}/`);
     await expect.poll(() => page.locator('#auth').isVisible()).toBe(true);
     expect(await page.locator('[data-component]').count()).toBe(0);
     await page.locator('#token').fill('not-the-token');
@@ -229,22 +222,11 @@ describe.skipIf(!hasChromium)('the status page at 200 components', () => {
     return `${lines.join('\n')}\n`;
   };
   const files = tempFiles({ 'gateway.yaml': yaml() });
-  let gateway: GatewayProcess;
-  let browser: Browser;
-  let admin: string;
-  beforeAll(async () => {
-    [gateway, browser] = await Promise.all([startGateway(files.path('gateway.yaml'), { LOG_DIR: files.path('.') }), launchChromium()]);
-    admin = `http://${gateway.endpoints.admin}`;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.stop();
-    files.cleanup();
-  });
+  const running = gatewayAndBrowser(files, { LOG_DIR: files.path('.') });
 
   it('draws all 200, in collapsed pipelines that open on demand, from a small and quick data request', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${admin}/`);
+    const page = await running.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${running.admin}/`);
     await expect.poll(() => page.locator('details.pipeline').count()).toBe(PIPELINES);
     const drawn = new Set(await page.locator('[data-component]').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-component'))));
     expect(drawn.size).toBe(200);
@@ -260,7 +242,7 @@ describe.skipIf(!hasChromium)('the status page at 200 components', () => {
     let bytes = 0;
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      const body = await (await fetch(`${admin}/status.json`)).text();
+      const body = await (await fetch(`${running.admin}/status.json`)).text();
       timings.push(performance.now() - t0);
       bytes = body.length;
     }
