@@ -3,6 +3,7 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { FactoryRegistry } from './component/registry.ts';
 import { AdminServer } from './admin/server.ts';
 import { locateFault } from './config/errors.ts';
+import { configDigest, type ConfigVersion } from './config/config-version.ts';
 import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
 import type { ListenerHandover, WorkerPlacement } from './component/component.ts';
@@ -74,6 +75,7 @@ export class Gateway {
   /** The resource of the gateway's own telemetry, set at start. */
   private resource: Resource | undefined;
   private reloading: Promise<boolean> | undefined;
+  private configVersion: ConfigVersion | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     this.selfMetrics = new SelfMetrics({ processMetrics: !options.worker });
@@ -103,6 +105,8 @@ export class Gateway {
       logger: this.options.logger.child({ component: 'admin' }),
       configFiles: () => this.running?.config.files ?? [],
       taps: () => this.running?.graph.taps,
+      pipelines: () => this.running?.graph,
+      configVersion: () => this.configVersion,
     });
     try {
       await admin.start();
@@ -114,6 +118,7 @@ export class Gateway {
       await host?.start(config);
       await this.startOwnTelemetry(config);
       this.running = await this.startPipelines(config);
+      this.configVersion = { generation: 1, digest: configDigest(config.files), loaded_at: new Date().toISOString(), files: config.files, last_reload: null };
     } catch (error) {
       this.admin = undefined;
       await this.stopOwnTelemetry();
@@ -132,6 +137,20 @@ export class Gateway {
   reload(): Promise<boolean> {
     this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
     return this.reloading;
+  }
+
+  /** Records a reload's outcome for the status page: a new generation when it took. */
+  private reloaded(outcome: { config: GatewayConfig } | { error: unknown }): boolean {
+    const time = new Date().toISOString();
+    const v = this.configVersion;
+    if ('config' in outcome) {
+      const files = outcome.config.files;
+      this.configVersion = { generation: (v?.generation ?? 0) + 1, digest: configDigest(files), loaded_at: time, files, last_reload: { time, ok: true } };
+      return true;
+    }
+    const error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    if (v) this.configVersion = { ...v, last_reload: { time, ok: false, error } };
+    return false;
   }
 
   /** Not ready from the first moment; the pipelines drain, then the admin server closes. */
@@ -201,13 +220,14 @@ export class Gateway {
       config = this.load();
     } catch (error) {
       log.error({ err: error }, 'Reload refused: the new configuration is invalid; the running pipelines are unchanged.');
-      return false;
+      return this.reloaded({ error });
     }
     try {
       this.admin?.reloadSecurity(config.admin);
     } catch (error) {
-      log.error({ err: locateFault(error, config.admin.located) }, 'Reload refused: the admin server cannot use its new auth or TLS settings; the running pipelines are unchanged.');
-      return false;
+      const located = locateFault(error, config.admin.located);
+      log.error({ err: located }, 'Reload refused: the admin server cannot use its new auth or TLS settings; the running pipelines are unchanged.');
+      return this.reloaded({ error: located });
     }
     const old = this.running!;
     if (JSON.stringify(config.telemetry.config) !== JSON.stringify(old.config.telemetry.config)) {
@@ -230,18 +250,18 @@ export class Gateway {
     if (host && !(await host.reload(config))) {
       log.error('Reload failed in the workers, which went back to the previous configuration; the receivers restart with it.');
       this.running = await this.startPipelines(old.config, handovers);
-      return false;
+      return this.reloaded({ error: new Error('the workers refused the new configuration') });
     }
     try {
       this.running = await this.startPipelines(config, handovers);
       // A worker's own line differs: "Configuration reloaded." is the gateway's, once, with its endpoints.
       if (this.options.worker) log.info({ files: config.files }, 'Worker pipelines reloaded.');
       else log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
-      return true;
+      return this.reloaded({ config });
     } catch (error) {
       log.error({ err: error }, 'Reload failed while starting the new pipelines; restarting the previous configuration.');
       this.running = await this.startPipelines(old.config, handovers);
-      return false;
+      return this.reloaded({ error });
     }
   }
 

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Gateway } from '../src/gateway.ts';
@@ -83,5 +84,32 @@ describe('gateway own telemetry', () => {
       issues: [{ path: ['service', 'telemetry', 'metrics', 'readers', 0, 'pull', 'exporter', 'prometheus', 'port'], line: 12, message: `port ${port} on 127.0.0.1 is already in use` }],
     });
     expect(gateway.endpoints().admin).toBeUndefined();
+  });
+});
+
+describe('gateway config version', () => {
+  it('shows in /status.json a generation per config that took, its digest, and why a reload was refused', async () => {
+    const t = tempFiles({ 'gateway.yaml': config('{}') });
+    cleanups.push(t.cleanup);
+    const gateway = new Gateway({ configFile: t.path('gateway.yaml'), registry: fakeRegistry(), logger: pino({ level: 'silent' }), env: {} });
+    cleanups.push(() => gateway.shutdown());
+    await gateway.start();
+    const admin = gateway.endpoints().admin!;
+    const version = async () => (await get(admin, '/status.json')).body.config as { generation: number; digest: string; last_reload: { ok: boolean; error?: string } | null };
+    const first = await version();
+    expect(first).toMatchObject({ generation: 1, last_reload: null });
+    expect(first.digest).toMatch(/^[0-9a-f]{12}$/);
+
+    writeFileSync(t.path('gateway.yaml'), `${config('{}')}bogus: 1\n`);
+    expect(await gateway.reload()).toBe(false);
+    const refused = await version();
+    expect(refused).toMatchObject({ generation: 1, digest: first.digest, last_reload: { ok: false } });
+    expect(refused.last_reload!.error).toContain('bogus');
+
+    writeFileSync(t.path('gateway.yaml'), config('{ hold_start: false }'));
+    expect(await gateway.reload()).toBe(true);
+    const took = await version();
+    expect(took).toMatchObject({ generation: 2, last_reload: { ok: true } });
+    expect(took.digest).not.toBe(first.digest);
   });
 });

@@ -8,10 +8,9 @@ import { redactSecrets } from '../config/secret-values.ts';
 import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
 import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../listener/secrets.ts';
-import type { ComponentStatus } from '../pipeline/health.ts';
 import type { TapRegistry } from '../pipeline/tap.ts';
-import type { SelfMetrics } from '../telemetry/self-metrics.ts';
-import { renderStatusPage } from './status-page.ts';
+import { pageAsset } from './page-assets.ts';
+import { readStatus, type StatusSource } from './status-route.ts';
 import { serveTap } from './tap-route.ts';
 
 /** `service.admin`'s own auth and TLS; read again on every reload. */
@@ -23,16 +22,8 @@ export interface AdminSecurity {
 /** What probes need (`/health` is the Collector's health_check path), open unless `auth.probes: true`. */
 const PROBES = new Set(['/health', '/health/live', '/health/ready']);
 
-export interface AdminOptions extends AdminSecurity {
+export interface AdminOptions extends AdminSecurity, StatusSource {
   endpoint: string;
-  version: string;
-  startedAt: Date;
-  health: () => ComponentStatus[];
-  /** Every component of the current pipelines runs, and the gateway is not stopping. */
-  ready: () => boolean;
-  /** The gateway is draining its pipelines before it exits. */
-  stopping?: () => boolean;
-  selfMetrics: SelfMetrics;
   logger: Logger;
   configFiles: () => readonly string[];
   /** The tap sites of the pipelines running now. */
@@ -99,6 +90,9 @@ export class AdminServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    const asset = pageAsset(path!);
+    // The status page's own files hold no data; what it shows comes from /status.json, behind auth.
+    if (asset) return send(res, 200, asset.type, asset.body);
     if (this.guardProbes || !PROBES.has(path!)) {
       const refusal = refuseUnauthorized(this.security.auth, req, res);
       if (refusal) return void this.options.selfMetrics.adminRefusedRequests.inc({ reason: refusal });
@@ -135,9 +129,8 @@ export class AdminServer {
       }
       case '/tap':
         return serveTap(req, res, o.taps?.(), (status, body) => json(res, status, body));
-      case '/':
-      case '/status':
-        return send(res, 200, 'text/html; charset=utf-8', renderStatusPage({ version: o.version, uptimeSeconds, ready: o.ready(), components: o.health() }));
+      case '/status.json':
+        return send(res, 200, 'application/json', JSON.stringify(await readStatus(o)));
       default:
         return send(res, 404, 'text/plain', `no such page: ${path}\n`);
     }

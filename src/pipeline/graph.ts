@@ -8,6 +8,7 @@ import type { Signal } from '../model/common.ts';
 import { componentTelemetry } from '../telemetry/component-telemetry.ts';
 import type { SelfMetrics } from '../telemetry/self-metrics.ts';
 import type { ComponentState, HealthRegistry } from './health.ts';
+import { EdgeMeters, meteredLogs, meteredTraces } from './edge-meters.ts';
 import { TapRegistry } from './tap.ts';
 
 interface Node {
@@ -16,6 +17,15 @@ interface Node {
   component: Component;
   located: ComponentConfig['located'];
   setState(state: ComponentState): void;
+}
+
+/** One running pipeline's stages, in data order. */
+export interface PipelineTopology {
+  id: string;
+  signal: Signal;
+  receivers: string[];
+  processors: string[];
+  exporters: string[];
 }
 
 export interface GraphContext {
@@ -45,6 +55,8 @@ export class PipelineGraph {
   private started: Node[] = [];
   /** Where `switchyard tap` can watch the metrics pipelines' points. */
   readonly taps = new TapRegistry();
+  /** What passed each place of every pipeline, counted while the status page reads it. */
+  readonly meters = new EdgeMeters();
 
   private readonly pipelines: PipelineConfig[];
 
@@ -116,6 +128,7 @@ export class PipelineGraph {
    */
   async shutdown(handovers?: Map<string, ListenerHandover>): Promise<void> {
     this.taps.closeAll('the pipelines stopped (a shutdown or a reload)');
+    this.meters.stop();
     const errors: unknown[] = [];
     for (const node of this.started.reverse()) {
       node.setState('stopping');
@@ -155,8 +168,8 @@ export class PipelineGraph {
       throw new ConfigError([p.located.source.issue(p.located.path, `pipeline "${p.key}" feeds itself through its connectors (a cycle)`)]);
     }
     this.building.add(p.key);
-    // Tap sites between the stages of a metrics pipeline: after P[i] is also before P[i+1].
-    const site = (names: string[], stage: Stage): Stage => (p.signal === 'metrics' ? this.taps.site(p.key, names, stage as MetricsConsumer) : stage);
+    // Places between the stages (tap sites in a metrics pipeline): after P[i] is also before P[i+1].
+    const site = (names: string[], stage: Stage): Stage => this.place(p, names, stage);
     const targets = p.exporters.map((key) => site([`before ${key}`], this.exporter(key)));
     let next: Stage = fanOut(p.signal, targets);
     if (p.signal === 'metrics') this.taps.setOrder(p.key, tapOrder(p));
@@ -170,6 +183,29 @@ export class PipelineGraph {
     this.building.delete(p.key);
     this.entries.set(p.key, next);
     return next;
+  }
+
+  /** A place of pipeline `p` in front of `stage`: metered, and in a metrics pipeline a tap site. */
+  private place(p: PipelineConfig, names: string[], stage: Stage): Stage {
+    const meter = this.meters.meter(p.key, names);
+    switch (p.signal) {
+      case 'metrics':
+        return this.taps.site(p.key, names, stage as MetricsConsumer, meter);
+      case 'traces':
+        return meteredTraces(stage as TracesConsumer, meter);
+      case 'logs':
+        return meteredLogs(stage as LogsConsumer, meter);
+    }
+  }
+
+  /** The pipelines as they run (those the config leaves off left out), for the status page. */
+  topology(): PipelineTopology[] {
+    return this.pipelines.map((p) => ({ id: p.key, signal: p.signal, receivers: [...p.receivers], processors: [...p.processors], exporters: [...p.exporters] }));
+  }
+
+  /** The IDs of the connectors the running pipelines use. */
+  connectorIds(): string[] {
+    return [...this.connectors.keys()];
   }
 
   private exporter(key: string): Stage {
@@ -197,7 +233,7 @@ export class PipelineGraph {
 
   /** What a receiver (or connector) `from` feeds: each pipeline's entry, behind a tap site `after from`. */
   private consumersOf(pipelines: PipelineConfig[], from: string): SignalConsumers {
-    const entry = (p: PipelineConfig): Stage => (p.signal === 'metrics' ? this.taps.site(p.key, [`after ${from}`], this.pipelineEntry(p) as MetricsConsumer) : this.pipelineEntry(p));
+    const entry = (p: PipelineConfig): Stage => this.place(p, [`after ${from}`], this.pipelineEntry(p));
     const bySignal = (signal: Signal) => pipelines.filter((p) => p.signal === signal).map(entry);
     const metrics = bySignal('metrics') as MetricsConsumer[];
     const traces = bySignal('traces') as TracesConsumer[];

@@ -9,6 +9,8 @@ export interface ComponentStatus {
   pipelines: string[];
   state: ComponentState;
   lastError: { message: string; time: string } | null;
+  /** When the component last said it works (e.g. an exporter's last delivery); null before that. */
+  lastOk: string | null;
   details: Record<string, unknown>;
 }
 
@@ -17,7 +19,7 @@ export class HealthRegistry {
   private readonly statuses = new Map<string, ComponentStatus>();
 
   track(key: string, kind: string, pipelines: string[]): ComponentHealth & { setState(state: ComponentState): void } {
-    const status: ComponentStatus = { id: key, kind, pipelines, state: 'created', lastError: null, details: {} };
+    const status: ComponentStatus = { id: key, kind, pipelines, state: 'created', lastError: null, lastOk: null, details: {} };
     this.statuses.set(`${kind}:${key}:${pipelines.join(',')}`, status);
     return {
       setState: (state) => {
@@ -28,6 +30,7 @@ export class HealthRegistry {
       },
       reportOk: () => {
         status.lastError = null;
+        status.lastOk = new Date().toISOString();
       },
       setDetail: (key, value) => {
         status.details[key] = value;

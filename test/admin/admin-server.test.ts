@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminServer } from '../../src/admin/server.ts';
@@ -7,7 +6,6 @@ import { HealthRegistry } from '../../src/pipeline/health.ts';
 import { componentTelemetry } from '../../src/telemetry/component-telemetry.ts';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.ts';
 import { hasChromium, launchChromium } from '../helpers/chromium.ts';
-import { tempFiles } from '../helpers/temp-files.ts';
 
 const health = new HealthRegistry();
 const selfMetrics = new SelfMetrics();
@@ -87,30 +85,26 @@ describe('admin server', () => {
     expect(check.status).toBe(0);
   });
 
+  it('serves /status.json: every component with its state, last error and counters', async () => {
+    const res = await get('/status.json');
+    expect([res.status, res.type]).toEqual([200, 'application/json']);
+    const doc = JSON.parse(res.text) as { status: string; version: string; pipelines: unknown[]; components: { id: string; lastError: { message: string } | null; counts: Record<string, number> }[] };
+    expect(doc).toMatchObject({ status: 'degraded', version: '9.9.9', pipelines: [] });
+    expect(doc.components.find((c) => c.id === 'otlp')!.counts).toMatchObject({ accepted: 10, refused: 2 });
+    expect(doc.components.find((c) => c.id === 'prometheusremotewrite')!.lastError!.message).toBe('remote write answered 503: overloaded');
+  });
+
   it.skipIf(!hasChromium)('renders a status page that a person can read in a real browser', async () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 500 } });
       await page.goto(`${base}/`);
       expect(await page.title()).toBe('Switchyard status');
-      expect(await page.locator('.badge').innerText()).toBe('ready');
-      const rows = await page.locator('tbody tr').allInnerTexts();
-      expect(rows).toHaveLength(2);
-      expect(rows[1]).toContain('prometheusremotewrite');
-      expect(rows[1]).toContain('remote write answered 503: overloaded');
-      expect(rows[1]).toContain('queue_samples: 1234');
-      const t = tempFiles({});
-      try {
-        const shot = t.path('status.png');
-        await page.screenshot({ path: shot, fullPage: true });
-        const png = readFileSync(shot);
-        expect(png.subarray(1, 4).toString()).toBe('PNG');
-        expect(png.length).toBeGreaterThan(5_000);
-        // For a person to look at: SWITCHYARD_KEEP_SCREENSHOT=/path/status.png npm test
-        if (process.env.SWITCHYARD_KEEP_SCREENSHOT) copyFileSync(shot, process.env.SWITCHYARD_KEEP_SCREENSHOT);
-      } finally {
-        t.cleanup();
-      }
+      await expect.poll(() => page.locator('#status').innerText()).toBe('degraded');
+      const rows = await page.locator('#exporters tbody tr').allInnerTexts();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toContain('prometheusremotewrite');
+      expect(rows[0]).toContain('remote write answered 503: overloaded');
     } finally {
       await browser.close();
     }

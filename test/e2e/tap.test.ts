@@ -5,6 +5,7 @@ import { startDemoApp, type DemoApp } from '../helpers/demo-app.ts';
 import { driveEveryDemoMetric } from '../helpers/demo-traffic.ts';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { REPO_ROOT, runCli, startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
+import { minimalGatewayYaml } from '../helpers/minimal-gateway-yaml.ts';
 import { postGaugePoints } from '../helpers/otlp-json-request.ts';
 import { eventually } from '../helpers/prometheus-server.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
@@ -89,19 +90,7 @@ describe('a tap under load', () => {
   let gateway: GatewayProcess;
   let admin: string;
   const files = tempFiles({
-    'gateway.yaml': `receivers:
-  otlp:
-    protocols:
-      http: { endpoint: "127.0.0.1:0" }
-processors:
-  batch: {}
-exporters:
-  prometheus: { endpoint: "127.0.0.1:0" }
-service:
-  admin: { endpoint: "127.0.0.1:0" }
-  pipelines:
-    metrics: { receivers: [otlp], processors: [batch], exporters: [prometheus] }
-`,
+    'gateway.yaml': minimalGatewayYaml(),
   });
   beforeAll(async () => {
     gateway = await startGateway(files.path('gateway.yaml'));

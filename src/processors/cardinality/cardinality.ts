@@ -37,6 +37,7 @@ export class CardinalityTransform {
     this.metrics = new CardinalityMetrics(settings, this.memory);
     // Computed when /health/detailed is read, never on the data path.
     settings.health.setDetail('top_labels', { toJSON: () => this.topLabels() });
+    settings.health.setDetail('series_by_metric', { toJSON: () => this.seriesByMetric() });
   }
 
   processMetrics(batch: MetricsBatch): MetricsBatch {
@@ -75,6 +76,14 @@ export class CardinalityTransform {
   /** Tracked entries (label sets, retired ones included, and merged series), for `npm run bench`. */
   get trackedSeries(): number {
     return this.memory.size;
+  }
+
+  /** The metrics with the most live series (over every resource), most first: what the status page shows. */
+  seriesByMetric(limit = 20): { metric: string; series: number }[] {
+    return [...this.memory.liveByMetric]
+      .map(([metric, series]) => ({ metric, series }))
+      .sort((a, b) => b.series - a.series || a.metric.localeCompare(b.metric))
+      .slice(0, limit);
   }
 
   /** The labels with the most distinct values among the label sets that went over a limit. */

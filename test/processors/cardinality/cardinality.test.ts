@@ -290,6 +290,7 @@ describe('cardinality processor', () => {
       expect(await registry.getSingleMetricAsString('switchyard_cardinality_overflow_points_total')).toContain('metric="requests"} 6');
       expect(await registry.getSingleMetricAsString('switchyard_processor_dropped_points_total')).toContain('reason="cardinality_limit"} 6');
       expect(JSON.parse(JSON.stringify(settings.details.top_labels))).toEqual([{ metric: 'requests', label: 'route', distinct_values: 6 }]);
+      expect(JSON.parse(JSON.stringify(settings.details.series_by_metric))).toEqual([{ metric: 'requests', series: 4 }]);
       expect(t.trackedSeries).toBe(4);
     });
 

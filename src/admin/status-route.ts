@@ -1,0 +1,43 @@
+import type { ConfigVersion } from '../config/config-version.ts';
+import type { EdgeMeters } from '../pipeline/edge-meters.ts';
+import type { PipelineTopology } from '../pipeline/graph.ts';
+import type { ComponentStatus } from '../pipeline/health.ts';
+import type { SelfMetrics } from '../telemetry/self-metrics.ts';
+import { readSelfCounts } from './self-counts.ts';
+import { statusDocument, type StatusDocument } from './status-model.ts';
+
+/** The running pipelines as the status page sees them (the engine's PipelineGraph). */
+export interface RunningPipelines {
+  topology(): PipelineTopology[];
+  readonly meters: EdgeMeters;
+}
+
+/** What the admin server knows that `/status.json` shows. */
+export interface StatusSource {
+  version: string;
+  startedAt: Date;
+  health: () => ComponentStatus[];
+  ready: () => boolean;
+  stopping?: () => boolean;
+  selfMetrics: SelfMetrics;
+  /** The pipelines running now; undefined while none run. */
+  pipelines?: () => RunningPipelines | undefined;
+  configVersion?: () => ConfigVersion | undefined;
+}
+
+/** `GET /status.json`: reading it keeps the pipelines' meters on for a while (see EdgeMeters). */
+export async function readStatus(source: StatusSource, now = Date.now()): Promise<StatusDocument> {
+  const running = source.pipelines?.();
+  return statusDocument({
+    now,
+    version: source.version,
+    uptimeSeconds: Math.round((now - source.startedAt.getTime()) / 1000),
+    ready: source.ready(),
+    stopping: source.stopping?.() ?? false,
+    config: source.configVersion?.(),
+    pipelines: running?.topology() ?? [],
+    components: source.health(),
+    counts: await readSelfCounts(source.selfMetrics),
+    places: running?.meters.read() ?? {},
+  });
+}
