@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../src/routing/index.ts';
-import { Fleet, PARTITIONS, ownCount, partitionsOf } from '../helpers/fleet.ts';
+import { FLEET_SERVICES, Fleet, PARTITIONS, ownCount, partitionsOf } from '../helpers/fleet.ts';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
@@ -21,8 +21,7 @@ import { tempFiles } from '../helpers/temp-files.ts';
  * single gateway's page.
  */
 
-// Chosen so that every tier-2 gateway owns services (checked below): partitions 0 3 6 | 1 4 7 | 2 5.
-const SERVICES = ['ingest-api', 'webhook-api', 'chat-api', 'celery-worker', 'billing-api', 'prompter-api', 'auth-api', 'scheduler'];
+const SERVICES = FLEET_SERVICES;
 const PROVIDERS = ['openai', 'anthropic', 'google'];
 const TIER2 = 3;
 

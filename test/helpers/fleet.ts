@@ -17,6 +17,9 @@ import { tempFiles } from './temp-files.ts';
 export const PARTITIONS = 8;
 const STREAM = 'SWITCHYARD_METRICS';
 
+/** Services whose partitions (partitionOf(name, 8): 0 3 6 | 1 4 7 | 2 5) give each of 3 tier-2 gateways some. */
+export const FLEET_SERVICES = ['ingest-api', 'webhook-api', 'chat-api', 'celery-worker', 'billing-api', 'prompter-api', 'auth-api', 'scheduler'];
+
 type Manifest = { kind: string; metadata: { name: string }; data?: Record<string, string> };
 
 function tier1Config(): string {
