@@ -21,6 +21,7 @@ const sections: [string, () => Promise<Row[]>][] = [
   ['Stateful processors (cardinality, ratio)', benchProcessors],
   ['Host metrics (hostmetrics receiver)', async () => (await import('./hostmetrics.ts')).benchHostmetrics()],
   ['Worker threads (switchyard run --workers)', async () => (await import('./workers.ts')).benchWorkers()],
+  ['Fleet (two tiers over NATS JetStream, every gateway its own process)', async () => (await import('./fleet.ts')).benchFleet()],
   ['DataDog encoding (series beside @datadog/datadog-api-client; sketches beside protobufjs)', async () => (await import('./datadog.ts')).benchDatadog()],
 ];
 

@@ -10,6 +10,9 @@ import { connectNats, ensureStream } from '../../src/nats/connect.ts';
 import { partitionOf } from '../../src/routing/index.ts';
 import type { NatsExporterConfig } from './config.ts';
 
+/** nats-server's default max_payload, used until the server's INFO says otherwise. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 /**
  * The `nats` exporter: points are split by `partitionOf(routing key, partition_count)` and each
  * partition's points are published as one OTLP protobuf `ExportMetricsServiceRequest` to
@@ -64,14 +67,29 @@ export class NatsExporter implements Exporter {
       list.push(p);
     }
     // A retry republishes every partition's batch; those already stored are recognised by their ID.
-    for (const [partition, list] of byPartition) {
-      const body = encodeMetricsRequest(batchOf(list));
-      const msgID = `${partition}-${createHash('sha256').update(body).digest('base64url')}`;
-      try {
-        await js.publish(`${this.config.subject_prefix}.${partition}`, body, { msgID, timeout: this.config.timeout });
-      } catch (error) {
-        throw new SendError(`JetStream did not store the batch for partition ${partition}: ${(error as Error).message}`, true, 'nats');
-      }
+    for (const [partition, list] of byPartition) await this.publishPartition(js, partition, list);
+  }
+
+  /**
+   * One message per partition, or, when its bytes exceed the server's max_payload (1 MiB by default),
+   * halves of the points in order until each fits. The split depends only on the points, so a retry
+   * publishes the same messages under the same IDs.
+   */
+  private async publishPartition(js: JetStreamClient, partition: number, list: RoutedPoint[]): Promise<void> {
+    const body = encodeMetricsRequest(batchOf(list));
+    const maxPayload = this.nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    if (body.length > maxPayload && list.length > 1) {
+      const half = Math.ceil(list.length / 2);
+      await this.publishPartition(js, partition, list.slice(0, half));
+      await this.publishPartition(js, partition, list.slice(half));
+      return;
+    }
+    if (body.length > maxPayload) throw new SendError(`one point is ${body.length} bytes, above the server's max_payload of ${maxPayload}`, false, 'too_large');
+    const msgID = `${partition}-${createHash('sha256').update(body).digest('base64url')}`;
+    try {
+      await js.publish(`${this.config.subject_prefix}.${partition}`, body, { msgID, timeout: this.config.timeout });
+    } catch (error) {
+      throw new SendError(`JetStream did not store the batch for partition ${partition}: ${(error as Error).message}`, true, 'nats');
     }
   }
 }

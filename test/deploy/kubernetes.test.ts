@@ -62,6 +62,20 @@ describe('deploy/kubernetes', () => {
     const config = byName('ConfigMap', 'switchyard-tier1')!.data!['gateway.yaml']!;
     expect(checkGatewayConfig({ 'gateway.yaml': config }, 'gateway.yaml')).toEqual([]);
     expect(config).toMatch(/dns: \{ hostname: switchyard-tier2, port: 4318/);
+    // By service: the shipped ratios, caps and aggregation combine the series of a service.
+    expect(config).toMatch(/routing_key: service/);
+  });
+
+  it('the JetStream layout: tier 1 publishes by service, tier 2 runs the shipped pipelines on the nats receiver', () => {
+    const tier1 = byName('ConfigMap', 'switchyard-tier1-nats')!.data!['gateway.yaml']!;
+    expect(checkGatewayConfig({ 'gateway.yaml': tier1 }, 'gateway.yaml')).toEqual([]);
+    expect(tier1).toMatch(/routing_key: service/);
+    const files: Record<string, string> = { 'config/gateway.yaml': byName('ConfigMap', 'switchyard-tier2')!.data!['gateway.yaml']! };
+    const pipelines = byName('ConfigMap', 'switchyard-pipelines-nats')!.data!;
+    for (const [name, text] of Object.entries(pipelines)) files[`pipelines/${name}`] = text;
+    expect(checkGatewayConfig(files, 'config/gateway.yaml')).toEqual([]);
+    expect(pipelines['prompter-prometheus.yaml']).toContain('receivers: [nats, spanmetrics]');
+    expect(pipelines['nats-receiver.yaml']).toContain('partitions_from_ordinal: { replicas: 3 }');
   });
 
   it('tier 2 runs the shipped config and pipelines, and its ConfigMaps are up to date with them', () => {

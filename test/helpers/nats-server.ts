@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './prometheus-server.ts';
@@ -11,12 +11,18 @@ export interface NatsServer {
 
 /**
  * Starts Debian's `nats-server -js` on a free loopback port with its own storage folder, and resolves
- * once it logs that it is ready; `close` stops it and removes the storage.
+ * once it logs that it is ready; `close` stops it and removes the storage. `config`: the text of a
+ * server config file (e.g. `max_payload: 65536`), for settings that have no command-line flag.
  */
-export async function startNatsServer(timeoutMs = 15_000): Promise<NatsServer> {
+export async function startNatsServer(timeoutMs = 15_000, config?: string): Promise<NatsServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-nats-'));
-  const child: ChildProcess = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir];
+  if (config !== undefined) {
+    writeFileSync(join(dir, 'server.conf'), config);
+    args.push('-c', join(dir, 'server.conf'));
+  }
+  const child: ChildProcess = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);

@@ -180,5 +180,12 @@ describe('loadbalancing exporter in front of real gateways', () => {
     expect(await delivered()).toBe(SERIES);
     const restarted = await counts(down);
     expect(restarted.size).toBe([...owners.values()].filter((d) => d === 1).length);
+    // Per series, not only in total: each got exactly its one point, at its owner.
+    const now = await allCounts();
+    for (let i = 0; i < SERIES; i++) {
+      const key = `s${i}`;
+      const increase = now.map((m, d) => (m.get(key) ?? 0) - (d === 1 ? 0 : (before[d]!.get(key) ?? 0)));
+      expect(increase, key).toEqual(now.map((_, d) => (d === owners.get(key) ? 1 : 0)));
+    }
   }, 90_000);
 });
