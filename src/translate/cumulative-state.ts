@@ -37,6 +37,8 @@ export interface Series {
   /** What that layout's bounds and sum are multiplied by when made classic (base_units: 0.001 for ms). */
   unitFactor?: number;
   summary?: SummaryValue;
+  /** Its labels as exposition text, made by the scrape's serializer at its first scrape (labels never change). */
+  labelText?: string;
 }
 
 export interface Family {
