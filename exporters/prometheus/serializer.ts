@@ -1,5 +1,5 @@
 import type { Family, Series } from '../../src/translate/cumulative-state.ts';
-import { forEachSample } from '../../src/translate/prometheus-samples.ts';
+import { formatLabelFloat } from '../../src/translate/prometheus-samples.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
@@ -21,41 +21,72 @@ const NEEDS_ESCAPE = /[\\\n"]/;
 const escapeLabel = (v: string) => (NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v);
 const escapeHelp = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
-function labelText(labels: [string, string][]): string {
-  if (labels.length === 0) return '';
-  let out = `{${labels[0]![0]}="${escapeLabel(labels[0]![1])}"`;
-  for (let i = 1; i < labels.length; i++) out += `,${labels[i]![0]}="${escapeLabel(labels[i]![1])}"`;
-  return `${out}}`;
+/**
+ * A series' labels as exposition text, open (`{a="x",b="y"`, or '' for none) so a bucket's `le` or a
+ * quantile can follow; `le`/`quantile` themselves left out where the family's samples set them (as in
+ * `forEachSample`). Made at the series' first scrape and kept on it: its labels never change.
+ */
+function openLabels(s: Series): string {
+  if (s.labelText !== undefined) return s.labelText;
+  const skip = s.histogram ? 'le' : s.summary ? 'quantile' : undefined;
+  let out = '';
+  for (const [k, v] of s.labels) {
+    if (k === skip) continue;
+    out += `${out === '' ? '{' : ','}${k}="${escapeLabel(v)}"`;
+  }
+  s.labelText = out;
+  return out;
+}
+
+/** Bounds and quantiles repeat across every series of a family: each formatted once. */
+const LE_TEXT = new Map<number, string>();
+function leText(v: number): string {
+  let t = LE_TEXT.get(v);
+  if (t === undefined) {
+    t = formatLabelFloat(v);
+    if (LE_TEXT.size < 10_000) LE_TEXT.set(v, t);
+  }
+  return t;
 }
 
 /**
  * Pure: families to the text exposition format 0.0.4 or OpenMetrics 1.0.0. In OpenMetrics a counter's
  * family is named without `_total` and its sample always with it (the format requires it, so even with
  * `add_metric_suffixes: false`, as client_golang writes it), and the output ends with `# EOF`.
+ * The samples are those of `forEachSample`, written straight into one string: no label arrays per sample.
  */
 export function serialize(families: Iterable<Family>, format: ExpositionFormat, withTimestamps = false): string {
-  const parts: string[] = [];
+  let out = '';
   const om = format === 'openmetrics';
   const sorted = [...families].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const f of sorted) {
     if (f.series.size === 0) continue;
     const familyName = om && f.type === 'counter' ? f.name.replace(/_total$/, '') : f.name;
-    parts.push(`# HELP ${familyName} ${escapeHelp(f.help)}\n# TYPE ${familyName} ${f.type}\n`);
-    const counterSample = om && f.type === 'counter' ? `${familyName}_total` : undefined;
-    for (const s of f.series.values()) parts.push(samples(f, s, om, withTimestamps, counterSample));
+    out += `# HELP ${familyName} ${escapeHelp(f.help)}\n# TYPE ${familyName} ${f.type}\n`;
+    const sampleName = om && f.type === 'counter' ? `${familyName}_total` : f.name;
+    for (const s of f.series.values()) {
+      const ts = withTimestamps ? ` ${om ? formatNumber(s.timeUnixNano / 1e9) : Math.round(s.timeUnixNano / 1e6)}` : '';
+      const labels = openLabels(s);
+      const closed = labels === '' ? '' : `${labels}}`;
+      if (s.histogram) {
+        const h = s.histogram;
+        const bucket = `${f.name}_bucket${labels === '' ? '{' : `${labels},`}le="`;
+        let cumulative = 0;
+        for (let i = 0; i < h.bounds.length; i++) {
+          cumulative += h.counts[i]!;
+          out += `${bucket}${leText(h.bounds[i]!)}"} ${formatNumber(cumulative)}${ts}\n`;
+        }
+        out += `${bucket}+Inf"} ${formatNumber(h.count)}${ts}\n${f.name}_sum${closed} ${formatNumber(h.sum)}${ts}\n${f.name}_count${closed} ${formatNumber(h.count)}${ts}\n`;
+      } else if (s.summary) {
+        const q = `${f.name}${labels === '' ? '{' : `${labels},`}quantile="`;
+        for (const { quantile, value } of s.summary.quantiles) out += `${q}${leText(quantile)}"} ${formatNumber(value)}${ts}\n`;
+        out += `${f.name}_sum${closed} ${formatNumber(s.summary.sum)}${ts}\n${f.name}_count${closed} ${formatNumber(s.summary.count)}${ts}\n`;
+      } else {
+        out += `${sampleName}${closed} ${formatNumber(s.value)}${ts}\n`;
+      }
+    }
   }
-  if (om) parts.push('# EOF\n');
-  return parts.join('');
-}
-
-function samples(f: Family, s: Series, om: boolean, withTimestamps: boolean, counterSample: string | undefined): string {
-  const ts = withTimestamps ? ` ${om ? formatNumber(s.timeUnixNano / 1e9) : Math.round(s.timeUnixNano / 1e6)}` : '';
-  // A counter or gauge is one sample: written directly, without the visitor's closure.
-  if (!s.histogram && !s.summary) return `${counterSample ?? f.name}${labelText(s.labels)} ${formatNumber(s.value)}${ts}\n`;
-  let out = '';
-  forEachSample(f, s, (name, labels, value) => {
-    out += `${counterSample ?? name}${labelText(labels)} ${formatNumber(value)}${ts}\n`;
-  });
+  if (om) out += '# EOF\n';
   return out;
 }
 

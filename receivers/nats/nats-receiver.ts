@@ -5,7 +5,7 @@ import type { MetricsConsumer } from '../../src/consumer/consumer.ts';
 import { ConsumerError } from '../../src/consumer/errors.ts';
 import { countDataPoints } from '../../src/model/metrics.ts';
 import { connectNats, ensureStream } from '../../src/nats/connect.ts';
-import { decodeMetricsProto } from '../../src/otlp/decode/index.ts';
+import { AttributeInterner, decodeMetricsProto } from '../../src/otlp/decode/index.ts';
 import { ownedPartitions, type NatsReceiverConfig } from './config.ts';
 
 const TRANSPORT = 'nats';
@@ -22,6 +22,8 @@ export class NatsReceiver implements Component {
   private readonly loops: Promise<void>[] = [];
   private readonly streams: ConsumerMessages[] = [];
   private partitions: number[] = [];
+  /** A series' attributes stay one object from message to message (see AttributeInterner). */
+  private readonly interner = new AttributeInterner();
 
   constructor(
     private readonly settings: CreateSettings,
@@ -78,7 +80,7 @@ export class NatsReceiver implements Component {
   private async handle(m: JsMsg): Promise<void> {
     let decoded;
     try {
-      decoded = decodeMetricsProto(m.data);
+      decoded = decodeMetricsProto(m.data, this.interner);
     } catch (error) {
       this.settings.telemetry.refusedRequest('metrics', TRANSPORT, 'invalid');
       this.settings.logger.error({ subject: m.subject, seq: m.seq, err: (error as Error).message }, 'Dropped an undecodable JetStream message.');

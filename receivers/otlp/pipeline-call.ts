@@ -7,7 +7,7 @@ import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import { countSpans, type TracesBatch } from '../../src/model/traces.ts';
 import { countLogRecords } from '../../src/model/logs.ts';
 import { limitAttributes, type AttributeLimits } from './attribute-limits.ts';
-import { decodeLogsJson, decodeLogsProto, decodeMetricsJson, decodeMetricsProto, decodeTracesJson, decodeTracesProto, type DecodeResult } from '../../src/otlp/decode/index.ts';
+import { AttributeInterner, decodeLogsJson, decodeLogsProto, decodeMetricsJson, decodeMetricsProto, decodeTracesJson, decodeTracesProto, type DecodeResult } from '../../src/otlp/decode/index.ts';
 
 type Batch = MetricsBatch | TracesBatch | LogsBatch;
 
@@ -21,12 +21,16 @@ export interface SignalRoute {
   consume(batch: Batch): Promise<void>;
 }
 
-/** The routes for the signals that have pipelines; a signal without one is not served. */
+/**
+ * The routes for the signals that have pipelines; a signal without one is not served. Metrics decoded
+ * from protobuf share one interner per receiver: a series' attributes are one object request after request.
+ */
 export function signalRoutes(next: SignalConsumers): SignalRoute[] {
   const routes: SignalRoute[] = [];
   if (next.metrics) {
     const c = next.metrics;
-    routes.push({ signal: 'metrics', decode: { proto: decodeMetricsProto, json: decodeMetricsJson }, count: (b) => countDataPoints(b as MetricsBatch), consume: (b) => c.consumeMetrics(b as MetricsBatch) });
+    const interner = new AttributeInterner();
+    routes.push({ signal: 'metrics', decode: { proto: (body) => decodeMetricsProto(body, interner), json: decodeMetricsJson }, count: (b) => countDataPoints(b as MetricsBatch), consume: (b) => c.consumeMetrics(b as MetricsBatch) });
   }
   if (next.traces) {
     const c = next.traces;

@@ -5,6 +5,7 @@ import { capBuckets, exponentialValue, mergeExponential, type ExponentialValue }
 import { explicitBuckets } from '../model/exponential-to-explicit.ts';
 import { jobAndInstance, labelSet, scopeLabels, targetInfoAttributes, type LabelSet } from './prometheus-labels.ts';
 import { scaleMetric } from '../model/scale.ts';
+import { attributesKey } from '../model/series-key.ts';
 import { baseUnitOf } from './base-units.ts';
 import { prometheusMetricName, type PrometheusType } from './prometheus-naming.ts';
 
@@ -36,6 +37,8 @@ export interface Series {
   /** What that layout's bounds and sum are multiplied by when made classic (base_units: 0.001 for ms). */
   unitFactor?: number;
   summary?: SummaryValue;
+  /** Its labels as exposition text, made by the scrape's serializer at its first scrape (labels never change). */
+  labelText?: string;
 }
 
 export interface Family {
@@ -75,6 +78,12 @@ export interface ApplyResult {
  */
 export class CumulativeState {
   readonly families = new Map<string, Family>();
+  /**
+   * Label sets by attribute-set object, per context (the job, instance, scope and resource labels they
+   * are made with), kept from batch to batch: a series whose attributes arrive as the same object again
+   * (see AttributeInterner) reuses its labels and key, and the key's hash, instead of rebuilding them.
+   */
+  private readonly labelSetCache = new Map<string, WeakMap<Attributes, LabelSet>>();
 
   constructor(private readonly options: StateOptions) {}
 
@@ -93,7 +102,7 @@ export class CumulativeState {
         const overrides = this.options.scopeLabels === false ? identity : { ...identity, ...scopeLabels(sm.scope) };
         // Within a scope the label set depends on the attribute set alone, and points that share one share
         // its object (the decoders see to that): each is made into labels and a key once, not once a point.
-        const labelSets = new Map<Attributes, LabelSet>();
+        const labelSets = this.labelSetsFor(overrides, resourceLabels);
         for (const given of sm.metrics) {
           const base = this.options.baseUnits ? baseUnitOf(given.unit) : undefined;
           // An exponential histogram keeps its base-2 layout here (delta merging, the bucket cap): it is
@@ -140,6 +149,19 @@ export class CumulativeState {
       if (family.series.size === 0) this.families.delete(name);
     }
     return gone;
+  }
+
+  private labelSetsFor(overrides: Record<string, string>, resource: Attributes | undefined): WeakMap<Attributes, LabelSet> {
+    let key = '';
+    for (const k in overrides) key += `${k}\u0000${overrides[k]}\u0001`;
+    if (resource) key += `\u0002${attributesKey(resource)}`;
+    let cache = this.labelSetCache.get(key);
+    if (cache === undefined) {
+      // Contexts come and go with instances: a bound, not a leak (the entries themselves are weak).
+      if (this.labelSetCache.size >= 1024) this.labelSetCache.clear();
+      this.labelSetCache.set(key, (cache = new WeakMap()));
+    }
+    return cache;
   }
 
   private family(name: string, type: PrometheusType, help: string): Family | undefined {

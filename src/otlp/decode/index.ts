@@ -1,4 +1,5 @@
 /** Pure OTLP decoding: request bodies (protobuf or JSON) into the internal model, and the answers. */
+export { AttributeInterner } from './attribute-interner.ts';
 export { OtlpDecodeError } from './errors.ts';
 export { decodeLogsJson } from './json-logs.ts';
 export { decodeMetricsJson } from './json-metrics.ts';

@@ -8,6 +8,7 @@ import type {
   ScopeMetrics,
   SummaryDataPoint,
 } from '../../model/metrics.ts';
+import type { AttributeInterner } from './attribute-interner.ts';
 import { AttributeSets } from './attribute-sets.ts';
 import { finishMetric, temporalityOf, type MetricData } from './metric-validation.ts';
 import { emptyResource, emptyScope, readResource, readScope } from './proto-common.ts';
@@ -32,10 +33,10 @@ interface Ctx {
   sets: AttributeSets;
 }
 
-/** Decodes an ExportMetricsServiceRequest. */
-export function decodeMetricsProto(body: Uint8Array): DecodeResult<MetricsBatch> {
+/** Decodes an ExportMetricsServiceRequest; a receiver's `interner` keeps attribute sets across its requests. */
+export function decodeMetricsProto(body: Uint8Array, interner?: AttributeInterner): DecodeResult<MetricsBatch> {
   const r = new WireReader(body);
-  const ctx: Ctx = { rej: new Rejections('data points'), sets: new AttributeSets(r.buf) };
+  const ctx: Ctx = { rej: new Rejections('data points'), sets: new AttributeSets(r.buf, interner) };
   const resourceMetrics: ResourceMetrics[] = [];
   const end = r.length;
   while (r.pos < end) {

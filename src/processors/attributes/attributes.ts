@@ -4,6 +4,7 @@ import type { Metric, MetricsBatch } from '../../model/metrics.ts';
 import { mapMetrics } from '../../model/transform.ts';
 import { labelValue } from '../../model/attribute-value.ts';
 import { metricNameFilter } from '../match/metric-name-matcher.ts';
+import { DerivedSets } from '../derived-sets.ts';
 import type { AttributeAction, AttributesConfig } from './config.ts';
 
 interface Compiled {
@@ -20,6 +21,8 @@ interface Compiled {
 export class AttributesTransform {
   private readonly actions: Compiled[];
   private readonly inScope: (name: string) => boolean;
+  /** Kept across batches: an attribute set that comes again as the same object gets the same result object. */
+  private readonly done = new DerivedSets<readonly (AttributeValue | undefined)[]>(sameValues);
 
   constructor(config: AttributesConfig) {
     this.actions = config.actions.map((action) => ({ action, pattern: action.pattern !== undefined ? new RegExp(action.pattern) : undefined }));
@@ -29,12 +32,10 @@ export class AttributesTransform {
   processMetrics(batch: MetricsBatch): MetricsBatch {
     let resource: Resource | undefined;
     let fromResource: (AttributeValue | undefined)[] = [];
-    const done = new Map<Attributes, Attributes>();
     return mapMetrics(batch, (m, ctx) => {
       if (!this.inScope(m.name)) return m;
       if (ctx.resource !== resource) {
         resource = ctx.resource;
-        done.clear();
         fromResource = this.actions.map(({ action }) => action.from_resource?.map((k) => ctx.resource.attributes[k]).find((v) => v !== undefined));
       }
       let points: Metric['points'][number][] | undefined;
@@ -42,10 +43,10 @@ export class AttributesTransform {
       for (let j = 0; j < given.length; j++) {
         const p = given[j]!;
         // Points that shared an attribute set share its result: one object, and one series key downstream.
-        let attributes = done.get(p.attributes);
+        let attributes = this.done.get(p.attributes, fromResource);
         if (attributes === undefined) {
           attributes = this.apply(p.attributes, fromResource);
-          done.set(p.attributes, attributes);
+          this.done.set(p.attributes, fromResource, attributes);
         }
         if (attributes === p.attributes) {
           points?.push(p);
@@ -81,4 +82,9 @@ export class AttributesTransform {
     }
     return out;
   }
+}
+
+function sameValues(a: readonly (AttributeValue | undefined)[], b: readonly (AttributeValue | undefined)[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -1,32 +1,40 @@
-import { RunningTotal } from '../running-total.ts';
+import { addToRunningTotal, NEW_RUNNING_TOTAL, RUNNING_TOTAL_SLOTS, runningTotal, runningTotalStarted } from '../running-total.ts';
+
+/** Where the numbers are in a series' one array: its running total, when it was seen, then the samples. */
+const SEEN_AT = RUNNING_TOTAL_SLOTS;
+const SAMPLES = SEEN_AT + 1;
 
 /**
- * One counter series as a running total over time (see RunningTotal for temporality and resets).
+ * One counter series as a running total over time (see running-total.ts for temporality and resets).
  * Samples older than the window are pruned but one, so the increase over the window is exact:
  * total(now) − total at the window's start (the last sample at or before it).
+ * Every number of the series is in one array of doubles (running total, seen-at, then (time ns,
+ * running total) pairs), not in fields: up to a million series are held (the ratio's B/series).
  */
 export class SeriesHistory<G = unknown> {
-  /** Interleaved (time ns, running total) pairs: one small array per series. */
-  private samples: number[] = [];
-  private readonly running = new RunningTotal();
-  seenAtMs = 0;
+  private s: number[] = NEW_RUNNING_TOTAL.concat(0);
   /** The `by` group it sums into (undefined until the ratio's labels are known). */
   group: G | undefined;
+
+  /** Wall-clock ms of the last point taken or offered. */
+  get seenAtMs(): number {
+    return this.s[SEEN_AT]!;
+  }
 
   /**
    * Adds a point; `windowNs` decides whether a new series' first value is inside the window. Returns
    * false for a point not newer than the last one (a repeat or out of order), which is left out.
    */
   add(timeNs: number, startNs: number, value: number, delta: boolean, windowNs: number, nowMs: number): boolean {
-    this.seenAtMs = nowMs;
-    const first = !this.running.started;
+    this.s[SEEN_AT] = nowMs;
+    const first = !runningTotalStarted(this.s, 0);
     // A cumulative series seen first that started within the window counts in full from 0 at its
     // start; an older one is a baseline (its past increases are outside what we can know).
     const countFirst = startNs > 0 && startNs >= timeNs - windowNs;
-    if (this.running.add(timeNs, startNs, value, delta, countFirst) === undefined) return false;
+    if (addToRunningTotal(this.s, 0, timeNs, startNs, value, delta, countFirst) === undefined) return false;
     if (first && delta) this.push(startNs || timeNs - 1, 0);
     else if (first && countFirst) this.push(startNs, 0);
-    this.push(timeNs, this.running.total);
+    this.push(timeNs, runningTotal(this.s, 0));
     this.prune(timeNs - windowNs);
     return true;
   }
@@ -34,28 +42,28 @@ export class SeriesHistory<G = unknown> {
   /** The increase over (endNs − windowNs, endNs]; 0 without two samples to compare. */
   increase(endNs: number, windowNs: number): number {
     const from = endNs - windowNs;
-    const s = this.samples;
+    const s = this.s;
     let before: number | undefined;
     let at: number | undefined;
-    for (let i = 0; i < s.length; i += 2) {
+    for (let i = SAMPLES; i < s.length; i += 2) {
       const t = s[i]!;
       if (t > endNs) break;
       if (t <= from) before = s[i + 1];
       at = s[i + 1];
     }
     if (at === undefined) return 0;
-    return at - (before ?? s[1]!);
+    return at - (before ?? s[SAMPLES + 1]!);
   }
 
   /** A new array of the exact size: `push` would leave ~17 spare slots in every series. */
   private push(t: number, total: number): void {
-    this.samples = this.samples.concat(t, total);
+    this.s = this.s.concat(t, total);
   }
 
   /** Keeps the newest sample at or before `from` and everything after it. */
   private prune(from: number): void {
-    let keepFrom = 0;
-    for (let i = 0; i < this.samples.length; i += 2) if (this.samples[i]! <= from) keepFrom = i;
-    if (keepFrom > 0) this.samples = this.samples.slice(keepFrom);
+    let keepFrom = SAMPLES;
+    for (let i = SAMPLES; i < this.s.length; i += 2) if (this.s[i]! <= from) keepFrom = i;
+    if (keepFrom > SAMPLES) this.s = this.s.slice(0, SAMPLES).concat(this.s.slice(keepFrom));
   }
 }

@@ -4,6 +4,7 @@ import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, Metrics
 import { scaleMetric } from '../../model/scale.ts';
 import { mapMetrics } from '../../model/transform.ts';
 import { labelValue } from '../../model/attribute-value.ts';
+import { DerivedSets } from '../derived-sets.ts';
 import { aggregatePoints, type GaugeAggregation } from '../point-aggregation.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
 import { labelsMatch, RuleSet, type Candidate } from './rules.ts';
@@ -20,6 +21,8 @@ export class RenameTransform {
   private readonly rules: RuleSet;
   private readonly globalLabels: [string, string][];
   private readonly warned = new Set<string>();
+  /** The global label renames' results, kept across batches (see DerivedSets). */
+  private readonly globallyRelabelled = new DerivedSets();
 
   constructor(
     private readonly config: RenameConfig,
@@ -36,8 +39,7 @@ export class RenameTransform {
   }
 
   private renameMetric(m: Metric, gaugeRules: Map<string, GaugeAggregation>): Metric | Metric[] {
-    const relabelled = new Map<Attributes, Attributes>();
-    const base = this.globalLabels.length ? withPoints(m, m.points.map((p) => relabel(p, this.globalLabels, undefined, undefined, relabelled))) : m;
+    const base = this.globalLabels.length ? withPoints(m, m.points.map((p) => relabel(p, this.globalLabels, undefined, undefined, this.globallyRelabelled))) : m;
     const candidates = this.rules.candidates(m.name);
     if (candidates.length === 0) return base;
     const taken = candidates.map(() => [] as Point[]);
@@ -67,9 +69,8 @@ export class RenameTransform {
     const labelMap = Object.entries(r.labels);
     const keep = r.aggregate_labels ? new Set(r.aggregate_labels) : undefined;
     let metric: Metric = r.scale === undefined ? m : scaleMetric(m, r.scale, m.unit);
-    // Points that shared an attribute set share the relabelled one.
-    const relabelled = new Map<Attributes, Attributes>();
-    const points = metric.points.map((p) => relabel(p, labelMap, r.values, keep, relabelled));
+    // Points that shared an attribute set share the relabelled one, from batch to batch too.
+    const points = metric.points.map((p) => relabel(p, labelMap, r.values, keep, c.relabelled));
     metric = { ...withPoints(metric, points), name: c.to, unit: r.unit ?? metric.unit };
     const out: Metric[] = [];
     if (keep) {
@@ -134,12 +135,12 @@ function sameKind(a: Metric, b: Metric): boolean {
  * Renames labels, maps values (by the new name) and keeps only `keep`; the input point is untouched.
  * `done` remembers the result per input attribute set, so points that shared one share the output.
  */
-function relabel(p: Point, renames: [string, string][], values: RenameRule['values'] | undefined, keep: Set<string> | undefined, done: Map<Attributes, Attributes>): Point {
+function relabel(p: Point, renames: [string, string][], values: RenameRule['values'] | undefined, keep: Set<string> | undefined, done: DerivedSets): Point {
   if (renames.length === 0 && !values && !keep) return p;
-  let attrs = done.get(p.attributes);
+  let attrs = done.get(p.attributes, undefined);
   if (attrs === undefined) {
     attrs = relabelAttributes(p.attributes, renames, values, keep);
-    done.set(p.attributes, attrs);
+    done.set(p.attributes, undefined, attrs);
   }
   return attrs === p.attributes ? p : { ...p, attributes: attrs };
 }

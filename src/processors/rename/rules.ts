@@ -1,5 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import { labelValue } from '../../model/attribute-value.ts';
+import { DerivedSets } from '../derived-sets.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
 
 /** A rule that applies to one metric name, with its `$N` groups already filled in. */
@@ -9,6 +10,8 @@ export interface Candidate {
   to: string;
   histogramCount: string | undefined;
   labelTests: [string, RegExp][];
+  /** Its relabelled attribute sets, kept across batches. */
+  relabelled: DerivedSets;
 }
 
 /**
@@ -34,13 +37,13 @@ export class RuleSet {
     found = [];
     for (const c of this.compiled) {
       if (c.rule.from !== undefined) {
-        if (c.rule.from === name) found.push({ rule: c.rule, index: c.index, to: c.rule.to ?? name, histogramCount: c.rule.histogram_count, labelTests: c.labelTests });
+        if (c.rule.from === name) found.push({ rule: c.rule, index: c.index, to: c.rule.to ?? name, histogramCount: c.rule.histogram_count, labelTests: c.labelTests, relabelled: new DerivedSets() });
         continue;
       }
       const m = c.name!.exec(name);
       if (!m) continue;
       const fill = (template: string) => template.replace(/\$(\d+)/g, (_s, n: string) => m[Number(n)] ?? '');
-      found.push({ rule: c.rule, index: c.index, to: c.rule.to !== undefined ? fill(c.rule.to) : name, histogramCount: c.rule.histogram_count !== undefined ? fill(c.rule.histogram_count) : undefined, labelTests: c.labelTests });
+      found.push({ rule: c.rule, index: c.index, to: c.rule.to !== undefined ? fill(c.rule.to) : name, histogramCount: c.rule.histogram_count !== undefined ? fill(c.rule.histogram_count) : undefined, labelTests: c.labelTests, relabelled: new DerivedSets() });
     }
     if (this.byName.size < 10_000) this.byName.set(name, found);
     return found;

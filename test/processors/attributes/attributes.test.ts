@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Attributes } from '../../../src/model/common.ts';
 import type { Metric, MetricsBatch } from '../../../src/model/metrics.ts';
+import { AttributesTransform } from '../../../src/processors/attributes/attributes.ts';
 import { attributesProcessorFactory } from '../../../src/processors/attributes/factory.ts';
 import { deepFreeze } from '../../helpers/deep-freeze.ts';
 import { runProcessor } from '../../helpers/run-processor.ts';
@@ -19,6 +20,17 @@ describe('attributes processor', () => {
     expect(labels(await runProcessor(attributesProcessorFactory, SERVICE_ENV, batch({ 'service.name': 'api', 'deployment.environment.name': 'prod', 'deployment.environment': 'old' }, ['m', {}])))).toEqual([{ service: 'api', env: 'prod' }]);
     expect(labels(await runProcessor(attributesProcessorFactory, SERVICE_ENV, batch({ 'service.name': 'api', 'deployment.environment': 'staging' }, ['m', {}])))).toEqual([{ service: 'api', env: 'staging' }]);
     expect(labels(await runProcessor(attributesProcessorFactory, SERVICE_ENV, batch({}, ['m', { x: '1' }])))).toEqual([{ x: '1' }]);
+  });
+
+  it('gives an attribute set that comes again as the same object the same result, per resource values', () => {
+    const t = new AttributesTransform(attributesProcessorFactory.configSchema.parse(SERVICE_ENV));
+    const shared = Object.freeze({ route: '/a' });
+    const out = (service: string) => t.processMetrics(batch({ 'service.name': service }, ['m', shared])).resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.attributes;
+    const api = out('api');
+    expect(api).toEqual({ route: '/a', service: 'api' });
+    expect(out('api')).toBe(api);
+    expect(out('worker')).toEqual({ route: '/a', service: 'worker' });
+    expect(out('api')).toEqual({ route: '/a', service: 'api' });
   });
 
   it('takes one resource attribute written alone, as the issue writes it (from_resource: service.name)', async () => {
