@@ -14,6 +14,9 @@ const FILES: Record<string, { file: string; type: string }> = {
 
 const cache = new Map<string, string>();
 
+/** Always the source folder: compiled to dist/src/admin/, this module serves the files tsc does not copy. */
+const UI_DIR = import.meta.url.endsWith('.js') ? new URL('../../../src/admin/ui/', import.meta.url) : new URL('./ui/', import.meta.url);
+
 /**
  * The page's file at `path`, or undefined. The page holds no data (it fetches `/status.json` and `/tap`
  * with the token), so it is served without auth: a browser cannot send a bearer token with a navigation.
@@ -22,6 +25,6 @@ export function pageAsset(path: string): { body: string; type: string } | undefi
   const asset = FILES[path];
   if (!asset) return undefined;
   let body = cache.get(asset.file);
-  if (body === undefined) cache.set(asset.file, (body = readFileSync(new URL(`./ui/${asset.file}`, import.meta.url), 'utf8')));
+  if (body === undefined) cache.set(asset.file, (body = readFileSync(new URL(asset.file, UI_DIR), 'utf8')));
   return { body, type: asset.type };
 }

@@ -60,7 +60,7 @@ service:
 
     expect((await httpsGet(`${admin}/metrics`, caPem)).status).toBe(401);
     expect((await httpsGet(`${admin}/health/detailed`, caPem, 'wrong')).status).toBe(401);
-    expect((await httpsGet(`${admin}/status`, caPem)).status).toBe(401);
+    expect((await httpsGet(`${admin}/status.json`, caPem)).status).toBe(401);
     expect((await httpsGet(`${admin}/health/live`, caPem)).status).toBe(200);
     expect((await httpsGet(`${admin}/health/ready`, caPem)).status).toBe(200);
     const before = await httpsGet(`${admin}/metrics`, caPem, 'admin-one');
