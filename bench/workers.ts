@@ -55,7 +55,7 @@ export async function benchWorkers(): Promise<Row[]> {
       name: `--workers 1 → 2: pipelines/prompter-prometheus.yaml, ${SERVICES.length} services posting Prompter-shaped requests concurrently, gateway as its own process`,
       value: Math.round(two),
       unit: 'points/s (2 workers)',
-      note: `${(two / one).toFixed(2)}× the ${Math.round(one).toLocaleString('en-US')} points/s of --workers 1 on the same load (the client shares the cores; on a shared machine the figure is noisy)`,
+      note: `${(two / one).toFixed(2)}× the ${Math.round(one).toLocaleString('en-US')} points/s of --workers 1 on the same load (the client shares the cores; on a shared machine the figure is noisy). The ceiling on 2 cores is ≈1.3–1.4×: one worker's process already uses ≈1.3 cores (V8's GC threads beside the main thread), and two busy threads each run slower than one alone (src/workers/README.md)`,
     },
   ];
 }

@@ -7,8 +7,8 @@ import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/
 import type { Signal } from '../../src/model/common.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OtlpGrpcConfig } from './config.ts';
-import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto, OtlpDecodeError } from '../../src/otlp/decode/index.ts';
-import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
+import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto } from '../../src/otlp/decode/index.ts';
+import { exportBody, type SignalRoute } from './pipeline-call.ts';
 
 /** The OTLP services' method paths; no .proto files needed, bodies are (de)serialized by our own code. */
 const METHOD_PATH: Record<Signal, string> = {
@@ -155,19 +155,14 @@ export class OtlpGrpcServer {
 
   private async export(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     if (this.shed(route, await this.turns.take(), callback)) return;
-    let decoded;
+    let outcome;
     try {
-      decoded = route.decode.proto(call.request);
+      outcome = await exportBody(route, call.request, 'proto', 'grpc', this.settings.telemetry, this.config);
     } catch (error) {
-      if (!(error instanceof OtlpDecodeError)) {
-        this.settings.logger.error({ err: error }, 'OTLP/gRPC request failed unexpectedly.');
-        return callback({ code: status.INTERNAL, details: 'internal error' });
-      }
-      this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'malformed');
-      return callback({ code: status.INVALID_ARGUMENT, details: error.message });
+      this.settings.logger.error({ err: error }, 'OTLP/gRPC request failed unexpectedly.');
+      return callback({ code: status.INTERNAL, details: 'internal error' });
     }
-    const outcome = await exportDecoded(route, decoded, 'grpc', this.settings.telemetry, this.config);
-    if (outcome.kind === 'too_many') return callback({ code: status.INVALID_ARGUMENT, details: outcome.message });
+    if (outcome.kind === 'malformed' || outcome.kind === 'too_many') return callback({ code: status.INVALID_ARGUMENT, details: outcome.message });
     if (outcome.kind === 'ok') {
       const partial = outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.message ?? '', signal: route.signal } : undefined;
       return callback(null, encodeExportResponseProto(partial));

@@ -10,9 +10,9 @@ import { refuseUnauthorized } from '../../src/listener/http-listener.ts';
 import { drained } from '../../src/listener/relay.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
-import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto, OtlpDecodeError } from '../../src/otlp/decode/index.ts';
+import { encodeExportResponseJson, encodeExportResponseProto, encodeStatusJson, encodeStatusProto } from '../../src/otlp/decode/index.ts';
 import { BodyError, readBody } from './http-body.ts';
-import { exportDecoded, type SignalRoute } from './pipeline-call.ts';
+import { exportBody, type SignalRoute } from './pipeline-call.ts';
 
 type Encoding = 'proto' | 'json';
 
@@ -154,15 +154,8 @@ export class OtlpHttpServer {
       throw error;
     }
     if (this.shed(res, route, encoding, await this.turns.take())) return;
-    let decoded;
-    try {
-      decoded = encoding === 'proto' ? route.decode.proto(body) : route.decode.json(body.toString('utf8'));
-    } catch (error) {
-      if (!(error instanceof OtlpDecodeError)) throw error;
-      this.settings.telemetry.refusedRequest(route.signal, 'http', 'malformed');
-      return this.fail(res, encoding, 400, INVALID_ARGUMENT, error.message);
-    }
-    const outcome = await exportDecoded(route, decoded, 'http', this.settings.telemetry, this.config);
+    const outcome = await exportBody(route, body, encoding, 'http', this.settings.telemetry, this.config);
+    if (outcome.kind === 'malformed') return this.fail(res, encoding, 400, INVALID_ARGUMENT, outcome.message);
     if (outcome.kind === 'refused') return this.refuse(res, encoding, outcome.error);
     if (outcome.kind === 'too_many') return this.fail(res, encoding, 413, INVALID_ARGUMENT, outcome.message);
     const partial = outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.message ?? '', signal: route.signal } : undefined;

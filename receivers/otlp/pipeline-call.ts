@@ -3,22 +3,22 @@ import { ConsumerError } from '../../src/consumer/errors.ts';
 import type { Signal } from '../../src/model/common.ts';
 import type { ComponentTelemetry } from '../../src/telemetry/component-telemetry.ts';
 import type { LogsBatch } from '../../src/model/logs.ts';
-import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
-import { countSpans, type TracesBatch } from '../../src/model/traces.ts';
-import { countLogRecords } from '../../src/model/logs.ts';
-import { limitAttributes, type AttributeLimits } from './attribute-limits.ts';
-import { AttributeInterner, decodeLogsJson, decodeLogsProto, decodeMetricsJson, decodeMetricsProto, decodeTracesJson, decodeTracesProto, type DecodeResult } from '../../src/otlp/decode/index.ts';
+import type { MetricsBatch } from '../../src/model/metrics.ts';
+import type { TracesBatch } from '../../src/model/traces.ts';
+import { admit, type RequestLimits } from '../../src/otlp/admission.ts';
+import { AttributeInterner, OtlpDecodeError, rejectionMessage } from '../../src/otlp/decode/index.ts';
+import type { ProtoConsumer, ProtoExportReport } from '../../src/otlp/proto-consumer.ts';
+import { OTLP_SIGNALS, type OtlpBatch } from '../../src/otlp/signals.ts';
 
-type Batch = MetricsBatch | TracesBatch | LogsBatch;
+export type { RequestLimits } from '../../src/otlp/admission.ts';
 
-const ITEM_NAME: Record<Signal, string> = { metrics: 'data points', traces: 'spans', logs: 'log records' };
-
-/** Per signal: how to decode each encoding, count the items, and hand a batch to the pipelines. */
+/** Per signal: how to hand a decoded batch to the pipelines, or (with `--workers N`) the undecoded body. */
 export interface SignalRoute {
   signal: Signal;
-  decode: { proto(body: Uint8Array): DecodeResult<Batch>; json(text: string): DecodeResult<Batch> };
-  count(batch: Batch): number;
-  consume(batch: Batch): Promise<void>;
+  consume(batch: OtlpBatch): Promise<void>;
+  proto: ProtoConsumer | undefined;
+  /** Metrics: the attribute sets already decoded, found again by their bytes. */
+  interner?: AttributeInterner;
 }
 
 /**
@@ -27,18 +27,20 @@ export interface SignalRoute {
  */
 export function signalRoutes(next: SignalConsumers): SignalRoute[] {
   const routes: SignalRoute[] = [];
+  const proto = next.otlpProto;
   if (next.metrics) {
     const c = next.metrics;
+    // Attribute sets kept across this receiver's requests: a series gets the same attributes object each time.
     const interner = new AttributeInterner();
-    routes.push({ signal: 'metrics', decode: { proto: (body) => decodeMetricsProto(body, interner), json: decodeMetricsJson }, count: (b) => countDataPoints(b as MetricsBatch), consume: (b) => c.consumeMetrics(b as MetricsBatch) });
+    routes.push({ signal: 'metrics', consume: (b) => c.consumeMetrics(b as MetricsBatch), proto, interner });
   }
   if (next.traces) {
     const c = next.traces;
-    routes.push({ signal: 'traces', decode: { proto: decodeTracesProto, json: decodeTracesJson }, count: (b) => countSpans(b as TracesBatch), consume: (b) => c.consumeTraces(b as TracesBatch) });
+    routes.push({ signal: 'traces', consume: (b) => c.consumeTraces(b as TracesBatch), proto });
   }
   if (next.logs) {
     const c = next.logs;
-    routes.push({ signal: 'logs', decode: { proto: decodeLogsProto, json: decodeLogsJson }, count: (b) => countLogRecords(b as LogsBatch), consume: (b) => c.consumeLogs(b as LogsBatch) });
+    routes.push({ signal: 'logs', consume: (b) => c.consumeLogs(b as LogsBatch), proto });
   }
   return routes;
 }
@@ -47,41 +49,63 @@ export type ExportOutcome =
   | { kind: 'ok'; rejected: number; message?: string }
   | { kind: 'refused'; error: ConsumerError }
   /** Over max_points_per_request: refused whole, for good (413 / INVALID_ARGUMENT). */
-  | { kind: 'too_many'; message: string };
-
-/** The per-request limits of a protocol block (see config.ts). */
-export interface RequestLimits {
-  max_points_per_request: number;
-  max_attributes_per_point: number;
-  max_attribute_value_length: number;
-}
+  | { kind: 'too_many'; message: string }
+  /** Not valid OTLP (400 / INVALID_ARGUMENT). */
+  | { kind: 'malformed'; message: string };
 
 /**
- * Hands a decoded request to the pipelines and counts it. Shared by HTTP and gRPC so both answer the
- * same way: accepted, refused with a retryable error (backpressure), or refused permanently.
+ * Decodes a request body, hands it to the pipelines and counts it. Shared by HTTP and gRPC so both answer
+ * the same way: accepted, malformed, refused with a retryable error (backpressure), or refused for good.
+ * A protobuf body goes undecoded to the worker threads when the pipelines run there (`--workers N`).
  */
-export async function exportDecoded(route: SignalRoute, decoded: DecodeResult<Batch>, transport: string, telemetry: ComponentTelemetry, limits: RequestLimits): Promise<ExportOutcome> {
-  const items = route.count(decoded.batch);
-  if (items > limits.max_points_per_request) {
-    telemetry.refused(route.signal, transport, items, 'too_many_points');
-    telemetry.refusedRequest(route.signal, transport, 'too_many_points');
-    return { kind: 'too_many', message: `the request holds ${items} ${ITEM_NAME[route.signal]}, over max_points_per_request (${limits.max_points_per_request}); send smaller batches` };
-  }
-  const attributeLimits: AttributeLimits = { maxAttributes: limits.max_attributes_per_point, maxValueLength: limits.max_attribute_value_length };
-  const cut = limitAttributes(decoded.batch, attributeLimits);
-  if (cut.droppedAttributes > 0) telemetry.truncatedAttributes(route.signal, transport, cut.droppedAttributes, 'count');
-  if (cut.truncatedValues > 0) telemetry.truncatedAttributes(route.signal, transport, cut.truncatedValues, 'length');
-  if (decoded.rejected > 0) telemetry.refused(route.signal, transport, decoded.rejected, 'invalid');
-  if (items === 0) return { kind: 'ok', rejected: decoded.rejected, message: decoded.rejectedMessage };
+export async function exportBody(route: SignalRoute, body: Buffer, encoding: 'proto' | 'json', transport: string, telemetry: ComponentTelemetry, limits: RequestLimits): Promise<ExportOutcome> {
+  const report = encoding === 'proto' && route.proto ? await route.proto.exportProto(route.signal, body, limits) : await decodeAndConsume(route, body, encoding, limits);
+  return settle(route.signal, report, transport, telemetry, limits);
+}
+
+async function decodeAndConsume(route: SignalRoute, body: Buffer, encoding: 'proto' | 'json', limits: RequestLimits): Promise<ProtoExportReport> {
+  const signal = OTLP_SIGNALS[route.signal];
+  let decoded;
   try {
-    await route.consume(decoded.batch);
+    decoded = encoding === 'proto' ? signal.decodeProto(body, route.interner) : signal.decodeJson(body.toString('utf8'));
   } catch (error) {
-    const refusal = ConsumerError.from(error);
-    const reason = refusal.retryable ? 'backpressure' : 'rejected';
-    telemetry.refused(route.signal, transport, items, reason);
-    telemetry.refusedRequest(route.signal, transport, reason);
-    return { kind: 'refused', error: refusal };
+    if (error instanceof OtlpDecodeError) return { kind: 'malformed', message: error.message };
+    throw error;
   }
-  telemetry.accepted(route.signal, transport, items);
-  return { kind: 'ok', rejected: decoded.rejected, message: decoded.rejectedMessage };
+  const admission = admit(route.signal, decoded, limits);
+  if (admission.kind === 'too_many') return admission;
+  const figures = admission.figures;
+  if (figures.items === 0) return { kind: 'done', ...figures };
+  try {
+    await route.consume(admission.batch);
+    return { kind: 'done', ...figures };
+  } catch (error) {
+    return { kind: 'done', ...figures, refusal: ConsumerError.from(error) };
+  }
+}
+
+/** The receiver's counters for one request, and its answer. */
+function settle(signal: Signal, report: ProtoExportReport, transport: string, telemetry: ComponentTelemetry, limits: RequestLimits): ExportOutcome {
+  const items = OTLP_SIGNALS[signal].items;
+  if (report.kind === 'malformed') {
+    telemetry.refusedRequest(signal, transport, 'malformed');
+    return report;
+  }
+  if (report.kind === 'too_many') {
+    telemetry.refused(signal, transport, report.items, 'too_many_points');
+    telemetry.refusedRequest(signal, transport, 'too_many_points');
+    return { kind: 'too_many', message: `the request holds ${report.items} ${items}, over max_points_per_request (${limits.max_points_per_request}); send smaller batches` };
+  }
+  if (report.droppedAttributes > 0) telemetry.truncatedAttributes(signal, transport, report.droppedAttributes, 'count');
+  if (report.truncatedValues > 0) telemetry.truncatedAttributes(signal, transport, report.truncatedValues, 'length');
+  if (report.rejected > 0) telemetry.refused(signal, transport, report.rejected, 'invalid');
+  if (report.refusal) {
+    const reason = report.refusal.retryable ? 'backpressure' : 'rejected';
+    telemetry.refused(signal, transport, report.items, reason);
+    telemetry.refusedRequest(signal, transport, reason);
+    return { kind: 'refused', error: report.refusal };
+  }
+  if (report.items > 0) telemetry.accepted(signal, transport, report.items);
+  const message = report.rejected > 0 && report.rejectedReason !== undefined ? rejectionMessage(report.rejected, items, report.rejectedReason) : undefined;
+  return { kind: 'ok', rejected: report.rejected, ...(message !== undefined ? { message } : {}) };
 }

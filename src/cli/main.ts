@@ -23,7 +23,7 @@ Commands:
 Options:
   -c, --config FILE   the gateway config (default: config/gateway.yaml)
   -w, --workers N     run: worker threads for the pipelines (default 1: one thread, no routing; more
-                      threads measured slower today); a series always reaches the same worker
+                      threads: ≈1.2× with 2 on 2 cores); a series always reaches the same worker
   -v, --version       print the version
   -h, --help          print this help
 `;
@@ -90,8 +90,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * `--workers`: a count, 1 when absent. Two workers measured 0.55× the points/s of one (src/workers/README.md):
- * the transport to the workers costs more than a second core gains, so more threads are opt-in.
+ * `--workers`: a count, 1 when absent. Two workers measured a median 1.2× the points/s of one on 2 cores
+ * (src/workers/README.md: one worker's process already uses ≈1.3 cores), so more threads stay opt-in.
  */
 function parseWorkers(value: string | undefined): number | undefined {
   if (value === undefined) return 1;

@@ -1,6 +1,7 @@
 import type { LogsBatch } from '../model/logs.ts';
 import type { MetricsBatch } from '../model/metrics.ts';
 import type { TracesBatch } from '../model/traces.ts';
+import type { ProtoConsumer } from '../otlp/proto-consumer.ts';
 
 /*
  * One method per signal between stages. A batch handed to a consumer is shared: fan-out gives the same
@@ -24,4 +25,6 @@ export interface SignalConsumers {
   metrics?: MetricsConsumer;
   traces?: TracesConsumer;
   logs?: LogsConsumer;
+  /** With `--workers N` only: OTLP protobuf bodies handed over undecoded (an OTLP receiver prefers it). */
+  otlpProto?: ProtoConsumer;
 }

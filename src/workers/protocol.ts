@@ -1,13 +1,19 @@
 import type { ScrapeRequest } from '../component/component.ts';
 import type { Signal } from '../model/common.ts';
+import type { AdmissionFigures, RequestLimits } from '../otlp/admission.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
 
 /**
- * The messages between the main thread and its workers (`switchyard run --workers N`). Batches travel
- * by structured clone: the decoded data model is plain objects, arrays and typed arrays.
+ * The messages between the main thread and its workers (`switchyard run --workers N`). OTLP protobuf
+ * requests travel undecoded (`export`: the worker's share of the request's resources, its buffer
+ * transferred, not copied); a request split over several workers is first decoded and checked by each
+ * (`hold`), then committed or aborted as a whole, so that it is answered as one. Other receivers'
+ * batches (`consume`) travel decoded, by structured clone.
  */
 export type ToWorker =
   | { type: 'consume'; id: number; receiver: string; signal: Signal; batch: unknown }
+  | { type: 'export'; id: number; receiver: string; signal: Signal; body: Uint8Array; limits: RequestLimits; hold?: number }
+  | { type: 'commit' | 'abort'; id: number; hold: number }
   | { type: 'scrape'; id: number; exporter: string; request: ScrapeRequest }
   | { type: 'self-metrics'; id: number }
   | { type: 'reload'; id: number }
@@ -19,6 +25,12 @@ export type FromWorker =
   | { type: 'health'; statuses: ComponentStatus[]; ready: boolean }
   | { type: 'reply'; id: number; ok: true; value?: unknown }
   | { type: 'reply'; id: number; ok: false; error: WireError };
+
+/**
+ * A worker's answer to `export`: its part malformed, over the item limit, or admitted: consumed
+ * (`done`, with the pipelines' refusal if any) or kept until the commit (`held`).
+ */
+export type PartReport = { kind: 'malformed'; message: string } | { kind: 'too_many'; items: number } | ({ kind: 'done' | 'held'; refusal?: WireError } & AdmissionFigures);
 
 /** A ConsumerError as it crosses the thread boundary. */
 export interface WireError {

@@ -11,7 +11,9 @@ import type { Signal } from '../model/common.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
 import { mergeExpositions } from './exposition-merge.ts';
 import { combineStatuses } from './health-merge.ts';
-import type { FromWorker, ToWorker, WireError, WorkerData } from './protocol.ts';
+import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import { fromWire } from './wire-error.ts';
+import { ProtoForwarder } from './proto-forward.ts';
 import { ScrapeServer } from './scrape-server.ts';
 import type { HttpListener } from '../listener/http-handover.ts';
 import { splitByWorker } from './split.ts';
@@ -121,7 +123,8 @@ export class WorkerPool implements PipelineHost {
       const parts = splitByWorker(signal, batch, this.slots.length);
       await firstFailure(parts.map((part, i) => (part === undefined ? undefined : this.request(this.slots[i]!, { type: 'consume', receiver: receiverKey, signal, batch: part }))));
     };
-    const out: SignalConsumers = {};
+    const proto = new ProtoForwarder(this.slots.length, (i, message, transfer) => this.request(this.slots[i]!, message, transfer));
+    const out: SignalConsumers = { otlpProto: { exportProto: (signal, body, limits) => proto.exportProto(receiverKey, signal, body, limits) } };
     if (signals.includes('metrics')) out.metrics = { consumeMetrics: send('metrics') };
     if (signals.includes('traces')) out.traces = { consumeTraces: send('traces') };
     if (signals.includes('logs')) out.logs = { consumeLogs: send('logs') };
@@ -208,9 +211,9 @@ export class WorkerPool implements PipelineHost {
     return slot.started;
   }
 
-  private request(slot: Slot, message: Request): Promise<unknown> {
+  private request(slot: Slot, message: Request, transfer?: ArrayBuffer[]): Promise<unknown> {
     const worker = slot.worker;
-    if (message.type === 'consume' && (!worker || slot.status.state !== 'running')) {
+    if ((message.type === 'consume' || message.type === 'export' || message.type === 'commit') && (!worker || slot.status.state !== 'running')) {
       // A worker restarting: the client retries, and by then its successor runs.
       return Promise.reject(ConsumerError.retryable(`worker ${slot.status.index} is ${slot.status.state}; retry`, { retryAfterMs: 1000 }));
     }
@@ -218,7 +221,7 @@ export class WorkerPool implements PipelineHost {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...message, id } as ToWorker);
+      worker.postMessage({ ...message, id } as ToWorker, transfer);
     });
   }
 
@@ -253,10 +256,6 @@ export class WorkerPool implements PipelineHost {
     this.scrapeServers = [];
     this.scrapeEndpoints.clear();
   }
-}
-
-function fromWire(e: WireError): ConsumerError {
-  return e.retryable ? ConsumerError.retryable(e.message, e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) : ConsumerError.permanent(e.message, e.rejectedItems !== undefined ? { rejectedItems: e.rejectedItems } : {});
 }
 
 /** Waits for every send; the first refusal (in worker order) is the request's answer. */

@@ -3,12 +3,15 @@ import { builtinRegistry } from '../components.ts';
 import type { MetricsConsumer, LogsConsumer, TracesConsumer } from '../consumer/consumer.ts';
 import { ConsumerError } from '../consumer/errors.ts';
 import { Gateway } from '../gateway.ts';
+import type { Signal } from '../model/common.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
 import type { LogsBatch } from '../model/logs.ts';
 import type { MetricsBatch } from '../model/metrics.ts';
 import type { TracesBatch } from '../model/traces.ts';
 import { createLogger } from '../telemetry/logger.ts';
-import type { FromWorker, ToWorker, WireError, WorkerData } from './protocol.ts';
+import { ProtoExports } from './proto-export.ts';
+import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import { toWire } from './wire-error.ts';
 
 /**
  * One worker of `switchyard run --workers N`: the pipelines of the config (processors, connectors,
@@ -25,22 +28,19 @@ function pushHealth(): void {
   post({ type: 'health', statuses: JSON.parse(JSON.stringify(gateway.componentStatuses())) as ComponentStatus[], ready: gateway.ready() });
 }
 
-function wire(error: unknown): WireError {
-  const e = ConsumerError.from(error);
-  return { message: e.message, retryable: e.retryable, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}), ...(e.rejectedItems !== undefined ? { rejectedItems: e.rejectedItems } : {}) };
-}
-
-async function consume(m: ToWorker & { type: 'consume' }): Promise<void> {
-  const next = gateway.graph()?.inboundOf(m.receiver);
-  switch (m.signal) {
+async function consume(receiver: string, signal: Signal, batch: unknown): Promise<void> {
+  const next = gateway.graph()?.inboundOf(receiver);
+  switch (signal) {
     case 'metrics':
-      return (next?.metrics ?? refuse<MetricsConsumer>()).consumeMetrics(m.batch as MetricsBatch);
+      return (next?.metrics ?? refuse<MetricsConsumer>()).consumeMetrics(batch as MetricsBatch);
     case 'traces':
-      return (next?.traces ?? refuse<TracesConsumer>()).consumeTraces(m.batch as TracesBatch);
+      return (next?.traces ?? refuse<TracesConsumer>()).consumeTraces(batch as TracesBatch);
     case 'logs':
-      return (next?.logs ?? refuse<LogsConsumer>()).consumeLogs(m.batch as LogsBatch);
+      return (next?.logs ?? refuse<LogsConsumer>()).consumeLogs(batch as LogsBatch);
   }
 }
+
+const protoExports = new ProtoExports(consume, toWire);
 
 function refuse<C>(): C {
   throw ConsumerError.retryable('the worker has no pipeline for this receiver right now (reloading)');
@@ -49,7 +49,13 @@ function refuse<C>(): C {
 async function handle(m: ToWorker): Promise<unknown> {
   switch (m.type) {
     case 'consume':
-      return consume(m);
+      return consume(m.receiver, m.signal, m.batch);
+    case 'export':
+      return protoExports.export(m);
+    case 'commit':
+      return protoExports.commit(m.hold);
+    case 'abort':
+      return protoExports.abort(m.hold);
     case 'scrape': {
       const exporter = gateway.graph()?.scrapeable().get(m.exporter);
       return exporter ? exporter.scrape(m.request) : undefined;
@@ -72,7 +78,7 @@ async function handle(m: ToWorker): Promise<unknown> {
 port.on('message', (m: ToWorker) => {
   handle(m).then(
     (value) => post({ type: 'reply', id: m.id, ok: true, value }),
-    (error: unknown) => post({ type: 'reply', id: m.id, ok: false, error: wire(error) }),
+    (error: unknown) => post({ type: 'reply', id: m.id, ok: false, error: toWire(error) }),
   );
 });
 

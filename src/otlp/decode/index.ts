@@ -7,5 +7,5 @@ export { decodeTracesJson } from './json-traces.ts';
 export { decodeLogsProto } from './proto-logs.ts';
 export { decodeMetricsProto } from './proto-metrics.ts';
 export { decodeTracesProto } from './proto-traces.ts';
-export type { DecodeResult } from './result.ts';
+export { rejectionMessage, type DecodeResult } from './result.ts';
 export { encodeExportResponseJson, encodeExportResponseProto, encodeRetryInfoAny, encodeStatusJson, encodeStatusProto, type PartialSuccess } from './responses.ts';

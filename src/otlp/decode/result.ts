@@ -3,6 +3,13 @@ export interface DecodeResult<T> {
   batch: T;
   rejected: number;
   rejectedMessage?: string;
+  /** The first reason alone, so that the parts of a request decoded apart can be answered as one. */
+  rejectedReason?: string;
+}
+
+/** The `partial_success` message: how many items of which kind, and the first reason. */
+export function rejectionMessage(count: number, what: string, reason: string): string {
+  return `${count} ${what} rejected: ${reason}`;
 }
 
 /** Counts rejected items and keeps the first reason, for the OTLP `partial_success` answer. */
@@ -20,6 +27,6 @@ export class Rejections {
 
   result<T>(batch: T): DecodeResult<T> {
     if (this.count === 0) return { batch, rejected: 0 };
-    return { batch, rejected: this.count, rejectedMessage: `${this.count} ${this.what} rejected: ${this.first}` };
+    return { batch, rejected: this.count, rejectedMessage: rejectionMessage(this.count, this.what, this.first!), rejectedReason: this.first! };
   }
 }

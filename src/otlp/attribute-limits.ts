@@ -1,7 +1,7 @@
-import type { AttributeValue, Attributes } from '../../src/model/common.ts';
-import type { LogsBatch } from '../../src/model/logs.ts';
-import type { MetricsBatch } from '../../src/model/metrics.ts';
-import type { TracesBatch } from '../../src/model/traces.ts';
+import type { AttributeValue, Attributes } from '../model/common.ts';
+import type { LogsBatch } from '../model/logs.ts';
+import type { MetricsBatch } from '../model/metrics.ts';
+import type { TracesBatch } from '../model/traces.ts';
 
 export interface AttributeLimits {
   /** Attributes kept per point, span, event, link, log record, resource or scope; the rest are dropped. */
@@ -68,7 +68,8 @@ export function limitAttributes(batch: MetricsBatch | TracesBatch | LogsBatch, l
   return t;
 }
 
-function limitOne(attributes: Attributes, limits: AttributeLimits, t: Truncations): Attributes {
+/** One attribute set within the limits (the same object when nothing had to change). */
+export function limitOne(attributes: Attributes, limits: AttributeLimits, t: Truncations): Attributes {
   const keys = Object.keys(attributes);
   const over = keys.length > limits.maxAttributes;
   const kept = over ? keys.slice(0, limits.maxAttributes) : keys;
