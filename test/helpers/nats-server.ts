@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './prometheus-server.ts';
+
+/** Debian installs the daemon in /usr/sbin, which a non-login shell's PATH may lack. */
+const NATS_SERVER = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
 
 export interface NatsServer {
   url: string;
@@ -22,7 +25,7 @@ export async function startNatsServer(timeoutMs = 15_000, config?: string): Prom
     writeFileSync(join(dir, 'server.conf'), config);
     args.push('-c', join(dir, 'server.conf'));
   }
-  const child: ChildProcess = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(NATS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
