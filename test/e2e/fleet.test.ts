@@ -8,6 +8,7 @@ import { FLEET_SERVICES, Fleet, PARTITIONS, ownCount, partitionsOf } from '../he
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
+import { PROVIDERS, prompterRounds } from '../helpers/prompter-rounds.ts';
 import { find, parseExposition } from '../helpers/prom-text.ts';
 import { eventually } from '../helpers/prometheus-server.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
@@ -22,7 +23,6 @@ import { tempFiles } from '../helpers/temp-files.ts';
  */
 
 const SERVICES = FLEET_SERVICES;
-const PROVIDERS = ['openai', 'anthropic', 'google'];
 const TIER2 = 3;
 
 /** Sends each export to every target and answers with the first failure, else success. */
@@ -39,33 +39,16 @@ class TeeExporter implements PushMetricExporter {
   }
 }
 
-/** A Prompter-like service on the SDK: probes (a ratio), cache hits (a ratio), Celery retries over 150 queues (past the cap of 100), HTTP durations over 260 routes (past the route cap of 200, with 5xx). */
+/** A Prompter-like service on the SDK (test/helpers/prompter-rounds.ts), exporting each round to every one of `urls`. */
 function sdkService(name: string, salt: number, urls: string[]) {
   const exporter = new TeeExporter(urls.map((u) => new OTLPMetricExporter({ url: `http://${u}/v1/metrics` })));
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': name, 'deployment.environment.name': 'e2e' }), readers: [reader] });
-  const m = provider.getMeter('prompter', '7.0.0');
-  const attempts = m.createCounter('prompter.probe.attempts');
-  const failures = m.createCounter('prompter.probe.failures');
-  const hits = m.createCounter('prompter.version_cache.hits');
-  const lookups = m.createCounter('prompter.version.lookups');
-  const retries = m.createCounter('celery.task.retries');
-  const duration = m.createHistogram('http.server.request.duration', { unit: 's' });
-  /** What this service counted in prompter.probe.attempts, by provider. */
-  const attempted = new Map<string, number>();
+  const rounds = prompterRounds(provider.getMeter('prompter', '7.0.0'), salt);
   return {
-    attempted,
+    attempted: rounds.attempted,
     async round(round: number): Promise<void> {
-      for (const [i, p] of PROVIDERS.entries()) {
-        const n = 10 * round + i + salt;
-        attempts.add(n, { provider: p, model: 'm1' });
-        attempted.set(p, (attempted.get(p) ?? 0) + n);
-        failures.add(round + (i % 2) + (salt % 3), { provider: p, model: 'm1' });
-      }
-      hits.add(3 * round + salt);
-      lookups.add(5 * round + salt);
-      for (let q = 0; q < 150; q++) retries.add(q + round, { queue: `q${q}` });
-      for (let r = 0; r < 260; r++) duration.record(0.01 * ((r % 7) + 1), { 'http.request.method': 'GET', 'http.route': `/v1/items/${r}`, 'http.response.status_code': (r + salt + round) % 9 === 0 ? 500 : 200 });
+      rounds.record(round);
       await reader.forceFlush();
     },
     shutdown: () => provider.shutdown(),

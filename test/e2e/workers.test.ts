@@ -7,6 +7,7 @@ import { workerOf } from '../../src/workers/split.ts';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { find, parseExposition, valueOf } from '../helpers/prom-text.ts';
+import { PROVIDERS, prompterRounds } from '../helpers/prompter-rounds.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
 class ManualReader extends MetricReader {
@@ -18,33 +19,15 @@ class ManualReader extends MetricReader {
 }
 
 const SERVICES = ['prompter-api', 'prompter-worker', 'celery-worker', 'billing-api', 'search-api', 'auth-api'];
-const PROVIDERS = ['openai', 'anthropic', 'google'];
 
-/**
- * What the real SDK sends for one service, two exports of the same cumulative instruments: probes
- * (the failure ratio), version cache and fingerprints (ratios), Celery retries over 150 queues (past the
- * shipped cap of 100) and HTTP durations over 260 routes (past the route cap of 200, with 5xx).
- */
+/** What the real SDK sends for one Prompter-like service (test/helpers/prompter-rounds.ts): two exports of the same cumulative instruments. */
 async function recordedRequests(service: string, salt: number): Promise<Uint8Array[]> {
   const reader = new ManualReader();
   const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': service, 'deployment.environment.name': 'e2e' }), readers: [reader] });
-  const m = provider.getMeter('prompter', '7.0.0');
-  const attempts = m.createCounter('prompter.probe.attempts');
-  const failures = m.createCounter('prompter.probe.failures');
-  const hits = m.createCounter('prompter.version_cache.hits');
-  const lookups = m.createCounter('prompter.version.lookups');
-  const retries = m.createCounter('celery.task.retries');
-  const duration = m.createHistogram('http.server.request.duration', { unit: 's' });
+  const rounds = prompterRounds(provider.getMeter('prompter', '7.0.0'), salt);
   const bodies: Uint8Array[] = [];
   for (let round = 1; round <= 2; round++) {
-    for (const [i, p] of PROVIDERS.entries()) {
-      attempts.add(10 * round + i + salt, { provider: p, model: 'm1' });
-      failures.add(round + (i % 2) + (salt % 3), { provider: p, model: 'm1' });
-    }
-    hits.add(3 * round + salt);
-    lookups.add(5 * round + salt);
-    for (let q = 0; q < 150; q++) retries.add(q + round, { queue: `q${q}` });
-    for (let r = 0; r < 260; r++) duration.record(0.01 * ((r % 7) + 1), { 'http.request.method': 'GET', 'http.route': `/v1/items/${r}`, 'http.response.status_code': (r + salt + round) % 9 === 0 ? 500 : 200 });
+    rounds.record(round);
     const { resourceMetrics } = await reader.collect();
     bodies.push(ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!);
   }
