@@ -99,7 +99,7 @@ export class Gateway {
       startedAt: this.startedAt,
       health: () => [...(this.health?.all() ?? []), ...(host?.health() ?? [])],
       ready: () => !this.stopping && (this.health?.ready() ?? false) && (host?.ready() ?? true),
-      ...(host ? { details: () => host.details(), workerMetrics: () => host.selfMetrics() } : {}),
+      ...(host ? { details: () => host.details() } : {}),
       stopping: () => this.stopping,
       selfMetrics: this.selfMetrics,
       logger: this.options.logger.child({ component: 'admin' }),

@@ -2,7 +2,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigFault } from '../component/component.ts';
-import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { boundAddress, closeNow, listenOn } from '../config/listen.ts';
 import { redactSecrets } from '../config/secret-values.ts';
 import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
@@ -30,8 +29,6 @@ export interface AdminOptions extends AdminSecurity, StatusSource {
   taps?: () => TapRegistry | undefined;
   /** Extra fields of `/health/detailed` (with `--workers`: each worker's state and restarts). */
   details?: () => Record<string, unknown>;
-  /** The workers' own metrics, added to this process's on `/metrics`. */
-  workerMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
 }
 
 /**
@@ -124,7 +121,7 @@ export class AdminServer {
         return json(res, ready ? 200 : 503, { status: ok ? 'ok' : 'degraded', version: o.version, uptime_seconds: uptimeSeconds, config_files: o.configFiles(), ...o.details?.(), components: o.health() });
       }
       case '/metrics': {
-        const { body, contentType } = o.workerMetrics ? await o.selfMetrics.renderWith(await o.workerMetrics()) : await o.selfMetrics.render();
+        const { body, contentType } = await o.selfMetrics.render();
         return send(res, 200, contentType, body);
       }
       case '/tap':

@@ -143,22 +143,22 @@ export class SelfMetrics {
     return existing ?? new Gauge({ name: def.name, help: def.help, labelNames: def.labelNames, registers: [this.registry] });
   }
 
-  /** Prometheus text format 0.0.4, the metrics of the level only. */
-  async render(): Promise<{ body: string; contentType: string }> {
-    if (this.level === 'normal' || this.level === 'detailed') return { body: await this.registry.metrics(), contentType: this.registry.contentType };
-    const names = this.registry.getMetricsAsArray().map((m) => m.name).filter((name) => shownAtLevel(this.level, name));
-    const parts = await Promise.all(names.map((name) => this.registry.getSingleMetricAsString(name)));
-    return { body: parts.length > 0 ? `${parts.join('\n\n')}\n` : '', contentType: this.registry.contentType };
-  }
-
   /** With `--workers N`, in the main thread: the workers' own values, which the pipelines' counters live in. */
   workerValues: (() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>) | undefined;
+
+  /** Prometheus text format 0.0.4, the metrics of the level only (the workers' added). */
+  async render(): Promise<{ body: string; contentType: string }> {
+    const registry = await this.current();
+    if (this.level === 'normal' || this.level === 'detailed') return { body: await registry.metrics(), contentType: this.registry.contentType };
+    const names = registry.getMetricsAsArray().map((m) => m.name).filter((name) => shownAtLevel(this.level, name));
+    const parts = await Promise.all(names.map((name) => registry.getSingleMetricAsString(name)));
+    return { body: parts.length > 0 ? `${parts.join('\n\n')}\n` : '', contentType: this.registry.contentType };
+  }
 
   /** The metrics of the level as values, read now (the workers' added): what the OpenTelemetry readers export. */
   async snapshot(): Promise<PromMetricJson[]> {
     if (this.level === 'none') return [];
-    const registry = this.workerValues ? AggregatorRegistry.aggregate([await this.everyValue(), ...(await this.workerValues())]) : this.registry;
-    const all = (await registry.getMetricsAsJSON()) as PromMetricJson[];
+    const all = (await (await this.current()).getMetricsAsJSON()) as PromMetricJson[];
     return all.filter((m) => shownAtLevel(this.level, m.name));
   }
 
@@ -167,10 +167,8 @@ export class SelfMetrics {
     return this.registry.getMetricsAsJSON();
   }
 
-  /** This registry's metrics added to the workers' (counters and gauges of the same series summed), the level's only. */
-  async renderWith(others: MetricObjectWithValues<MetricValue<string>>[][]): Promise<{ body: string; contentType: string }> {
-    const merged = AggregatorRegistry.aggregate([await this.everyValue(), ...others]);
-    for (const m of merged.getMetricsAsArray()) if (!shownAtLevel(this.level, m.name)) merged.removeSingleMetric(m.name);
-    return { body: await merged.metrics(), contentType: this.registry.contentType };
+  /** This registry, or with workers one made now of its values and theirs (counters and gauges of a series summed). */
+  private async current(): Promise<Registry> {
+    return this.workerValues ? AggregatorRegistry.aggregate([await this.everyValue(), ...(await this.workerValues())]) : this.registry;
   }
 }
