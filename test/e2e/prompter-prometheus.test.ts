@@ -22,7 +22,10 @@ const OLD_BOUNDS_MS = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 500
 
 let gateway: GatewayProcess;
 beforeAll(async () => {
-  gateway = await startGateway('config/gateway.yaml', { ...FREE_PORTS_ENV, SWITCHYARD_LOG_PATH: 'stderr', SWITCHYARD_SPANMETRICS_FLUSH_INTERVAL: '500ms', SWITCHYARD_SPAN_FALLBACK_DELAY: '0s', PROMETHEUS_REMOTE_WRITE_URL: '' });
+  // Span-derived series wait 10 s (not the shipped 90 s) for a service's metrics. Not 0 s: the demo exports
+  // its spans before its metrics, so a span flush could then stamp a request series later than the
+  // metrics' first point, which a cumulative series drops as out of order.
+  gateway = await startGateway('config/gateway.yaml', { ...FREE_PORTS_ENV, SWITCHYARD_LOG_PATH: 'stderr', SWITCHYARD_SPANMETRICS_FLUSH_INTERVAL: '500ms', SWITCHYARD_SPAN_FALLBACK_DELAY: '10s', PROMETHEUS_REMOTE_WRITE_URL: '' });
 });
 afterAll(() => gateway?.stop());
 
@@ -111,7 +114,7 @@ async function runScenario(service: string, env: NodeJS.ProcessEnv, options: { w
       const seen = served(samples, 'starlette_requests_total', service).reduce((n, s) => n + s.value, 0);
       const domain = !withMetrics || find(samples, 'prompter_rate_limit_hit_total', { service }).length > 0;
       return seen >= total && domain ? samples : undefined;
-    }, 20_000, `${total} requests of ${service} on the scrape`);
+    }, 30_000, `${total} requests of ${service} on the scrape`);
     checkRequestCounts(samples, service, requests);
     await options.more?.(samples);
     return samples;

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../helpers/gateway-process.ts';
 import { driveLoad, loadBody } from '../helpers/otlp-load.ts';
 import { find, parseExposition } from '../helpers/prom-text.ts';
+import { freePort } from '../helpers/prometheus-server.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
 /** The gateway's config: `processors` in the pipeline, the scrape endpoint on `scrapePort`. */
@@ -23,14 +23,6 @@ service:
     metrics: { receivers: [otlp], processors: [${processors}], exporters: [prometheus] }
 `;
 
-/** A port free now (bound and released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {

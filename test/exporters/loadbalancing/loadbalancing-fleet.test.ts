@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
-import { eventually, freePort } from '../../helpers/prometheus-server.ts';
+import { eventually } from '../../helpers/prometheus-server.ts';
 import { parseExposition } from '../../helpers/prom-text.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
 
@@ -64,12 +64,14 @@ interface Downstream {
 const t = tempFiles({});
 const downstreams: Downstream[] = [];
 let tierOne: GatewayProcess | undefined;
-let fourthPort = 0;
+let started = 0;
 
-async function startDownstream(port: number): Promise<GatewayProcess> {
-  const file = t.path(`downstream-${port}.yaml`);
+/** A downstream on `port`, or on a port the kernel picks (0): a port reserved ahead may be taken meanwhile. */
+async function startDownstream(port = 0): Promise<Downstream> {
+  const file = t.path(`downstream-${started++}.yaml`);
   writeFileSync(file, downstreamConfig(port));
-  return startGateway(file);
+  const gateway = await startGateway(file);
+  return { port: Number(new URL(`http://${gateway.endpoints['otlp.http']}`).port), gateway };
 }
 
 async function startTierOne(ports: number[]): Promise<GatewayProcess> {
@@ -107,11 +109,8 @@ function settled(expected: number, timeoutMs = 30_000): Promise<Map<string, numb
 }
 
 beforeAll(async () => {
-  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  for (const port of ports.slice(0, 3)) downstreams.push({ port, gateway: await startDownstream(port) });
-  tierOne = await startTierOne(ports.slice(0, 3));
-  // The fourth port is kept for the scale-out step.
-  fourthPort = ports[3]!;
+  for (let i = 0; i < 3; i++) downstreams.push(await startDownstream());
+  tierOne = await startTierOne(downstreams.map((d) => d.port));
 }, 90_000);
 
 afterAll(async () => {
@@ -136,7 +135,7 @@ describe('loadbalancing exporter in front of real gateways', () => {
   }, 60_000);
 
   it('moves at most 35% of the series, all to the new backend, when a fourth joins', async () => {
-    downstreams.push({ port: fourthPort, gateway: await startDownstream(fourthPort) });
+    downstreams.push(await startDownstream());
     await tierOne!.stop();
     tierOne = await startTierOne(downstreams.map((d) => d.port));
     await send(2);
@@ -168,7 +167,7 @@ describe('loadbalancing exporter in front of real gateways', () => {
     await down.gateway.stop();
     await send(3);
     await new Promise((r) => setTimeout(r, 10_000));
-    down.gateway = await startDownstream(down.port);
+    down.gateway = (await startDownstream(down.port)).gateway;
     // The restarted gateway starts from zero; the others count on from `before`.
     const delivered = async (): Promise<number> => {
       const now = await allCounts();
