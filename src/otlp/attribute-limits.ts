@@ -19,6 +19,16 @@ export interface Truncations {
 }
 
 /**
+ * Attribute sets already found within limits (by the limits' signature). The decoder gives a series the
+ * same set object request after request (AttributeInterner), so a set is checked once, not per request.
+ */
+const withinLimits = new WeakMap<Attributes, string>();
+
+function limitsSignature(limits: AttributeLimits): string {
+  return `${limits.maxAttributes}/${limits.maxValueLength}`;
+}
+
+/**
  * Applies the attribute limits to a decoded batch, as the SDKs' attribute limits do: extra attributes
  * dropped (the first ones kept), long values cut. The decoder shares one attribute object among the
  * points of a series, so each distinct object is limited once and its replacement shared alike; the
@@ -27,11 +37,14 @@ export interface Truncations {
 export function limitAttributes(batch: MetricsBatch | TracesBatch | LogsBatch, limits: AttributeLimits): Truncations {
   const t: Truncations = { droppedAttributes: 0, truncatedValues: 0 };
   const done = new Map<Attributes, Attributes>();
+  const signature = limitsSignature(limits);
   const limit = (attributes: Attributes): Attributes => {
+    if (withinLimits.get(attributes) === signature) return attributes;
     let out = done.get(attributes);
     if (out === undefined) {
       out = limitOne(attributes, limits, t);
       done.set(attributes, out);
+      if (out === attributes) withinLimits.set(attributes, signature);
     }
     return out;
   };
@@ -70,6 +83,7 @@ export function limitAttributes(batch: MetricsBatch | TracesBatch | LogsBatch, l
 
 /** One attribute set within the limits (the same object when nothing had to change). */
 export function limitOne(attributes: Attributes, limits: AttributeLimits, t: Truncations): Attributes {
+  if (within(attributes, limits)) return attributes;
   const keys = Object.keys(attributes);
   const over = keys.length > limits.maxAttributes;
   const kept = over ? keys.slice(0, limits.maxAttributes) : keys;
@@ -86,6 +100,19 @@ export function limitOne(attributes: Attributes, limits: AttributeLimits, t: Tru
   // defineProperty: a key named "__proto__" stays an ordinary property (see set-attribute.ts).
   kept.forEach((k, i) => Object.defineProperty(out, k, { value: values[i], enumerable: true, writable: true, configurable: true }));
   return out;
+}
+
+/** Whether a set of scalar values is within the limits, found without allocating (the usual case). */
+function within(attributes: Attributes, limits: AttributeLimits): boolean {
+  let n = 0;
+  for (const k in attributes) {
+    if (++n > limits.maxAttributes) return false;
+    const v = attributes[k];
+    if (typeof v === 'string' || v instanceof Uint8Array) {
+      if (v.length > limits.maxValueLength) return false;
+    } else if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
 }
 
 function limitValue(v: AttributeValue, max: number, t: Truncations): AttributeValue {
