@@ -52,6 +52,12 @@ export class RatioState {
   private readonly labelsSeen = { numerator: new Set<string>(), denominator: new Set<string>() };
   private readonly sidesSeen = { numerator: false, denominator: false };
   private readonly tests: { numerator: [string, RegExp][]; denominator: [string, RegExp][] };
+  /**
+   * Each side's series by the attribute object a point carries: the decoder gives a series the same
+   * object request after request, so a known series is found without building its key. Renewed when
+   * a sweep forgets series, so it never hands out a forgotten one.
+   */
+  private bySet = { numerator: new WeakMap<Attributes, RatioSeries>(), denominator: new WeakMap<Attributes, RatioSeries>() };
 
   constructor(readonly def: RatioDefinition) {
     this.by = def.by;
@@ -66,15 +72,20 @@ export class RatioState {
 
   /** The series a point belongs to; a new one only if `room()` allows. */
   seriesOf(numerator: boolean, origin: Origin, attributes: Attributes, room: () => boolean): RatioSeries | undefined {
+    const bySet = numerator ? this.bySet.numerator : this.bySet.denominator;
+    let s = bySet.get(attributes);
+    if (s !== undefined && s.origin === origin) return s;
     if (this.def.by === undefined) this.learn(numerator, attributes);
     // Joined, not a template: a flat string, a third of a concatenated one's memory.
     const key = [numerator ? 'n' : 'd', origin.id, '|', seriesKey(attributes)].join('');
-    let s = this.series.get(key);
-    if (s) return s;
-    if (!room()) return undefined;
-    s = this.def.by === undefined ? new LearningRatioSeries(origin, attributes) : new RatioSeries(origin);
-    this.series.set(key, s);
-    if (this.by) this.assign(s, numerator, attributes);
+    s = this.series.get(key);
+    if (s === undefined) {
+      if (!room()) return undefined;
+      s = this.def.by === undefined ? new LearningRatioSeries(origin, attributes) : new RatioSeries(origin);
+      this.series.set(key, s);
+      if (this.by) this.assign(s, numerator, attributes);
+    }
+    bySet.set(attributes, s);
     return s;
   }
 
@@ -104,6 +115,7 @@ export class RatioState {
       g.denominators = g.denominators.filter(live);
       if (g.numerators.length === 0 && g.denominators.length === 0) this.groups.delete(attributesKey(g.attributes));
     }
+    if (removed > 0) this.bySet = { numerator: new WeakMap(), denominator: new WeakMap() };
     return removed;
   }
 

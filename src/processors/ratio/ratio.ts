@@ -28,7 +28,10 @@ export class RatioTransform {
   private readonly ratios: RatioState[];
   private readonly origins = new Map<string, Origin>();
   private readonly ignored: OwnCounter<'processor' | 'ratio' | 'reason'>;
-  private readonly logged = new Set<string>();
+  /** What was logged, by ratio and metric: a warning once per reason, never a key built per point. */
+  private readonly logged = new Map<RatioState, Map<string, Set<IgnoreReason>>>();
+  private loggedCount = 0;
+  private readonly claim = (): boolean => this.claimSeries();
   private readonly id: string;
   private tracked = 0;
   private originSeq = 0;
@@ -54,7 +57,7 @@ export class RatioTransform {
       const ignored = new Map<IgnoreReason, number>();
       const ignore = (reason: IgnoreReason, n: number, metric: string) => {
         ignored.set(reason, (ignored.get(reason) ?? 0) + n);
-        this.logOnce(r.def.name, metric, reason);
+        this.logOnce(r, metric, reason);
       };
       const arrived: [RatioSeries, number][] = [];
       for (const numerator of [true, false]) {
@@ -70,7 +73,7 @@ export class RatioTransform {
               const delta = m.temporality === 'delta';
               for (const p of m.points) {
                 if (p.flags & FLAG_NO_RECORDED_VALUE || !r.matches(numerator, p.attributes)) continue;
-                const s = r.seriesOf(numerator, originOf(i), p.attributes, () => this.claimSeries());
+                const s = r.seriesOf(numerator, originOf(i), p.attributes, this.claim);
                 if (!s) ignore('max_tracked_series', 1, name);
                 else if (!s.add(p.timeUnixNano, p.startTimeUnixNano, p.value, delta, windowNs, nowMs)) ignore('out_of_order', 1, name);
                 else if (!numerator) arrived.push([s, p.timeUnixNano]);
@@ -120,11 +123,15 @@ export class RatioTransform {
     return o;
   }
 
-  private logOnce(ratio: string, metric: string, reason: IgnoreReason): void {
-    const key = `${ratio}\u0000${metric}\u0000${reason}`;
-    if (this.logged.has(key) || this.logged.size > 1000) return;
-    this.logged.add(key);
-    this.settings.logger.warn({ ratio, metric, reason }, WHY[reason]);
+  private logOnce(r: RatioState, metric: string, reason: IgnoreReason): void {
+    let byMetric = this.logged.get(r);
+    if (!byMetric) this.logged.set(r, (byMetric = new Map()));
+    let reasons = byMetric.get(metric);
+    if (!reasons) byMetric.set(metric, (reasons = new Set()));
+    if (reasons.has(reason) || this.loggedCount > 1000) return;
+    reasons.add(reason);
+    this.loggedCount++;
+    this.settings.logger.warn({ ratio: r.def.name, metric, reason }, WHY[reason]);
   }
 
   /** Series and resources unseen for two windows are forgotten: the state stays bounded by the live series. */

@@ -34,8 +34,7 @@ export class SeriesHistory<G = unknown> {
     if (addToRunningTotal(this.s, 0, timeNs, startNs, value, delta, countFirst) === undefined) return false;
     if (first && delta) this.push(startNs || timeNs - 1, 0);
     else if (first && countFirst) this.push(startNs, 0);
-    this.push(timeNs, runningTotal(this.s, 0));
-    this.prune(timeNs - windowNs);
+    this.append(timeNs, runningTotal(this.s, 0), timeNs - windowNs);
     return true;
   }
 
@@ -60,10 +59,19 @@ export class SeriesHistory<G = unknown> {
     this.s = this.s.concat(t, total);
   }
 
-  /** Keeps the newest sample at or before `from` and everything after it. */
-  private prune(from: number): void {
+  /**
+   * Adds the newest sample and keeps only the newest one at or before `from` and everything after it.
+   * In place when a sample goes (the usual case once the window is full): no new array per point.
+   */
+  private append(t: number, total: number, from: number): void {
+    const s = this.s;
     let keepFrom = SAMPLES;
-    for (let i = SAMPLES; i < this.s.length; i += 2) if (this.s[i]! <= from) keepFrom = i;
-    if (keepFrom > SAMPLES) this.s = this.s.slice(0, SAMPLES).concat(this.s.slice(keepFrom));
+    for (let i = SAMPLES; i < s.length; i += 2) if (s[i]! <= from) keepFrom = i;
+    if (keepFrom === SAMPLES) return this.push(t, total);
+    const length = s.length - (keepFrom - SAMPLES) + 2;
+    s.copyWithin(SAMPLES, keepFrom);
+    s[length - 2] = t;
+    s[length - 1] = total;
+    s.length = length;
   }
 }
