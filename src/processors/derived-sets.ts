@@ -25,4 +25,11 @@ export class DerivedSets<C = undefined> {
   set(input: Attributes, context: C, out: Attributes): void {
     this.map.set(input, { context, out });
   }
+
+  /** The kept result for `input`, or `make`'s, kept from now on. */
+  derive(input: Attributes, context: C, make: (input: Attributes) => Attributes): Attributes {
+    let out = this.get(input, context);
+    if (out === undefined) this.set(input, context, (out = make(input)));
+    return out;
+  }
 }

@@ -40,14 +40,11 @@ export class AttributesTransform {
       }
       let points: Metric['points'][number][] | undefined;
       const given = m.points;
+      const apply = (input: Attributes) => this.apply(input, fromResource);
       for (let j = 0; j < given.length; j++) {
         const p = given[j]!;
         // Points that shared an attribute set share its result: one object, and one series key downstream.
-        let attributes = this.done.get(p.attributes, fromResource);
-        if (attributes === undefined) {
-          attributes = this.apply(p.attributes, fromResource);
-          this.done.set(p.attributes, fromResource, attributes);
-        }
+        const attributes = this.done.derive(p.attributes, fromResource, apply);
         if (attributes === p.attributes) {
           points?.push(p);
           continue;

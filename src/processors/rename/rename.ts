@@ -5,7 +5,7 @@ import { scaleMetric } from '../../model/scale.ts';
 import { mapMetrics } from '../../model/transform.ts';
 import { labelValue } from '../../model/attribute-value.ts';
 import { DerivedSets } from '../derived-sets.ts';
-import { aggregatePoints, type GaugeAggregation } from '../point-aggregation.ts';
+import { aggregatePoints, type AttributesOf, type GaugeAggregation } from '../point-aggregation.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
 import { labelsMatch, RuleSet, type Candidate } from './rules.ts';
 
@@ -23,6 +23,8 @@ export class RenameTransform {
   private readonly warned = new Set<string>();
   /** The global label renames' results, kept across batches (see DerivedSets). */
   private readonly globallyRelabelled = new DerivedSets();
+  /** A point's attributes after the global label renames. */
+  private readonly globalOf: AttributesOf;
 
   constructor(
     private readonly config: RenameConfig,
@@ -30,6 +32,10 @@ export class RenameTransform {
   ) {
     this.rules = new RuleSet(config);
     this.globalLabels = Object.entries(config.labels);
+    const globalLabels = this.globalLabels;
+    const done = this.globallyRelabelled;
+    const relabelGlobally = (a: Attributes) => relabelAttributes(a, globalLabels, undefined, undefined);
+    this.globalOf = globalLabels.length === 0 ? (a) => a : (a) => done.derive(a, undefined, relabelGlobally);
   }
 
   processMetrics(batch: MetricsBatch): MetricsBatch {
@@ -39,46 +45,54 @@ export class RenameTransform {
   }
 
   private renameMetric(m: Metric, gaugeRules: Map<string, GaugeAggregation>): Metric | Metric[] {
-    const base = this.globalLabels.length ? withPoints(m, m.points.map((p) => relabel(p, this.globalLabels, undefined, undefined, this.globallyRelabelled))) : m;
+    const globalOf = this.globalOf;
     const candidates = this.rules.candidates(m.name);
-    if (candidates.length === 0) return base;
+    if (candidates.length === 0) return relabelPoints(m, globalOf);
     const taken = candidates.map(() => [] as Point[]);
     const untouched: Point[] = [];
-    for (const p of base.points) {
-      const i = candidates.findIndex((c) => labelsMatch(c, p.attributes));
+    let anyTaken = false;
+    for (const p of m.points) {
+      const i = firstMatch(candidates, p.attributes, globalOf);
       if (i < 0) untouched.push(p);
       else {
+        anyTaken = true;
         taken[i]!.push(p);
         if (candidates[i]!.rule.action === 'insert') untouched.push(p);
       }
     }
+    if (!anyTaken) return relabelPoints(m, globalOf);
     const out: Metric[] = [];
-    if (taken.every((t) => t.length === 0)) return base;
-    if (untouched.length > 0) out.push(withPoints(base, untouched));
+    if (untouched.length > 0) out.push(relabelPoints(withPoints(m, untouched), globalOf));
     candidates.forEach((c, i) => {
       if (taken[i]!.length === 0) return;
-      out.push(...this.applyRule(c, withPoints(base, taken[i]!)));
+      out.push(...this.applyRule(c, withPoints(m, taken[i]!)));
       gaugeRules.set(c.to, c.rule.gauge_aggregation);
     });
     return out;
   }
 
-  /** The renamed metric (labels, values, kept labels, scale, unit) and its histogram count, if asked. */
+  /**
+   * The renamed metric (labels, values, kept labels, scale, unit) and its histogram count, if asked.
+   * The global label renames and the rule's are one step: a point is copied once, or merged straight
+   * into its kept label set, never relabelled into an intermediate point first.
+   */
   private applyRule(c: Candidate, m: Metric): Metric[] {
     const r = c.rule;
     const labelMap = Object.entries(r.labels);
     const keep = r.aggregate_labels ? new Set(r.aggregate_labels) : undefined;
+    const globalOf = this.globalOf;
+    // Points that shared an attribute set share the relabelled one, from batch to batch too: the
+    // result of both steps is kept by the set as it came, so a known set costs one lookup.
+    const relabel = (a: Attributes) => relabelAttributes(globalOf(a), labelMap, r.values, keep);
+    const ruleOf: AttributesOf = (a) => c.relabelled.derive(a, undefined, relabel);
     let metric: Metric = r.scale === undefined ? m : scaleMetric(m, r.scale, m.unit);
-    // Points that shared an attribute set share the relabelled one, from batch to batch too.
-    const points = metric.points.map((p) => relabel(p, labelMap, r.values, keep, c.relabelled));
-    metric = { ...withPoints(metric, points), name: c.to, unit: r.unit ?? metric.unit };
-    const out: Metric[] = [];
     if (keep) {
-      const { metric: merged, dropped } = aggregatePoints(metric, r.gauge_aggregation);
+      const { metric: merged, dropped } = aggregatePoints(metric, r.gauge_aggregation, ruleOf);
       if (dropped > 0) this.drop(c.to, dropped, 'histogram_bounds_mismatch');
       metric = merged;
-    }
-    out.push(metric);
+    } else metric = relabelPoints(metric, ruleOf);
+    metric = { ...metric, name: c.to, unit: r.unit ?? metric.unit };
+    const out: Metric[] = [metric];
     if (c.histogramCount && (metric.type === 'histogram' || metric.type === 'exponential_histogram')) out.push(countOf(metric, c.histogramCount));
     return out;
   }
@@ -131,20 +145,31 @@ function sameKind(a: Metric, b: Metric): boolean {
   return !('temporality' in a) || a.temporality === (b as { temporality?: string }).temporality;
 }
 
-/**
- * Renames labels, maps values (by the new name) and keeps only `keep`; the input point is untouched.
- * `done` remembers the result per input attribute set, so points that shared one share the output.
- */
-function relabel(p: Point, renames: [string, string][], values: RenameRule['values'] | undefined, keep: Set<string> | undefined, done: DerivedSets): Point {
-  if (renames.length === 0 && !values && !keep) return p;
-  let attrs = done.get(p.attributes, undefined);
-  if (attrs === undefined) {
-    attrs = relabelAttributes(p.attributes, renames, values, keep);
-    done.set(p.attributes, undefined, attrs);
+/** The first candidate whose `match_labels` the (globally relabelled) attributes pass; -1 for none. */
+function firstMatch(candidates: Candidate[], given: Attributes, globalOf: AttributesOf): number {
+  let attributes: Attributes | undefined;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    // A rule without match_labels takes every point: no need to relabel to know it.
+    if (c.labelTests.length === 0 || labelsMatch(c, (attributes ??= globalOf(given)))) return i;
   }
-  return attrs === p.attributes ? p : { ...p, attributes: attrs };
+  return -1;
 }
 
+/** The metric with each point's attributes as `attributesOf` makes them; a point whose set is unchanged is kept as it is. */
+function relabelPoints(m: Metric, attributesOf: AttributesOf): Metric {
+  let points: Point[] | undefined;
+  for (let i = 0; i < m.points.length; i++) {
+    const p = m.points[i]!;
+    const attributes = attributesOf(p.attributes);
+    if (attributes === p.attributes && points === undefined) continue;
+    points ??= m.points.slice(0, i) as Point[];
+    points.push(attributes === p.attributes ? p : ({ ...p, attributes } as Point));
+  }
+  return points ? withPoints(m, points) : m;
+}
+
+/** Renames labels, maps values (by the new name) and keeps only `keep`; the input set is untouched (and returned when nothing changes). */
 function relabelAttributes(given: Attributes, renames: [string, string][], values: RenameRule['values'] | undefined, keep: Set<string> | undefined): Attributes {
   const attrs: Attributes = {};
   let changed = false;
