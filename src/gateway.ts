@@ -11,6 +11,7 @@ import type { SignalConsumers } from './consumer/consumer.ts';
 import type { Signal } from './model/common.ts';
 import { PipelineGraph, type GraphContext } from './pipeline/graph.ts';
 import { HealthRegistry, type ComponentStatus } from './pipeline/health.ts';
+import { registrySource, type TapSource } from './pipeline/tap.ts';
 import type { OwnMetrics } from './telemetry/own-metrics.ts';
 import type { OwnTraces } from './telemetry/own-traces.ts';
 import { pullReaders } from './telemetry/config.ts';
@@ -46,6 +47,10 @@ export interface PipelineHost {
   readonly count: number;
   /** Extra fields of `/health/detailed` (the workers). */
   details(): Record<string, unknown>;
+  /** The workers' taps, merged: what `/tap` serves. */
+  readonly taps: TapSource;
+  /** What passed each place of the pipelines, over every worker: the status page's edges. */
+  places(): Promise<Record<string, Record<string, number | null>>>;
   /** Each worker's own metrics, added to the main thread's on the admin `/metrics`. */
   selfMetrics(): Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
 }
@@ -104,8 +109,10 @@ export class Gateway {
       selfMetrics: this.selfMetrics,
       logger: this.options.logger.child({ component: 'admin' }),
       configFiles: () => this.running?.config.files ?? [],
-      taps: () => this.running?.graph.taps,
+      // With workers the main thread's graph runs only the receivers: taps and places are the workers'.
+      taps: () => (!this.running ? undefined : host ? host.taps : registrySource(this.running.graph.taps)),
       pipelines: () => this.running?.graph,
+      ...(host ? { places: () => host.places() } : {}),
       configVersion: () => this.configVersion,
     });
     try {

@@ -76,6 +76,8 @@ export class LogExporter implements Exporter {
     if (!this.sink) throw ConsumerError.retryable('the log exporter is not started');
     await this.sink.write(`${job.lines.join('\n')}\n`);
     this.settings.telemetry.sent(job.signal, job.lines.length);
+    // The status page's "last success" for this exporter: the last batch written.
+    this.settings.health.reportOk();
   }
 
   private countWaiting(signal: Signal, delta: number, total: number): void {

@@ -67,11 +67,16 @@ export class PrometheusExporter implements Exporter {
     return new HttpHandover(listener);
   }
 
-  /** The page a scrape gets, uncompressed. */
+  /**
+   * The page a scrape gets, uncompressed. A pull exporter delivers when it is scraped: a page served is its
+   * "last success" on the status page (with `--workers N`, each worker's part of the merged page counts).
+   */
   scrape(request: ScrapeRequest): ScrapePage {
     this.state.expire(Date.now(), this.config.metric_expiration);
     const format = negotiate(request.accept, this.config.enable_open_metrics);
-    return { body: serialize(this.state.families.values(), format, this.config.send_timestamps), contentType: CONTENT_TYPE[format], gzip: acceptsGzip(request.acceptEncoding) };
+    const page = { body: serialize(this.state.families.values(), format, this.config.send_timestamps), contentType: CONTENT_TYPE[format], gzip: acceptsGzip(request.acceptEncoding) };
+    this.settings.health.reportOk();
+    return page;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

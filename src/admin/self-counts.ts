@@ -17,11 +17,17 @@ export interface SelfCounts {
   exporterQueueSize: Sample[];
 }
 
-/** Reads the component counters from the registry (no copy of them is kept anywhere else). */
+/** Reads the component counters from the registry, with `--workers N` the workers' added (no copy of them is kept anywhere else). */
 export async function readSelfCounts(m: SelfMetrics): Promise<SelfCounts> {
-  const [receiverAccepted, receiverRefused, processorDropped, processorRefused, exporterSent, exporterFailed, exporterQueueSize] = await Promise.all(
-    [m.receiverAccepted, m.receiverRefused, m.processorDropped, m.processorRefused, m.exporterSent, m.exporterFailed, m.exporterQueueSize].map(async (metric) => (await metric.get()).values as Sample[]),
-  );
+  const [receiverAccepted, receiverRefused, processorDropped, processorRefused, exporterSent, exporterFailed, exporterQueueSize] = (await m.valuesOf([
+    m.receiverAccepted,
+    m.receiverRefused,
+    m.processorDropped,
+    m.processorRefused,
+    m.exporterSent,
+    m.exporterFailed,
+    m.exporterQueueSize,
+  ])) as Sample[][];
   return { receiverAccepted: receiverAccepted!, receiverRefused: receiverRefused!, processorDropped: processorDropped!, processorRefused: processorRefused!, exporterSent: exporterSent!, exporterFailed: exporterFailed!, exporterQueueSize: exporterQueueSize! };
 }
 

@@ -7,7 +7,7 @@ import { redactSecrets } from '../config/secret-values.ts';
 import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
 import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../listener/secrets.ts';
-import type { TapRegistry } from '../pipeline/tap.ts';
+import type { TapSource } from '../pipeline/tap.ts';
 import { pageAsset } from './page-assets.ts';
 import { readStatus, type StatusSource } from './status-route.ts';
 import { serveTap } from './tap-route.ts';
@@ -25,8 +25,8 @@ export interface AdminOptions extends AdminSecurity, StatusSource {
   endpoint: string;
   logger: Logger;
   configFiles: () => readonly string[];
-  /** The tap sites of the pipelines running now. */
-  taps?: () => TapRegistry | undefined;
+  /** The taps of the pipelines running now (with `--workers N`, every worker's, merged). */
+  taps?: () => TapSource | undefined;
   /** Extra fields of `/health/detailed` (with `--workers`: each worker's state and restarts). */
   details?: () => Record<string, unknown>;
 }

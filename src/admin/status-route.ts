@@ -23,6 +23,8 @@ export interface StatusSource {
   /** The pipelines running now; undefined while none run. */
   pipelines?: () => RunningPipelines | undefined;
   configVersion?: () => ConfigVersion | undefined;
+  /** What passed each place, when the pipelines run elsewhere (`--workers N`); else the running pipelines' own meters. */
+  places?: () => Promise<Record<string, Record<string, number | null>>>;
 }
 
 /** `GET /status.json`: reading it keeps the pipelines' meters on for a while (see EdgeMeters). */
@@ -38,6 +40,6 @@ export async function readStatus(source: StatusSource, now = Date.now()): Promis
     pipelines: running?.topology() ?? [],
     components: source.health(),
     counts: await readSelfCounts(source.selfMetrics),
-    places: running?.meters.read() ?? {},
+    places: (source.places && running ? await source.places() : running?.meters.read()) ?? {},
   });
 }

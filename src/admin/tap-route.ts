@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TapError, type Tap, type TapRegistry } from '../pipeline/tap.ts';
+import { TapError, type TapSource, type TapStream } from '../pipeline/tap.ts';
 
 const DEFAULT_RATE = 100;
 const MAX_RATE = 10_000;
@@ -22,13 +22,13 @@ function parsePositive(value: string | null, name: string, max: number): number 
  * events when the client accepts `text/event-stream`. Events: `tap` (where), `point` (name, type, unit,
  * labels, value, resource, time), `stats` (sampled and dropped so far, every second), `end` (why).
  */
-export async function serveTap(req: IncomingMessage, res: ServerResponse, taps: TapRegistry | undefined, reply: Reply): Promise<void> {
+export async function serveTap(req: IncomingMessage, res: ServerResponse, taps: TapSource | undefined, reply: Reply): Promise<void> {
   if (!taps) return reply(503, { error: 'the pipelines are not running' });
   const q = new URL(req.url ?? '/', 'http://admin').searchParams;
   const pipeline = q.get('pipeline');
-  if (pipeline === null) return reply(200, { sites: taps.list(), taps: taps.attached() });
+  if (pipeline === null) return reply(200, await taps.list());
 
-  let tap: Tap;
+  let tap: TapStream;
   let limit: number | undefined;
   try {
     const after = q.get('after');
@@ -45,7 +45,7 @@ export async function serveTap(req: IncomingMessage, res: ServerResponse, taps: 
     }
     const pointsPerSecond = parsePositive(q.get('rate'), 'rate', MAX_RATE) ?? DEFAULT_RATE;
     limit = parsePositive(q.get('limit'), 'limit', Number.MAX_SAFE_INTEGER);
-    tap = taps.attach({ pipeline, position: after !== null ? 'after' : 'before', component: (after ?? before)! }, { match, pointsPerSecond, bufferPoints: BUFFER_POINTS });
+    tap = await taps.attach({ pipeline, position: after !== null ? 'after' : 'before', component: (after ?? before)! }, { match, pointsPerSecond, bufferPoints: BUFFER_POINTS });
   } catch (error) {
     if (!(error instanceof TapError)) throw error;
     return reply(400, { error: error.message });
@@ -53,7 +53,7 @@ export async function serveTap(req: IncomingMessage, res: ServerResponse, taps: 
   await stream(req, res, tap, limit);
 }
 
-async function stream(req: IncomingMessage, res: ServerResponse, tap: Tap, limit: number | undefined): Promise<void> {
+async function stream(req: IncomingMessage, res: ServerResponse, tap: TapStream, limit: number | undefined): Promise<void> {
   const sse = (req.headers.accept ?? '').includes('text/event-stream');
   res.writeHead(200, { 'Content-Type': sse ? 'text/event-stream' : 'application/x-ndjson', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
   res.on('close', () => tap.close('the reader left'));

@@ -1,17 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkDatadog, checkPromql, type Finding } from '../dashboards/check.ts';
+import { builtinRegistry } from '../components.ts';
+import { ConfigError, formatIssue } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
+import { checkConfig } from '../config/resolve.ts';
+import { checkDatadog, checkPromql, flowLookup, type Finding, type MetricLookup } from '../dashboards/check.ts';
+import { exportedNames } from '../dashboards/pipeline-names.ts';
 import { datadogQueries, datadogVariables, isDatadogDashboard } from '../dashboards/datadog-dashboard.ts';
 import { grafanaQueries, isGrafanaDashboard } from '../dashboards/grafana.ts';
 import { producedByDatadogCapture, producedByScrape, type Produced } from '../dashboards/produced.ts';
 
-export const CHECK_DASHBOARD_USAGE = `Usage: switchyard check-dashboard FILE… [--scrape URL] [--datadog-capture FILE]
+export const CHECK_DASHBOARD_USAGE = `Usage: switchyard check-dashboard FILE… [--scrape URL] [--datadog-capture FILE | --pipeline CONFIG]
 
 Lists every metric a dashboard queries that the gateway does not produce, and every label a query
 filters or groups on that the metric's series never carry; exits 1 if there is any, 0 if none.
   Grafana JSON   checked against --scrape URL: the gateway's Prometheus endpoint (e.g. http://127.0.0.1:8889/metrics)
   DataDog JSON   checked against --datadog-capture FILE: the JSON bodies the gateway sent to DataDog
                  (v2 series and decoded sketches bodies, one per line)
+                 or against --pipeline CONFIG (e.g. config/gateway.yaml), with no traffic: the names the
+                 config's pipelines to a datadog exporter make (rename, ratio, filter, …). A name only a
+                 service could bring, unchanged, is reported as undecidable, and does not fail the check.
 `;
 
 interface Output {
@@ -29,21 +37,29 @@ export async function checkDashboard(argv: string[], out: Output = process.stdou
   let files: string[];
   let scrape: string | undefined;
   let capture: string | undefined;
+  let pipeline: string | undefined;
   try {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { scrape: { type: 'string' }, 'datadog-capture': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { scrape: { type: 'string' }, 'datadog-capture': { type: 'string' }, pipeline: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
     if (values.help) return out.write(CHECK_DASHBOARD_USAGE), 0;
     files = positionals;
     scrape = values.scrape;
     capture = values['datadog-capture'];
+    pipeline = values.pipeline;
     if (files.length === 0) throw new Error('no dashboard file given');
+    if (capture && pipeline) throw new Error('give --datadog-capture FILE or --pipeline CONFIG, not both');
   } catch (error) {
     err.write(`${(error as Error).message}\n\n${CHECK_DASHBOARD_USAGE}`);
     return 2;
   }
 
   let prometheus: Produced | undefined;
-  let datadog: Produced | undefined;
+  let datadog: Produced | MetricLookup | undefined;
   let findings = 0;
+  let undecidable = 0;
   for (const file of files) {
     let json: unknown;
     try {
@@ -62,8 +78,8 @@ export async function checkDashboard(argv: string[], out: Output = process.stdou
         queries = qs.length;
         found = checkPromql(qs, prometheus);
       } else if (isDatadogDashboard(json)) {
-        if (!capture) throw new Error('a DataDog dashboard: give --datadog-capture FILE, what the gateway sent to DataDog');
-        datadog ??= producedByDatadogCapture(readFileSync(capture, 'utf8'));
+        if (!capture && !pipeline) throw new Error('a DataDog dashboard: give --datadog-capture FILE, what the gateway sent to DataDog, or --pipeline CONFIG');
+        datadog ??= capture ? producedByDatadogCapture(readFileSync(capture, 'utf8')) : datadogPipelines(pipeline!);
         const qs = datadogQueries(json);
         queries = qs.length;
         found = checkDatadog(qs, datadog, datadogVariables(json));
@@ -74,10 +90,29 @@ export async function checkDashboard(argv: string[], out: Output = process.stdou
       err.write(`${file}: ${(error as Error).message}\n`);
       return 2;
     }
-    for (const f of found) out.write(`${file}: ${f.where}: ${f.problem}\n    ${f.query}\n`);
+    for (const f of found) out.write(`${file}: ${f.where}: ${f.undecidable ? 'undecidable: ' : ''}${f.problem}\n    ${f.query}\n`);
+    const failed = found.filter((f) => !f.undecidable).length;
     if (found.length === 0) out.write(`${file}: all ${queries} queries read only what the gateway produces\n`);
-    findings += found.length;
+    else if (failed === 0) out.write(`${file}: no query reads what the gateway cannot produce; ${found.length} undecidable without traffic\n`);
+    findings += failed;
+    undecidable += found.length - failed;
   }
-  if (findings > 0) out.write(`${findings} problem(s)\n`);
+  if (findings > 0 || undecidable > 0) out.write(`${findings} problem(s)${undecidable > 0 ? `, ${undecidable} undecidable` : ''}\n`);
   return findings > 0 ? 1 : 0;
+}
+
+/** The names a config's pipelines send to DataDog; throws with every config error, at its file and line. */
+function datadogPipelines(file: string): MetricLookup {
+  let result: ReturnType<typeof checkConfig>;
+  try {
+    result = checkConfig(loadConfig(file, process.env), builtinRegistry());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    result = { config: undefined, issues: [...error.issues] };
+  }
+  const { config, issues } = result;
+  if (!config || issues.length > 0) throw new Error(`${file} is not a valid config:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+  const { flow, pipelines } = exportedNames(config, 'datadog');
+  if (pipelines.length === 0) throw new Error(`${file}: no metrics pipeline exports to a datadog exporter`);
+  return flowLookup(flow);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { NameFlow } from './name-flow.ts';
 import type { LogsConsumer, MetricsConsumer, SignalConsumers, TracesConsumer } from '../consumer/consumer.ts';
 import type { Signal } from '../model/common.ts';
 import type { ComponentTelemetry } from '../telemetry/component-telemetry.ts';
@@ -100,6 +101,12 @@ interface FactoryBase<C> {
   /** Parses the YAML value (undefined when the key is empty) into a frozen-able config with defaults. */
   readonly configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
   endpoints?(config: C): EndpointRef[];
+  /**
+   * The metric names (and labels) this component emits in a metrics pipeline, from `input` (what reaches
+   * it; nothing for a receiver or connector), as far as its config tells: `check-dashboard --pipeline`.
+   * Left out: a receiver emits any name, a processor is opaque (any name after it), an exporter keeps names.
+   */
+  metricNames?(config: C, input: NameFlow): NameFlow;
 }
 
 /** A receiver or exporter that a config may leave off (an empty value from an unset variable). */

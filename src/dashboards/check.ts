@@ -1,3 +1,4 @@
+import type { NameFlow } from '../component/name-flow.ts';
 import { datadogUses } from './datadog-query.ts';
 import type { Produced } from './produced.ts';
 import { promqlUses, QueryParseError } from './promql.ts';
@@ -11,10 +12,35 @@ export interface Finding {
   problem: string;
   metric?: string;
   label?: string;
+  /** Set when the gateway may produce it or not, which only its traffic decides (the reason): reported, never a failure. */
+  undecidable?: string;
 }
 
-/** Every metric the queries read that `produced` lacks, and every label they need that its series never carry. */
-export function checkQueries(queries: readonly DashboardQuery[], produced: Produced, parse: (query: string) => MetricUse[]): Finding[] {
+/** What is known of one metric a query reads: produced with these labels (undefined: not known), certainly absent, or undecidable. */
+export type MetricVerdict = { produced: true; labels: ReadonlySet<string> | undefined } | { produced: false } | { undecidable: string };
+
+/** Where a check looks a metric up: a live scrape or capture (`Produced`), or a config's pipelines (`NameFlow`). */
+export type MetricLookup = (metric: string) => MetricVerdict;
+
+/** A scrape or capture: what it has is produced, what it lacks is not. */
+export function producedLookup(produced: Produced): MetricLookup {
+  return (metric) => {
+    const labels = produced.get(metric);
+    return labels ? { produced: true, labels } : { produced: false };
+  };
+}
+
+/** A config's pipelines: a name they make is produced; one only the traffic could bring is undecidable; any other is not produced. */
+export function flowLookup(flow: NameFlow): MetricLookup {
+  return (metric) => {
+    if (flow.known.has(metric)) return { produced: true, labels: flow.known.get(metric) };
+    const open = flow.open.find((o) => o.admits(metric));
+    return open ? { undecidable: open.why } : { produced: false };
+  };
+}
+
+/** Every metric the queries read that `lookup` says is not produced, and every label they need that its series never carry. */
+export function checkQueries(queries: readonly DashboardQuery[], lookup: MetricLookup, parse: (query: string) => MetricUse[]): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const report = (f: Finding) => {
@@ -32,11 +58,17 @@ export function checkQueries(queries: readonly DashboardQuery[], produced: Produ
     }
     for (const use of uses) {
       if (use.metric === '') continue; // a selector by labels alone names no metric to look for
-      const labels = produced.get(use.metric);
-      if (!labels) {
+      const verdict = lookup(use.metric);
+      if ('undecidable' in verdict) {
+        report({ where, query, metric: use.metric, problem: `metric "${use.metric}" is not made by the pipelines; it depends on ${verdict.undecidable}`, undecidable: verdict.undecidable });
+        continue;
+      }
+      if (!verdict.produced) {
         report({ where, query, metric: use.metric, problem: `metric "${use.metric}" is not produced` });
         continue;
       }
+      const labels = verdict.labels;
+      if (!labels) continue; // the config does not tell this metric's labels
       for (const l of use.labels) {
         if (!needsLabel(l) || labels.has(l.label)) continue;
         const how = l.op === 'by' ? `groups by` : `filters on`;
@@ -47,6 +79,6 @@ export function checkQueries(queries: readonly DashboardQuery[], produced: Produ
   return findings;
 }
 
-export const checkPromql = (queries: readonly DashboardQuery[], produced: Produced) => checkQueries(queries, produced, promqlUses);
-export const checkDatadog = (queries: readonly DashboardQuery[], produced: Produced, variables: ReadonlyMap<string, string>) =>
-  checkQueries(queries, produced, (q) => datadogUses(q, variables));
+export const checkPromql = (queries: readonly DashboardQuery[], produced: Produced) => checkQueries(queries, producedLookup(produced), promqlUses);
+export const checkDatadog = (queries: readonly DashboardQuery[], produced: Produced | MetricLookup, variables: ReadonlyMap<string, string>) =>
+  checkQueries(queries, typeof produced === 'function' ? produced : producedLookup(produced), (q) => datadogUses(q, variables));

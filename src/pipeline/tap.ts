@@ -13,56 +13,82 @@ export interface TapOptions {
   bufferPoints: number;
 }
 
+/** What a tap's reader sees, wherever its points come from: one thread's site, or every worker's (`--workers N`). */
+export interface TapStream {
+  readonly site: string;
+  /** Points kept for the reader so far. */
+  readonly sampled: number;
+  /** Points that matched but were not kept: over the rate, or the reader too slow. */
+  readonly dropped: number;
+  /** Why the tap closed; undefined while open. */
+  readonly closed: string | undefined;
+  /** The points kept since the last call (empty once closed and drained). */
+  take(): TappedPoint[];
+  /** Resolves when points are waiting, the tap closes, or `ms` pass. */
+  waitForPoints(ms: number): Promise<void>;
+  close(reason: string): void;
+}
+
+/** The places a tap can attach, by pipeline in data order, and the taps attached now. */
+export interface TapListing {
+  sites: Record<string, string[]>;
+  taps: { site: string; sampled: number; dropped: number }[];
+}
+
 /**
- * One watcher on a tap site. The pipeline only ever hands it points (`offer`), which it keeps within
- * its rate and buffer or counts as dropped: it never waits on its reader.
+ * Where the admin server's `/tap` gets its taps: the running graph's sites in one thread
+ * (`registrySource`), or with `--workers N` every worker's, merged in the main thread.
+ * Throws (or rejects with) TapError for a place that does not exist.
  */
-export class Tap {
+export interface TapSource {
+  list(): Promise<TapListing>;
+  attach(where: TapWhere, options: TapOptions): Promise<TapStream>;
+}
+
+/**
+ * A tap's buffer for its reader: points are kept within the rate (a one-second window) and the buffer,
+ * the rest counted as dropped. Adding never waits on the reader.
+ */
+export class TapBuffer implements TapStream {
   private buffer: TappedPoint[] = [];
   private windowStart = 0;
   private windowTaken = 0;
   private wake: (() => void) | undefined;
   private closedReason: string | undefined;
-  /** Points the tap let pass its rate and buffer. */
   sampled = 0;
-  /** Points that matched but were not kept: over the rate, or the reader too slow. */
   dropped = 0;
 
   constructor(
     readonly site: string,
-    private readonly options: TapOptions,
-    private readonly detach: (tap: Tap) => void,
+    protected readonly options: TapOptions,
+    private readonly detach: (tap: TapBuffer) => void,
   ) {}
 
-  /** Called by the pipeline with every batch passing the site; bounded work, never blocks. */
-  offer(batch: MetricsBatch, now = Date.now()): void {
+  /** How many more points may be kept now. */
+  protected budget(now: number): number {
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.windowTaken = 0;
     }
-    const budget = Math.min(this.options.pointsPerSecond - this.windowTaken, this.options.bufferPoints - this.buffer.length);
-    if (budget <= 0) {
-      // Nothing can be kept: count what passed without looking at a single point.
-      this.dropped += this.options.match ? samplePoints(batch, this.options.match, 0).matched : countDataPoints(batch);
-      return;
-    }
-    const { taken, matched } = samplePoints(batch, this.options.match, budget);
-    this.windowTaken += taken.length;
-    this.sampled += taken.length;
-    this.dropped += matched - taken.length;
-    if (taken.length === 0) return;
-    for (const p of taken) this.buffer.push(p);
+    return Math.min(this.options.pointsPerSecond - this.windowTaken, this.options.bufferPoints - this.buffer.length);
+  }
+
+  /** Keeps `points` (within the budget the caller asked for) and counts `lost` more as dropped. */
+  protected keep(points: readonly TappedPoint[], lost: number): void {
+    this.windowTaken += points.length;
+    this.sampled += points.length;
+    this.dropped += lost;
+    if (points.length === 0) return;
+    for (const p of points) this.buffer.push(p);
     this.wake?.();
   }
 
-  /** The points kept since the last call (empty once closed and drained). */
   take(): TappedPoint[] {
     const out = this.buffer;
     this.buffer = [];
     return out;
   }
 
-  /** Resolves when points are waiting, the tap closes, or `ms` pass. */
   waitForPoints(ms: number): Promise<void> {
     if (this.buffer.length > 0 || this.closedReason) return Promise.resolve();
     return new Promise((resolve) => {
@@ -86,6 +112,24 @@ export class Tap {
     this.closedReason = reason;
     this.detach(this);
     this.wake?.();
+  }
+}
+
+/**
+ * One watcher on a tap site. The pipeline only ever hands it points (`offer`), which it keeps within
+ * its rate and buffer or counts as dropped: it never waits on its reader.
+ */
+export class Tap extends TapBuffer {
+  /** Called by the pipeline with every batch passing the site; bounded work, never blocks. */
+  offer(batch: MetricsBatch, now = Date.now()): void {
+    const budget = this.budget(now);
+    if (budget <= 0) {
+      // Nothing can be kept: count what passed without looking at a single point.
+      this.keep([], this.options.match ? samplePoints(batch, this.options.match, 0).matched : countDataPoints(batch));
+      return;
+    }
+    const { taken, matched } = samplePoints(batch, this.options.match, budget);
+    this.keep(taken, matched - taken.length);
   }
 }
 
@@ -175,8 +219,8 @@ export class TapRegistry {
     const site = byName.get(name);
     if (!site) throw new TapError(`pipeline "${where.pipeline}" has no place "${name}"; it has: ${this.names(where.pipeline, byName).join(', ')}`);
     const tap = new Tap(`${where.pipeline} ${name}`, options, (t) => {
-      site.detach(t);
-      this.open.delete(t);
+      site.detach(t as Tap);
+      this.open.delete(t as Tap);
     });
     site.attach(tap);
     this.open.add(tap);
@@ -192,4 +236,12 @@ export class TapRegistry {
   closeAll(reason: string): void {
     for (const tap of [...this.open]) tap.close(reason);
   }
+}
+
+/** One thread's taps as a TapSource: the running graph's own sites. */
+export function registrySource(taps: TapRegistry): TapSource {
+  return {
+    list: async () => ({ sites: taps.list(), taps: taps.attached() }),
+    attach: async (where, options) => taps.attach(where, options),
+  };
 }

@@ -20,11 +20,13 @@ export function metricsProcessorFactory<C>(def: {
   type: string;
   configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
   create(settings: CreateSettings, config: C): MetricsTransformer;
+  metricNames?: ProcessorFactory<C>['metricNames'];
 }): ProcessorFactory<C> {
   return {
     kind: 'processor',
     type: def.type,
     configSchema: def.configSchema,
+    ...(def.metricNames ? { metricNames: def.metricNames } : {}),
     createMetrics(settings, config, next): MetricsProcessor {
       const t = def.create(settings, config);
       return {
@@ -54,12 +56,14 @@ export function everySignalProcessorFactory<C>(def: {
   type: string;
   configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
   create<T>(settings: CreateSettings, config: C, batches: SignalBatches<T>, next: (batch: T) => Promise<void>): SignalStage<T>;
+  metricNames?: ProcessorFactory<C>['metricNames'];
 }): ProcessorFactory<C> {
   const lifecycle = (s: SignalStage<unknown>) => ({ start: () => s.start(), shutdown: () => s.shutdown() });
   return {
     kind: 'processor',
     type: def.type,
     configSchema: def.configSchema,
+    ...(def.metricNames ? { metricNames: def.metricNames } : {}),
     createMetrics(settings, config, next) {
       const s = def.create(settings, config, METRICS, (b) => next.consumeMetrics(b));
       return { ...lifecycle(s), consumeMetrics: (b) => s.consume(b) };

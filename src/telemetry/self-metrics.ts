@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { MetricsLevel } from './config.ts';
 import type { PromMetricJson } from './prom-to-otel.ts';
 
@@ -160,6 +160,13 @@ export class SelfMetrics {
     if (this.level === 'none') return [];
     const all = (await (await this.current()).getMetricsAsJSON()) as PromMetricJson[];
     return all.filter((m) => shownAtLevel(this.level, m.name));
+  }
+
+  /** These metrics' values now, whatever the level; with workers, theirs added (the pipelines' counters live in them). */
+  async valuesOf(metrics: readonly Metric<string>[]): Promise<MetricValue<string>[][]> {
+    if (!this.workerValues) return Promise.all(metrics.map(async (m) => (await m.get()).values));
+    const registry = await this.current();
+    return Promise.all(metrics.map(async (m) => (await registry.getSingleMetric((await m.get()).name)?.get())?.values ?? []));
   }
 
   /** Every metric with its values, whatever the level, as plain data (what a worker thread sends the main thread). */

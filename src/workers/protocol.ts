@@ -2,6 +2,8 @@ import type { ScrapeRequest } from '../component/component.ts';
 import type { Signal } from '../model/common.ts';
 import type { AdmissionFigures, RequestLimits } from '../otlp/admission.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
+import type { TapWhere } from '../pipeline/tap.ts';
+import type { TappedPoint } from '../pipeline/tap-sample.ts';
 
 /**
  * The messages between the main thread and its workers (`switchyard run --workers N`). OTLP protobuf
@@ -16,13 +18,21 @@ export type ToWorker =
   | { type: 'commit' | 'abort'; id: number; hold: number }
   | { type: 'scrape'; id: number; exporter: string; request: ScrapeRequest }
   | { type: 'self-metrics'; id: number }
+  | { type: 'places'; id: number }
+  | { type: 'tap-list'; id: number }
+  | { type: 'tap-attach'; id: number; tap: number; where: TapWhere; options: WireTapOptions }
+  | { type: 'tap-detach'; id: number; tap: number }
   | { type: 'reload'; id: number }
   | { type: 'shutdown'; id: number };
+
+/** A message to a worker before WorkerPool numbers it. */
+export type WorkerRequest = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 export type FromWorker =
   | { type: 'started'; scrapeable: string[] }
   | { type: 'start-failed'; message: string }
   | { type: 'health'; statuses: ComponentStatus[]; ready: boolean }
+  | TapMessage
   | { type: 'reply'; id: number; ok: true; value?: unknown }
   | { type: 'reply'; id: number; ok: false; error: WireError };
 
@@ -48,3 +58,18 @@ export interface WorkerData {
   /** The main thread's log level, so a worker logs as it does. */
   logLevel: string;
 }
+
+/** A tap's options as they cross to a worker (the name filter as its source). */
+export interface WireTapOptions {
+  match?: string;
+  pointsPerSecond: number;
+  bufferPoints: number;
+}
+
+/**
+ * A worker's part of a tap, pumped to the main thread: the points it kept since the last message, and its
+ * counts so far (cumulative); or the end of its part (its pipelines stopped for a reload, say).
+ */
+export type TapMessage =
+  | { type: 'tap-points'; tap: number; points: TappedPoint[]; sampled: number; dropped: number }
+  | { type: 'tap-closed'; tap: number; reason: string };

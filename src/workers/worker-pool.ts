@@ -11,14 +11,14 @@ import type { Signal } from '../model/common.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
 import { mergeExpositions } from './exposition-merge.ts';
 import { combineStatuses } from './health-merge.ts';
-import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import type { FromWorker, ToWorker, WorkerData, WorkerRequest } from './protocol.ts';
+import { WorkerTapSource } from './merged-taps.ts';
+import { mergePlaces, type Places } from './places-merge.ts';
 import { fromWire } from './wire-error.ts';
 import { ProtoForwarder } from './proto-forward.ts';
 import { ScrapeServer } from './scrape-server.ts';
 import type { HttpListener } from '../listener/http-handover.ts';
 import { splitByWorker } from './split.ts';
-
-type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 /** One worker as `/health/detailed` shows it. */
 export interface WorkerStatus {
@@ -61,6 +61,11 @@ export class WorkerPool implements PipelineHost {
   private stopping = false;
   private scrapeServers: [exporter: string, server: ScrapeServer][] = [];
   private scrapeEndpoints = new Map<string, string>();
+  /** `switchyard tap` and the status page's tap: every worker's points, merged. */
+  readonly taps = new WorkerTapSource({
+    running: () => this.slots.filter((s) => s.worker && s.status.state === 'running').map((s) => s.status.index),
+    request: (index, message) => this.request(this.slots[index]!, message),
+  });
 
   constructor(
     private readonly options: { configFile: string; count: number; logger: Logger; entry?: URL },
@@ -143,6 +148,12 @@ export class WorkerPool implements PipelineHost {
     return { workers: this.slots.map((s) => ({ ...s.status })) };
   }
 
+  /** What passed each place of the pipelines, summed over the workers (see mergePlaces). */
+  async places(): Promise<Places> {
+    const running = (s: Slot) => s.worker && s.status.state === 'running';
+    return mergePlaces(await Promise.all(this.slots.map((s) => (running(s) ? (this.request(s, { type: 'places' }) as Promise<Places>).catch(() => undefined) : undefined))));
+  }
+
   async selfMetrics(): Promise<MetricObjectWithValues<MetricValue<string>>[][]> {
     const live = this.slots.filter((s) => s.status.state === 'running');
     return (await Promise.all(live.map((s) => this.request(s, { type: 'self-metrics' }).catch(() => [])))) as MetricObjectWithValues<MetricValue<string>>[][];
@@ -173,6 +184,9 @@ export class WorkerPool implements PipelineHost {
             slot.health = m.statuses;
             slot.ready = m.ready;
             return;
+          case 'tap-points':
+          case 'tap-closed':
+            return this.taps.receive(slot.status.index, m);
           case 'reply': {
             const p = slot.pending.get(m.id);
             if (!p) return;
@@ -192,6 +206,7 @@ export class WorkerPool implements PipelineHost {
         const lost = ConsumerError.retryable(`worker ${slot.status.index} exited (code ${code}) before answering; retry`, { retryAfterMs: 1000 });
         for (const p of slot.pending.values()) p.reject(lost);
         slot.pending.clear();
+        this.taps.workerExited(slot.status.index);
         reject(new Error(`worker ${slot.status.index} exited with code ${code} while starting`));
         if (this.stopping) return;
         slot.status.last_exit = { code, time: new Date().toISOString(), ...(slot.status.last_exit?.error && slot.status.last_exit.code === -1 ? { error: slot.status.last_exit.error } : {}) };
@@ -211,7 +226,7 @@ export class WorkerPool implements PipelineHost {
     return slot.started;
   }
 
-  private request(slot: Slot, message: Request, transfer?: ArrayBuffer[]): Promise<unknown> {
+  private request(slot: Slot, message: WorkerRequest, transfer?: ArrayBuffer[]): Promise<unknown> {
     const worker = slot.worker;
     if ((message.type === 'consume' || message.type === 'export' || message.type === 'commit') && (!worker || slot.status.state !== 'running')) {
       // A worker restarting: the client retries, and by then its successor runs.

@@ -12,6 +12,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import { ProtoExports } from './proto-export.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { toWire } from './wire-error.ts';
+import { WorkerTaps } from './worker-taps.ts';
 
 /**
  * One worker of `switchyard run --workers N`: the pipelines of the config (processors, connectors,
@@ -41,6 +42,7 @@ async function consume(receiver: string, signal: Signal, batch: unknown): Promis
 }
 
 const protoExports = new ProtoExports(consume, toWire);
+const taps = new WorkerTaps(() => gateway.graph()?.taps, post);
 
 function refuse<C>(): C {
   throw ConsumerError.retryable('the worker has no pipeline for this receiver right now (reloading)');
@@ -62,6 +64,14 @@ async function handle(m: ToWorker): Promise<unknown> {
     }
     case 'self-metrics':
       return gateway.selfMetrics.everyValue();
+    case 'places':
+      return gateway.graph()?.meters.read() ?? {};
+    case 'tap-list':
+      return gateway.graph()?.taps.list() ?? {};
+    case 'tap-attach':
+      return taps.attach(m.tap, m.where, m.options);
+    case 'tap-detach':
+      return taps.detach(m.tap);
     case 'reload': {
       const ok = await gateway.reload();
       pushHealth();

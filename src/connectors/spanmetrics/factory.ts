@@ -7,5 +7,7 @@ export const spanmetricsConnectorFactory: ConnectorFactory<SpanmetricsConfig> = 
   type: 'spanmetrics',
   pairs: [['traces', 'metrics']],
   configSchema: spanmetricsConfigSchema,
+  // The request metrics it makes from spans (their labels depend on the spans: not told here).
+  metricNames: (config) => ({ known: new Map([[`${config.namespace}.calls`, undefined], [`${config.namespace}.duration`, undefined]]), open: [] }),
   create: (settings, config, next) => new SpanmetricsConnector(settings, config, next),
 };

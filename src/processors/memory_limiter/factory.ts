@@ -2,6 +2,7 @@ import type { SignalBatches } from '../../model/signal-batches.ts';
 import { everySignalProcessorFactory, type SignalStage } from '../processor-helper.ts';
 import { memoryLimiterConfigSchema } from './config.ts';
 import { MemoryLimiter } from './memory-limiter.ts';
+import { passNames } from '../../component/name-flow.ts';
 
 /** A pipeline's stage: while its limiter refuses, a batch never reaches the next stage. */
 export function limitedStage<T>(limiter: MemoryLimiter, batches: SignalBatches<T>, next: (batch: T) => Promise<void>): SignalStage<T> {
@@ -19,5 +20,6 @@ export function limitedStage<T>(limiter: MemoryLimiter, batches: SignalBatches<T
 export const memoryLimiterProcessorFactory = everySignalProcessorFactory({
   type: 'memory_limiter',
   configSchema: memoryLimiterConfigSchema,
+  metricNames: passNames,
   create: (settings, config, batches, next) => limitedStage(new MemoryLimiter(config, settings), batches, next),
 });

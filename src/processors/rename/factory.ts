@@ -1,9 +1,11 @@
 import { metricsProcessorFactory } from '../processor-helper.ts';
 import { renameConfigSchema } from './config.ts';
 import { RenameTransform } from './rename.ts';
+import { renameNames } from './names.ts';
 
 export const renameProcessorFactory = metricsProcessorFactory({
   type: 'rename',
   configSchema: renameConfigSchema,
+  metricNames: renameNames,
   create: (settings, config) => new RenameTransform(config, settings),
 });

@@ -4,7 +4,7 @@ import { logExporterFactory } from '../../../exporters/log/factory.ts';
 import { logLines, metricLines, spanLines } from '../../../exporters/log/format.ts';
 import type { MetricsBatch } from '../../../src/model/metrics.ts';
 import type { TracesBatch } from '../../../src/model/traces.ts';
-import { silentSettings } from '../../helpers/silent-settings.ts';
+import { silentSettings, trackedSettings } from '../../helpers/silent-settings.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
 
 const NS = 1_700_000_000_000_000_000;
@@ -101,6 +101,20 @@ describe('log exporter', () => {
     for (let i = 0; i < 20; i++) await exporter.consumeTraces!(spanBatch);
     await exporter.shutdown();
     expect(readFileSync(t.path('a.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(20);
+  });
+
+  it('reports its last successful write as its last success (the status page’s column), none before', async () => {
+    const t = tempFiles({});
+    cleanups.push(t.cleanup);
+    const settings = trackedSettings('log', 'exporter');
+    const exporter = logExporterFactory.create(settings, logExporterFactory.configSchema.parse({ path: t.path('ok.jsonl') }));
+    await exporter.start();
+    expect(settings.status().lastOk).toBeNull();
+    const before = Date.now();
+    await exporter.consumeMetrics!(counterBatch(2));
+    await exporter.shutdown();
+    expect(Date.parse(settings.status().lastOk!)).toBeGreaterThanOrEqual(before - 1000);
+    expect(settings.status().lastError).toBeNull();
   });
 
   it('reports an unwritable path as a config fault at its YAML path', async () => {

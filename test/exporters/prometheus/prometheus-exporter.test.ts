@@ -7,7 +7,7 @@ import type { Exporter } from '../../../src/component/component.ts';
 import type { Metric, MetricsBatch } from '../../../src/model/metrics.ts';
 import { parseExposition, valueOf } from '../../helpers/prom-text.ts';
 import { eventually, startPrometheus, type PrometheusServer } from '../../helpers/prometheus-server.ts';
-import { silentSettings } from '../../helpers/silent-settings.ts';
+import { silentSettings, trackedSettings } from '../../helpers/silent-settings.ts';
 import { makeTestCa } from '../../helpers/test-ca.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
 
@@ -73,6 +73,22 @@ afterAll(async () => {
 });
 
 describe('prometheus exporter', () => {
+  it('reports each scrape it serves as its last success (a pull exporter delivers when scraped), none before', async () => {
+    const settings = trackedSettings('prometheus', 'exporter');
+    const scraped = prometheusExporterFactory.create(settings, prometheusExporterFactory.configSchema.parse({ endpoint: '127.0.0.1:0' }));
+    await scraped.start();
+    try {
+      await scraped.consumeMetrics!(batchOf([sum('events', 1, true, 'cumulative')]));
+      expect(settings.status().lastOk).toBeNull();
+      const before = Date.now();
+      const res = await fetch(`http://${settings.details.endpoint as string}/metrics`);
+      expect(res.status).toBe(200);
+      expect(Date.parse(settings.status().lastOk!)).toBeGreaterThanOrEqual(before - 1000);
+    } finally {
+      await scraped.shutdown();
+    }
+  });
+
   it('serves text format 0.0.4 that promtool check metrics accepts with no warning', async () => {
     const res = await fetch(url);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
