@@ -45,6 +45,4 @@ export interface WorkerData {
   configFile: string;
   index: number;
   count: number;
-  /** The main thread's log level, so a worker logs as it does. */
-  logLevel: string;
 }
