@@ -116,6 +116,7 @@ describe('service.telemetry on a SIGHUP reload', () => {
     gw.child.kill('SIGHUP');
 
     const lines = await eventually(async () => {
+      if (gw.child.exitCode !== null || gw.child.signalCode !== null) throw new Error(`the gateway ended (${gw.child.exitCode ?? gw.child.signalCode})`);
       const text = gw.stderr();
       return / INFO {2}Configuration reloaded\. /.test(text) && /DEBUG Component started\. \{"worker":1,/.test(text) ? text : undefined;
     }, 30_000, 'console lines from the main thread and both workers').catch((e: unknown) => {
