@@ -22,6 +22,7 @@ const sections: [string, () => Promise<Row[]>][] = [
   ['Host metrics (hostmetrics receiver)', async () => (await import('./hostmetrics.ts')).benchHostmetrics()],
   ['Worker threads (switchyard run --workers)', async () => (await import('./workers.ts')).benchWorkers()],
   ['Fleet (two tiers over NATS JetStream, every gateway its own process)', async () => (await import('./fleet.ts')).benchFleet()],
+  ['Own telemetry levels (service.telemetry.metrics.level: CPU per request)', async () => (await import('./telemetry-levels.ts')).benchTelemetryLevels()],
   ['DataDog encoding (series beside @datadog/datadog-api-client; sketches beside protobufjs)', async () => (await import('./datadog.ts')).benchDatadog()],
 ];
 

@@ -12,11 +12,8 @@ import type { Signal } from './model/common.ts';
 import { PipelineGraph, type GraphContext } from './pipeline/graph.ts';
 import { HealthRegistry, type ComponentStatus } from './pipeline/health.ts';
 import { registrySource, type TapSource } from './pipeline/tap.ts';
-import type { OwnMetrics } from './telemetry/own-metrics.ts';
-import type { OwnTraces } from './telemetry/own-traces.ts';
-import { pullReaders } from './telemetry/config.ts';
-import type { Resource } from '@opentelemetry/resources';
-import { gatewayResource } from './telemetry/resource.ts';
+import { applyLogSettings } from './telemetry/logger.ts';
+import { OwnTelemetry, type TelemetryChange } from './telemetry/own-telemetry.ts';
 import { SelfMetrics } from './telemetry/self-metrics.ts';
 import { VERSION } from './version.ts';
 
@@ -75,10 +72,8 @@ export class Gateway {
   private health: HealthRegistry | undefined;
   private stopping = false;
   private admin: AdminServer | undefined;
-  private ownMetrics: OwnMetrics | undefined;
-  private ownTraces: OwnTraces | undefined;
-  /** The resource of the gateway's own telemetry, set at start. */
-  private resource: Resource | undefined;
+  /** `service.telemetry`'s readers and tracer (not in a worker thread: the main thread reports for all). */
+  private ownTelemetry: OwnTelemetry | undefined;
   private reloading: Promise<boolean> | undefined;
   private configVersion: ConfigVersion | undefined;
 
@@ -133,7 +128,7 @@ export class Gateway {
       await admin.close();
       throw error;
     }
-    const instance = this.resource?.attributes['service.instance.id'];
+    const instance = this.ownTelemetry?.instanceId;
     this.options.logger.info({ version: VERSION, instance, admin: admin.endpoint(), endpoints: this.endpoints(), workers: host?.count ?? 1 }, 'Gateway started.');
   }
 
@@ -180,34 +175,33 @@ export class Gateway {
     return resolveConfig(raw, this.options.registry);
   }
 
-  /** `service.telemetry`: the gateway's resource, then its metrics readers. */
+  /** `service.telemetry`: the gateway's resource, metrics readers and tracer. */
   private async startOwnTelemetry(config: GatewayConfig): Promise<void> {
-    const telemetry = config.telemetry.config;
-    const resource = gatewayResource(telemetry.resource);
-    this.resource = resource;
-    const logger = this.options.logger.child({ component: 'telemetry' });
-    // The SDK's readers and exporters load only when configured: a gateway without them starts as fast as before.
-    if (telemetry.traces.level !== 'none' && telemetry.traces.processors.length > 0) {
-      const { OwnTraces } = await import('./telemetry/own-traces.ts');
-      this.ownTraces = new OwnTraces(telemetry, resource, logger);
-      this.selfMetrics.tracer = this.ownTraces.start();
-    }
-    if (telemetry.metrics.level === 'none' || (telemetry.metrics.readers.length === 0 && pullReaders(telemetry).length === 0)) return;
-    const { OwnMetrics } = await import('./telemetry/own-metrics.ts');
-    const ownMetrics = new OwnMetrics(telemetry, this.selfMetrics, resource, logger);
-    this.ownMetrics = ownMetrics;
+    const own = new OwnTelemetry(this.selfMetrics, this.options.logger.child({ component: 'telemetry' }));
+    this.ownTelemetry = own;
     try {
-      await ownMetrics.start();
+      await own.start(config.telemetry.config);
     } catch (error) {
       throw locateFault(error, config.telemetry.located);
     }
   }
 
   private async stopOwnTelemetry(): Promise<void> {
-    this.selfMetrics.tracer = undefined;
-    await Promise.all([this.ownMetrics?.shutdown(), this.ownTraces?.shutdown()]);
-    this.ownMetrics = undefined;
-    this.ownTraces = undefined;
+    await this.ownTelemetry?.shutdown();
+  }
+
+  /**
+   * The settings of `service.telemetry` every process applies itself, a worker thread too: the metrics
+   * level, and the logs' level and encoding (at once, for every logger of the process).
+   */
+  private applyTelemetrySettings(config: GatewayConfig, previous?: GatewayConfig): void {
+    const telemetry = config.telemetry.config;
+    this.selfMetrics.level = telemetry.metrics.level;
+    applyLogSettings(this.options.logger, this.options.env ?? process.env, telemetry.logs);
+    const before = previous?.telemetry.config.logs;
+    if (before && JSON.stringify(before.initial_fields) !== JSON.stringify(telemetry.logs.initial_fields)) {
+      this.options.logger.warn('service.telemetry.logs.initial_fields changed: lines carry the new fields from the next restart.');
+    }
   }
 
   private async startPipelines(config: GatewayConfig, handovers?: Map<string, ListenerHandover>): Promise<Running> {
@@ -229,44 +223,57 @@ export class Gateway {
       log.error({ err: error }, 'Reload refused: the new configuration is invalid; the running pipelines are unchanged.');
       return this.reloaded({ error });
     }
+    // New pull ports bound first: a port in use refuses the reload before anything running changes.
+    let telemetry: TelemetryChange | undefined;
+    try {
+      telemetry = await this.ownTelemetry?.prepare(config.telemetry.config);
+    } catch (error) {
+      const located = locateFault(error, config.telemetry.located);
+      log.error({ err: located }, 'Reload refused: the gateway\'s own telemetry cannot use its new settings; the running configuration is unchanged.');
+      return this.reloaded({ error: located });
+    }
     try {
       this.admin?.reloadSecurity(config.admin);
     } catch (error) {
+      await telemetry?.abort();
       const located = locateFault(error, config.admin.located);
       log.error({ err: located }, 'Reload refused: the admin server cannot use its new auth or TLS settings; the running pipelines are unchanged.');
       return this.reloaded({ error: located });
     }
     const old = this.running!;
-    if (JSON.stringify(config.telemetry.config) !== JSON.stringify(old.config.telemetry.config)) {
-      log.warn('service.telemetry changed: the gateway\'s own telemetry keeps its settings until the next restart.');
-    }
     // Listeners stay bound through the swap (requests arriving meanwhile wait), once the old pipelines drained.
     const handovers = new Map<string, ListenerHandover>();
     await old.graph.shutdown(handovers);
     try {
-      return await this.swapPipelines(old, config, handovers);
+      return await this.swapPipelines(old, config, handovers, telemetry);
     } finally {
       // Listeners no new receiver took (a changed address or TLS, a receiver gone): closed now.
       await Promise.all([...handovers.values()].map((h) => h.close()));
     }
   }
 
-  private async swapPipelines(old: Running, config: GatewayConfig, handovers: Map<string, ListenerHandover>): Promise<boolean> {
+  private async swapPipelines(old: Running, config: GatewayConfig, handovers: Map<string, ListenerHandover>, telemetry: TelemetryChange | undefined): Promise<boolean> {
     const log = this.options.logger;
     const host = this.options.host;
     if (host && !(await host.reload(config))) {
+      await telemetry?.abort();
       log.error('Reload failed in the workers, which went back to the previous configuration; the receivers restart with it.');
       this.running = await this.startPipelines(old.config, handovers);
       return this.reloaded({ error: new Error('the workers refused the new configuration') });
     }
     try {
+      // Before the new components start, so that what they log follows the new level and encoding.
+      this.applyTelemetrySettings(config, old.config);
       this.running = await this.startPipelines(config, handovers);
+      await telemetry?.commit();
       // A worker's own line differs: "Configuration reloaded." is the gateway's, once, with its endpoints.
       if (this.options.worker) log.info({ files: config.files }, 'Worker pipelines reloaded.');
       else log.info({ files: config.files, endpoints: this.endpoints() }, 'Configuration reloaded.');
       return this.reloaded({ config });
     } catch (error) {
       log.error({ err: error }, 'Reload failed while starting the new pipelines; restarting the previous configuration.');
+      await telemetry?.abort();
+      this.applyTelemetrySettings(old.config);
       this.running = await this.startPipelines(old.config, handovers);
       return this.reloaded({ error });
     }
@@ -295,7 +302,7 @@ export class Gateway {
       }
     }
     if (this.admin) out.admin = this.admin.endpoint();
-    this.ownMetrics?.pullEndpoints().forEach((endpoint, i) => (out[`telemetry.metrics.pull${i === 0 ? '' : `/${i}`}`] = endpoint));
+    this.ownTelemetry?.pullEndpoints().forEach((endpoint, i) => (out[`telemetry.metrics.pull${i === 0 ? '' : `/${i}`}`] = endpoint));
     return out;
   }
 }

@@ -109,7 +109,8 @@ export class OtlpGrpcServer {
   private readonly onCall = (signal: Signal, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): void => {
     const route = this.routes.find((r) => r.signal === signal);
     if (!route) return callback({ code: status.UNIMPLEMENTED, details: `no pipeline takes ${signal}` });
-    void this.traced(route, call, callback);
+    const timer = this.settings.telemetry.requestTimer(signal, 'grpc');
+    void this.traced(route, call, callback).finally(() => timer.end());
   };
 
   /** The export inside the gateway's own span, unless the call is the gateway's own telemetry (see the HTTP server). */

@@ -92,22 +92,26 @@ export class OtlpHttpServer {
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const span = this.span(req);
+    const route = this.routes.get((req.url ?? '/').split('?')[0]!);
+    const span = route && this.span(req, route);
+    const timer = route && this.settings.telemetry.requestTimer(route.signal, 'http');
     this.handle(req, res)
       .catch((error: unknown) => {
         this.settings.logger.error({ err: error }, 'OTLP/HTTP request failed unexpectedly.');
         if (!res.headersSent) this.fail(res, 'json', 500, UNAVAILABLE, 'internal error');
       })
-      .finally(() => span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined));
+      .finally(() => {
+        timer?.end();
+        span?.end(res.statusCode >= 400 ? { reason: `http_${res.statusCode}`, message: res.statusMessage || `answered ${res.statusCode}` } : undefined);
+      });
   };
 
   /**
    * The gateway's own span for a request to a signal's path; none for the gateway's own telemetry
    * (marked by its exporters), or sending its own spans would make the next ones without end.
    */
-  private span(req: IncomingMessage): OwnSpan | undefined {
-    const route = this.routes.get((req.url ?? '/').split('?')[0]!);
-    if (!route || req.headers[SELF_TELEMETRY_HEADER] !== undefined) return undefined;
+  private span(req: IncomingMessage, route: SignalRoute): OwnSpan | undefined {
+    if (req.headers[SELF_TELEMETRY_HEADER] !== undefined) return undefined;
     return this.settings.telemetry.span(`receive ${route.signal}`, 'server', route.signal);
   }
 

@@ -59,6 +59,7 @@ export type ExportOutcome =
  * A protobuf body goes undecoded to the worker threads when the pipelines run there (`--workers N`).
  */
 export async function exportBody(route: SignalRoute, body: Buffer, encoding: 'proto' | 'json', transport: string, telemetry: ComponentTelemetry, limits: RequestLimits): Promise<ExportOutcome> {
+  telemetry.requestSize(route.signal, transport, body.length);
   const report = encoding === 'proto' && route.proto ? await route.proto.exportProto(route.signal, body, limits) : await decodeAndConsume(route, body, encoding, limits);
   return settle(route.signal, report, transport, telemetry, limits);
 }

@@ -116,6 +116,11 @@ async function run(configFile: string, workers: number): Promise<number> {
   let requestStop: (signal: string) => void = (signal) => (stopRequested = signal);
   process.on('SIGTERM', () => requestStop('SIGTERM'));
   process.on('SIGINT', () => requestStop('SIGINT'));
+  // SIGHUP's default is to end the process: one arriving while the gateway starts (right after the
+  // "Gateway started." line is written, on a busy machine) is kept and served once it has started.
+  let reloadRequested = false;
+  let requestReload = () => void (reloadRequested = true);
+  process.on('SIGHUP', () => requestReload());
   try {
     await gateway.start();
   } catch (error) {
@@ -127,7 +132,8 @@ async function run(configFile: string, workers: number): Promise<number> {
     }
     return 1;
   }
-  process.on('SIGHUP', () => void gateway.reload());
+  requestReload = () => void gateway.reload();
+  if (reloadRequested) requestReload();
   return new Promise<number>((resolve) => {
     let stopping = false;
     requestStop = (signal) => {

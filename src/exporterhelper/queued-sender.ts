@@ -210,6 +210,7 @@ export class QueuedSender<T> {
   /** One request with its retries, in one span of the gateway's own traces (its `retries`, and its error if it fails). */
   private async sendWithRetry(items: T[]): Promise<void> {
     const span = this.settings.telemetry.span('send metrics', 'client', 'metrics');
+    const timer = this.settings.telemetry.sendTimer('metrics');
     try {
       await sendWithRetry(() => this.options.send(items), this.config.retry_on_failure, this.stop.signal, {
         onRetry: (error, attempt, delayMs) => {
@@ -218,8 +219,10 @@ export class QueuedSender<T> {
           this.settings.logger.warn({ attempt, delay_ms: Math.round(delayMs), reason: error.reason }, `Send failed, retrying: ${error.message}`);
         },
       });
+      timer.end('success');
       span.end();
     } catch (error) {
+      timer.end('failure');
       span.end({ reason: error instanceof SendError ? error.reason : 'error', message: error instanceof Error ? error.message : String(error) });
       throw error;
     }

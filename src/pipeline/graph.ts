@@ -117,6 +117,8 @@ export class PipelineGraph {
         throw locateFault(error, node.located);
       }
       node.setState('running');
+      // As the Collector's "Component started." at debug: which ones run, start and every reload.
+      this.ctx.logger.debug({ component: node.key, kind: node.kind }, 'Component started.');
       this.started.push(node);
     }
   }

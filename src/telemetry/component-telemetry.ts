@@ -29,10 +29,39 @@ export interface ComponentTelemetry {
    * or one send to a backend (`client`), with the component's ID; a no-op while traces are off.
    */
   span(name: string, kind: 'server' | 'client', signal: Signal): OwnSpan;
+  /**
+   * One request a receiver answers, from its arrival until `end()` when it is answered
+   * (`switchyard_receiver_request_duration_seconds`); at levels below `detailed` a shared no-op.
+   */
+  requestTimer(signal: Signal, transport: string): OwnTimer;
+  /** The size of a request body a receiver took for decoding, decompressed (`switchyard_receiver_request_size_bytes`, level `detailed` only). */
+  requestSize(signal: Signal, transport: string, bytes: number): void;
+  /**
+   * One send to a backend with its retries, until `end(outcome)` (`switchyard_exporter_send_duration_seconds`);
+   * at levels below `detailed` a shared no-op.
+   */
+  sendTimer(signal: Signal): SendTimer;
   /** A counter of the component type's own (`switchyard_<type>_…`), shared by every instance of the type. */
   counter<L extends string>(def: OwnMetric<L>): OwnCounter<L>;
   /** A gauge of the component type's own, as `counter`. */
   gauge<L extends string>(def: OwnMetric<L>): OwnGauge<L>;
+}
+
+/** A request being timed; `end` records its duration. */
+export interface OwnTimer {
+  end(): void;
+}
+
+/** A send being timed; `end` records its duration with its outcome. */
+export interface SendTimer {
+  end(outcome: 'success' | 'failure'): void;
+}
+
+const NO_TIMER: OwnTimer & SendTimer = { end: () => {} };
+
+/** Seconds since `start` (process.hrtime.bigint()). */
+function secondsSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
 export interface OwnCounter<L extends string> {
@@ -64,6 +93,19 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
     },
     dropped: (items, reason) => metrics.processorDropped.inc({ component, pipeline, reason }, items),
     processorRefused: (signal, items, reason) => metrics.processorRefused.inc({ component, pipeline, signal, reason }, items),
+    requestTimer: (signal, transport) => {
+      if (metrics.level !== 'detailed') return NO_TIMER;
+      const start = process.hrtime.bigint();
+      return { end: () => metrics.receiverRequestDuration.observe({ component, signal, transport }, secondsSince(start)) };
+    },
+    requestSize: (signal, transport, bytes) => {
+      if (metrics.level === 'detailed') metrics.receiverRequestSize.observe({ component, signal, transport }, bytes);
+    },
+    sendTimer: (signal) => {
+      if (metrics.level !== 'detailed') return NO_TIMER;
+      const start = process.hrtime.bigint();
+      return { end: (outcome) => metrics.exporterSendDuration.observe({ component, signal, outcome }, secondsSince(start)) };
+    },
     span: (name, kind, signal) => startOwnSpan(metrics.tracer, name, kind, { 'switchyard.component': component, 'switchyard.signal': signal }),
     counter: <L extends string>(def: OwnMetric<L>): OwnCounter<L> => {
       const c = metrics.ownCounter(def);

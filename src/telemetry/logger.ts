@@ -10,6 +10,15 @@ export class LoggerSettingError extends Error {
   override name = 'LoggerSettingError';
 }
 
+/** The level and encoding in force: `service.telemetry.logs` when it says, else LOG_LEVEL/LOG_FORMAT, else info/json. */
+function resolveSettings(env: NodeJS.ProcessEnv, logs: Partial<LogsConfig>): { level: string; readable: boolean } {
+  const level = logs.level ?? (env.LOG_LEVEL || 'info');
+  const format = logs.encoding ?? (env.LOG_FORMAT || 'json');
+  if (!LEVELS.includes(level)) throw new LoggerSettingError(`LOG_LEVEL "${level}" is not a level; use one of ${LEVELS.join(', ')}`);
+  if (!FORMATS.includes(format)) throw new LoggerSettingError(`LOG_FORMAT "${format}" is not a format; use json or pretty`);
+  return { level, readable: format !== 'json' };
+}
+
 /**
  * The process logger: JSON lines on stderr (stdout belongs to the `log` exporter when its path is
  * stdout), level from LOG_LEVEL, `LOG_FORMAT=pretty` (or `console`) for a human at a terminal.
@@ -18,10 +27,8 @@ export class LoggerSettingError extends Error {
  * stderr uses, so their lines never cut into each other.
  */
 export function createLogger(env: NodeJS.ProcessEnv = process.env, logs: Partial<LogsConfig> = {}): Logger {
-  const level = logs.level ?? (env.LOG_LEVEL || 'info');
-  const format = logs.encoding ?? (env.LOG_FORMAT || 'json');
-  if (!LEVELS.includes(level)) throw new LoggerSettingError(`LOG_LEVEL "${level}" is not a level; use one of ${LEVELS.join(', ')}`);
-  if (!FORMATS.includes(format)) throw new LoggerSettingError(`LOG_FORMAT "${format}" is not a format; use json or pretty`);
+  const { level, readable } = resolveSettings(env, logs);
+  const stream = new LogStream(readable);
   return pino(
     {
       level,
@@ -31,21 +38,39 @@ export function createLogger(env: NodeJS.ProcessEnv = process.env, logs: Partial
       // The last stop before the stream: no token, password or API key is written, whoever logged it.
       hooks: { streamWrite: redactSecrets },
     },
-    format === 'json' ? process.stderr : prettyStream(),
+    stream,
   );
 }
 
+/**
+ * A reload's `service.telemetry.logs` applied to a running logger made by createLogger (or a child of
+ * one): the level and the encoding change at once for every child logger that did not set a level of
+ * its own (pino's children read both from their parent). `initial_fields` are bound into the lines of
+ * loggers already made, so they change only at a restart. Throws LoggerSettingError as createLogger.
+ */
+export function applyLogSettings(logger: Logger, env: NodeJS.ProcessEnv, logs: Partial<LogsConfig>): void {
+  const { level, readable } = resolveSettings(env, logs);
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  if (stream instanceof LogStream) stream.readable = readable;
+  logger.level = level;
+}
+
+/** Where the lines go: stderr as JSON, or rendered readable; switchable while running (a reload). */
+class LogStream {
+  constructor(public readable: boolean) {}
+
+  write(line: string): boolean {
+    return this.readable ? writeReadable(line) : process.stderr.write(line);
+  }
+}
+
 /** A dependency-free one-line-per-entry rendering; pino-pretty is not worth a dependency here. */
-function prettyStream(): NodeJS.WritableStream & { write(line: string): boolean } {
-  return {
-    write(line: string): boolean {
-      try {
-        const { time, level, msg, service: _service, ...rest } = JSON.parse(line) as Record<string, unknown>;
-        const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-        return process.stderr.write(`${String(time)} ${String(level).toUpperCase().padEnd(5)} ${String(msg ?? '')}${extra}\n`);
-      } catch {
-        return process.stderr.write(line);
-      }
-    },
-  } as NodeJS.WritableStream & { write(line: string): boolean };
+function writeReadable(line: string): boolean {
+  try {
+    const { time, level, msg, service: _service, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+    return process.stderr.write(`${String(time)} ${String(level).toUpperCase().padEnd(5)} ${String(msg ?? '')}${extra}\n`);
+  } catch {
+    return process.stderr.write(line);
+  }
 }

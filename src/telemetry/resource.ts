@@ -6,14 +6,14 @@ import { VERSION } from '../version.ts';
 
 /**
  * The resource of the gateway's own telemetry, as the Collector's: `service.name`, `service.version`,
- * a random `service.instance.id` per process, and `host.name`; `service.telemetry.resource` adds
+ * a random `service.instance.id` per process (`instanceId`, kept across reloads), and `host.name`; `service.telemetry.resource` adds
  * attributes or overrides these, and `null` removes one.
  */
-export function gatewayResource(overrides: Readonly<Record<string, string | number | boolean | null>>): Resource {
+export function gatewayResource(overrides: Readonly<Record<string, string | number | boolean | null>>, instanceId: string = randomUUID()): Resource {
   const attributes: Record<string, AttributeValue> = {
     'service.name': 'switchyard',
     'service.version': VERSION,
-    'service.instance.id': randomUUID(),
+    'service.instance.id': instanceId,
     'host.name': hostname(),
   };
   for (const [key, value] of Object.entries(overrides)) {

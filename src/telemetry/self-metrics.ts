@@ -1,14 +1,31 @@
 import type { Tracer } from '@opentelemetry/api';
-import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { MetricsLevel } from './config.ts';
 import type { PromMetricJson } from './prom-to-otel.ts';
 
 /**
+ * The histograms the Collector adds at `detailed`: observed only at that level (a clock read and a
+ * bucket search per request or send), and shown only at that level.
+ */
+export const DETAILED_ONLY: ReadonlySet<string> = new Set([
+  'switchyard_receiver_request_duration_seconds',
+  'switchyard_receiver_request_size_bytes',
+  'switchyard_exporter_send_duration_seconds',
+]);
+
+/** OpenTelemetry's HTTP duration buckets (semantic conventions), in seconds. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** Powers of 4 from 256 B to 16 MiB: an OTLP request is a few KiB to a few MiB. */
+const SIZE_BUCKETS = [256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216];
+
+/**
  * What `service.telemetry.metrics.level` shows: `basic` the receivers', exporters' and process
- * figures; `normal` (the default) and `detailed` everything (detailed adds nothing yet); `none` nothing.
+ * figures; `normal` (the default) everything but the `detailed` histograms; `detailed` everything;
+ * `none` nothing.
  */
 export function shownAtLevel(level: MetricsLevel, name: string): boolean {
   if (level === 'none') return false;
+  if (DETAILED_ONLY.has(name)) return level === 'detailed';
   if (level === 'basic') return /^switchyard_(receiver|exporter|process)_/.test(name);
   return true;
 }
@@ -26,7 +43,7 @@ export interface OwnMetric<L extends string> {
  */
 export class SelfMetrics {
   readonly registry = new Registry();
-  /** Set once from `service.telemetry.metrics.level` at start; every way out (admin, readers) honours it. */
+  /** `service.telemetry.metrics.level`, set at start and by each reload; every way out (admin, readers) honours it. */
   level: MetricsLevel = 'normal';
   /**
    * The gateway's own tracer while `service.telemetry.traces` is on (set at start), else undefined.
@@ -103,6 +120,30 @@ export class SelfMetrics {
     },
   });
 
+  readonly receiverRequestDuration = new Histogram({
+    name: 'switchyard_receiver_request_duration_seconds',
+    help: 'How long a receiver took to answer a request, from its arrival to the answer (level detailed).',
+    labelNames: ['component', 'signal', 'transport'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly receiverRequestSize = new Histogram({
+    name: 'switchyard_receiver_request_size_bytes',
+    help: 'Size of the request bodies a receiver took for decoding, after decompression (level detailed).',
+    labelNames: ['component', 'signal', 'transport'],
+    buckets: SIZE_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly exporterSendDuration = new Histogram({
+    name: 'switchyard_exporter_send_duration_seconds',
+    help: 'How long an exporter took to send one request to its backend, its retries included, by outcome (success, failure) (level detailed).',
+    labelNames: ['component', 'signal', 'outcome'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
   readonly processorDropped = new Counter({
     name: 'switchyard_processor_dropped_points_total',
     help: 'Data points a processor dropped on purpose, by reason.',
@@ -149,7 +190,7 @@ export class SelfMetrics {
   /** Prometheus text format 0.0.4, the metrics of the level only (the workers' added). */
   async render(): Promise<{ body: string; contentType: string }> {
     const registry = await this.current();
-    if (this.level === 'normal' || this.level === 'detailed') return { body: await registry.metrics(), contentType: this.registry.contentType };
+    if (this.level === 'detailed') return { body: await registry.metrics(), contentType: this.registry.contentType };
     const names = registry.getMetricsAsArray().map((m) => m.name).filter((name) => shownAtLevel(this.level, name));
     const parts = await Promise.all(names.map((name) => registry.getSingleMetricAsString(name)));
     return { body: parts.length > 0 ? `${parts.join('\n\n')}\n` : '', contentType: this.registry.contentType };

@@ -55,8 +55,6 @@ export interface WorkerData {
   configFile: string;
   index: number;
   count: number;
-  /** The main thread's log level, so a worker logs as it does. */
-  logLevel: string;
 }
 
 /** A tap's options as they cross to a worker (the name filter as its source). */

@@ -165,7 +165,7 @@ export class WorkerPool implements PipelineHost {
   }
 
   private spawn(slot: Slot): Promise<void> {
-    const data: WorkerData = { configFile: this.options.configFile, index: slot.status.index, count: this.slots.length, logLevel: this.options.logger.level };
+    const data: WorkerData = { configFile: this.options.configFile, index: slot.status.index, count: this.slots.length };
     const worker = new Worker(this.options.entry ?? THREAD_ENTRY, { workerData: data });
     slot.worker = worker;
     slot.ready = false;

@@ -8,6 +8,7 @@ import type { ComponentStatus } from '../pipeline/health.ts';
 import type { LogsBatch } from '../model/logs.ts';
 import type { MetricsBatch } from '../model/metrics.ts';
 import type { TracesBatch } from '../model/traces.ts';
+import { logSettingsOf } from '../telemetry/log-settings.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { ProtoExports } from './proto-export.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
@@ -21,7 +22,8 @@ import { WorkerTaps } from './worker-taps.ts';
 const data = workerData as WorkerData;
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
-const logger = createLogger({ ...process.env, LOG_LEVEL: data.logLevel }).child({ worker: data.index });
+// As the main thread's logger: the config's service.telemetry.logs, else LOG_LEVEL/LOG_FORMAT; a reload applies the new ones here too.
+const logger = createLogger(process.env, logSettingsOf(data.configFile, process.env)).child({ worker: data.index });
 const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count } });
 
 /** Health as plain data: details may hold live getters (`toJSON`), which do not survive a structured clone. */

@@ -11,6 +11,8 @@ export interface GatewayProcess {
   /** Every log line so far, parsed. */
   logs: Record<string, unknown>[];
   stdout: () => string;
+  /** Everything written on stderr so far, lines that are not JSON (`encoding: console`) included. */
+  stderr: () => string;
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<number | null>;
@@ -88,6 +90,7 @@ export async function startGateway(configFile: string, env: NodeJS.ProcessEnv = 
     endpoints: started.endpoints as Record<string, string>,
     logs,
     stdout: () => stdout,
+    stderr: () => stderr,
     waitForLog,
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
