@@ -1,8 +1,8 @@
 import { Metadata, Server, status, type ServiceError, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
-import { drained, listenerKey, Relay, type BoundListener } from '../../src/listener/relay.ts';
-import { grpcAuthRefusal, grpcServerCredentials } from '../../src/listener/grpc-listener.ts';
+import { drained, listenerKey, Relay, samePort, type BoundListener } from '../../src/listener/relay.ts';
+import { grpcAuthRefusal, grpcServerCredentials, ListenerCredentials } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
@@ -19,7 +19,10 @@ const METHOD_PATH: Record<Signal, string> = {
 
 type GrpcCallArgs = [Signal, ServerUnaryCall<Buffer, Uint8Array>, sendUnaryData<Uint8Array>];
 /** The OTLP/gRPC listener, as handed from one receiver to the next on a reload. */
-export type GrpcListener = BoundListener<GrpcCallArgs>;
+export type GrpcListener = BoundListener<GrpcCallArgs> & {
+  /** With TLS: the credentials it was bound with, through which a successor gives it new certificates. */
+  readonly credentials: ListenerCredentials | undefined;
+};
 
 function serviceFor(signal: Signal): ServiceDefinition {
   return {
@@ -56,35 +59,54 @@ export class OtlpGrpcServer {
   }
 
   /**
-   * Listens, or takes `adopted` (a reload) when it was bound with this endpoint and no TLS: its socket
-   * never closes, and the calls it held meanwhile come here. (grpc-js cannot change a bound port's
-   * certificates, so a listener with TLS is bound again on every reload, to read them again.)
+   * Listens, or takes `adopted` (a reload) when it was bound with this endpoint and kind of TLS: its
+   * socket never closes, it gets the new certificates, and the calls it held meanwhile come here. One
+   * bound differently is closed once the new one listens (first, when the port is the same); when the
+   * new one cannot listen, `adopted` is left open for the receiver to hand back.
    */
   async start(adopted?: GrpcListener): Promise<string> {
     this.security = loadListenerSecurity(this.config, ['protocols', 'grpc']);
-    const key = listenerKey(this.config.endpoint, this.security.tls);
-    if (adopted?.key === key && !this.security.tls) {
+    const tls = this.security.tls;
+    const key = listenerKey(this.config.endpoint, tls);
+    if (adopted?.key === key && !adopted.closed) {
+      if (tls) adopted.credentials?.rotate(tls);
       this.listener = adopted;
       adopted.relay.attach(this.onCall);
       return adopted.address;
     }
-    await adopted?.close(); // bound differently: its port is freed first, in case the endpoint is the same
+    if (adopted && samePort(adopted.key, key)) await adopted.close();
     const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size });
     const relay = new Relay<GrpcCallArgs>();
     // Every signal's service, whichever this receiver serves: a successor may serve others on the same socket.
     for (const signal of Object.keys(METHOD_PATH) as Signal[]) {
       server.addService(serviceFor(signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => relay.deliver(signal, call, callback) });
     }
+    const credentials = grpcServerCredentials(tls);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(this.config.endpoint, grpcServerCredentials(this.security.tls), (error, bound) =>
+      server.bindAsync(this.config.endpoint, credentials, (error, bound) =>
         error ? reject(new ConfigFault(['protocols', 'grpc', 'endpoint'], `cannot listen on ${this.config.endpoint}: ${error.message}`)) : resolve(bound),
       ),
-    );
+    ).catch((error: unknown) => {
+      server.forceShutdown();
+      throw error;
+    });
+    await adopted?.close();
     const host = this.config.endpoint.slice(0, this.config.endpoint.lastIndexOf(':'));
-    const address = `${host}:${port}`;
-    this.listener = { key, address, relay, close: () => closeGrpcListener(server, relay) };
+    const listener: GrpcListener = {
+      key,
+      address: `${host}:${port}`,
+      relay,
+      credentials: credentials instanceof ListenerCredentials ? credentials : undefined,
+      closed: false,
+      close: async () => {
+        if (listener.closed) return;
+        listener.closed = true;
+        await closeGrpcListener(server, relay);
+      },
+    };
+    this.listener = listener;
     relay.attach(this.onCall);
-    return address;
+    return listener.address;
   }
 
   async shutdown(): Promise<void> {
@@ -93,12 +115,8 @@ export class OtlpGrpcServer {
     await listener?.close();
   }
 
-  /** Stops taking calls but leaves the socket bound, for the next receiver (see Component.handOver); with TLS it closes. */
+  /** Stops taking calls but leaves the socket bound, for the next receiver (see Component.handOver). */
   async handOver(): Promise<GrpcListener | undefined> {
-    if (this.security.tls) {
-      await this.shutdown();
-      return undefined;
-    }
     const listener = this.listener;
     this.listener = undefined;
     listener?.relay.detach();
