@@ -1,4 +1,4 @@
-import { Metadata, Server, status, type ServiceError, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
 import { drained, listenerKey, Relay, samePort, type BoundListener } from '../../src/listener/relay.ts';
@@ -7,7 +7,8 @@ import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/
 import type { Signal } from '../../src/model/common.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OtlpGrpcConfig } from './config.ts';
-import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto } from '../../src/otlp/decode/index.ts';
+import { encodeExportResponseProto } from '../../src/otlp/decode/index.ts';
+import { gateInterceptor, GateSlot, retryLater, type CallAdmission, type CallGate, type GrpcRefusal } from '../../src/listener/grpc-gate.ts';
 import { exportBody, type SignalRoute } from './pipeline-call.ts';
 
 /** The OTLP services' method paths; no .proto files needed, bodies are (de)serialized by our own code. */
@@ -22,6 +23,8 @@ type GrpcCallArgs = [Signal, ServerUnaryCall<Buffer, Uint8Array>, sendUnaryData<
 export type GrpcListener = BoundListener<GrpcCallArgs> & {
   /** With TLS: the credentials it was bound with, through which a successor gives it new certificates. */
   readonly credentials: ListenerCredentials | undefined;
+  /** Where the owner's admission check goes: it runs on each call's metadata, before the message is read. */
+  readonly gate: GateSlot;
 };
 
 function serviceFor(signal: Signal): ServiceDefinition {
@@ -46,7 +49,9 @@ function serviceFor(signal: Signal): ServiceDefinition {
 export class OtlpGrpcServer {
   private listener: GrpcListener | undefined;
   private security: ListenerSecurity = { auth: undefined, tls: undefined };
-  /** Calls being handled now, against max_concurrent_requests. */
+  /** Calls admitted by the gate and not yet answered, against max_concurrent_requests. */
+  private admitted = 0;
+  /** Calls handed to the pipelines' export and not yet answered: what a handover waits for. */
   private inFlight = 0;
   private readonly turns: DecodeTurns;
 
@@ -71,11 +76,13 @@ export class OtlpGrpcServer {
     if (adopted?.key === key && !adopted.closed) {
       if (tls) adopted.credentials?.rotate(tls);
       this.listener = adopted;
+      adopted.gate.current = this.gate;
       adopted.relay.attach(this.onCall);
       return adopted.address;
     }
     if (adopted && samePort(adopted.key, key)) await adopted.close();
-    const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size });
+    const gate = new GateSlot();
+    const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size, interceptors: [gateInterceptor(gate)] });
     const relay = new Relay<GrpcCallArgs>();
     // Every signal's service, whichever this receiver serves: a successor may serve others on the same socket.
     for (const signal of Object.keys(METHOD_PATH) as Signal[]) {
@@ -97,6 +104,7 @@ export class OtlpGrpcServer {
       address: `${host}:${port}`,
       relay,
       credentials: credentials instanceof ListenerCredentials ? credentials : undefined,
+      gate,
       closed: false,
       close: async () => {
         if (listener.closed) return;
@@ -105,6 +113,7 @@ export class OtlpGrpcServer {
       },
     };
     this.listener = listener;
+    gate.current = this.gate;
     relay.attach(this.onCall);
     return listener.address;
   }
@@ -119,6 +128,7 @@ export class OtlpGrpcServer {
   async handOver(): Promise<GrpcListener | undefined> {
     const listener = this.listener;
     this.listener = undefined;
+    if (listener) listener.gate.current = undefined;
     listener?.relay.detach();
     await drained(() => this.inFlight);
     return listener;
@@ -142,17 +152,37 @@ export class OtlpGrpcServer {
     span.end(failure);
   }
 
-  /** Auth, shedding and max_concurrent_requests come before any decoding. */
+  /**
+   * The admission of a call, from its metadata, before its message is read (see gateInterceptor): auth,
+   * shedding, then max_concurrent_requests; a refused call never reaches `onCall`.
+   */
+  private readonly gate: CallGate = (path, metadata) => {
+    const route = this.routes.find((r) => METHOD_PATH[r.signal] === path);
+    if (!route) return undefined; // not served: answered UNIMPLEMENTED by onCall
+    const auth = grpcAuthRefusal(this.security.auth, metadata);
+    if (auth) return this.refuse(route, auth.reason, auth.error);
+    if (this.turns.overloaded()) return this.refuse(route, 'overloaded', retryLater(status.UNAVAILABLE, overloadMessage(this.config.max_queue_delay), 1_000));
+    if (this.admitted >= this.config.max_concurrent_requests) {
+      return this.refuse(route, 'too_many_requests', retryLater(status.RESOURCE_EXHAUSTED, `over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
+    }
+    this.admitted++;
+    return { release: () => void this.admitted-- };
+  };
+
+  private refuse(route: SignalRoute, reason: string, error: GrpcRefusal): CallAdmission {
+    this.settings.telemetry.refusedRequest(route.signal, 'grpc', reason);
+    return { refuse: error };
+  }
+
+  /**
+   * Auth again (a call that arrived while no receiver owned the listener, during a reload, passed no
+   * gate), then the export; `inFlight` is what a handover waits for.
+   */
   private async admit(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     const refusal = grpcAuthRefusal(this.security.auth, call.metadata);
     if (refusal) {
       this.settings.telemetry.refusedRequest(route.signal, 'grpc', refusal.reason);
       return callback(refusal.error);
-    }
-    if (this.shed(route, !this.turns.overloaded(), callback)) return;
-    if (this.inFlight >= this.config.max_concurrent_requests) {
-      this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'too_many_requests');
-      return callback(unavailable(`over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
     }
     this.inFlight++;
     try {
@@ -162,12 +192,11 @@ export class OtlpGrpcServer {
     }
   }
 
-  /** Answers UNAVAILABLE with RetryInfo unless the request was `admitted` (see DecodeTurns); whether it did. */
+  /** Answers UNAVAILABLE with RetryInfo unless the call was `admitted` to its decode turn (see DecodeTurns); whether it did. */
   private shed(route: SignalRoute, admitted: boolean, callback: sendUnaryData<Uint8Array>): boolean {
     if (admitted) return false;
-    const overload = overloadMessage(this.config.max_queue_delay);
     this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'overloaded');
-    callback(unavailable(overload, 1_000));
+    callback(retryLater(status.UNAVAILABLE, overloadMessage(this.config.max_queue_delay), 1_000));
     return true;
   }
 
@@ -187,20 +216,14 @@ export class OtlpGrpcServer {
     }
     const error = outcome.error;
     if (!error.retryable) return callback({ code: status.INVALID_ARGUMENT, details: error.message });
-    callback(unavailable(error.message, error.retryAfterMs ?? 5_000));
+    // As HTTP answers 429 for a refusal with a retry delay (a full queue) and 503 otherwise.
+    callback(retryLater(error.retryAfterMs !== undefined ? status.RESOURCE_EXHAUSTED : status.UNAVAILABLE, error.message, error.retryAfterMs ?? 5_000));
   }
-}
-
-/** UNAVAILABLE with a google.rpc.RetryInfo in `grpc-status-details-bin`, which the SDKs honour. */
-function unavailable(message: string, delayMs: number): Partial<ServiceError> {
-  const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(encodeStatusProto(status.UNAVAILABLE, message, [encodeRetryInfoAny(delayMs)])));
-  return { code: status.UNAVAILABLE, details: message, metadata };
 }
 
 /** Stops listening; calls held for a successor are refused (UNAVAILABLE), running ones finish (cut after 5 s). */
 async function closeGrpcListener(server: Server, relay: Relay<GrpcCallArgs>): Promise<void> {
-  relay.refuseHeld((_signal, _call, callback) => callback(unavailable('the receiver stopped (a reload or a shutdown); retry', 1_000)));
+  relay.refuseHeld((_signal, _call, callback) => callback(retryLater(status.UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry', 1_000)));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       server.forceShutdown();

@@ -1,4 +1,5 @@
-import { ServerCredentials, status, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { ServerCredentials, status, type Metadata } from '@grpc/grpc-js';
+import type { GrpcRefusal } from './grpc-gate.ts';
 import type { SecureContextOptions } from 'node:tls';
 import type { AuthRefusal, BearerAuth } from './bearer-auth.ts';
 
@@ -32,7 +33,7 @@ export function grpcServerCredentials(tls: SecureContextOptions | undefined): Se
 }
 
 /** The auth check of a gRPC call: undefined when it may go on, else the UNAUTHENTICATED answer and the reason. */
-export function grpcAuthRefusal(auth: BearerAuth | undefined, metadata: Metadata): { reason: AuthRefusal; error: Partial<ServiceError> } | undefined {
+export function grpcAuthRefusal(auth: BearerAuth | undefined, metadata: Metadata): { reason: AuthRefusal; error: GrpcRefusal } | undefined {
   if (!auth) return undefined;
   const values = metadata.get('authorization');
   const reason = auth.check(typeof values[0] === 'string' ? values[0] : undefined);
