@@ -1,6 +1,7 @@
 import { Server, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
+import { BytesInFlight } from '../../src/listener/bytes-in-flight.ts';
 import { drained, listenerKey, Relay, samePort, type BoundListener } from '../../src/listener/relay.ts';
 import { grpcAuthRefusal, grpcServerCredentials, ListenerCredentials } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
@@ -54,6 +55,7 @@ export class OtlpGrpcServer {
   /** Calls handed to the pipelines' export and not yet answered: what a handover waits for. */
   private inFlight = 0;
   private readonly turns: DecodeTurns;
+  private readonly bytes: BytesInFlight;
 
   constructor(
     private readonly config: OtlpGrpcConfig,
@@ -61,6 +63,7 @@ export class OtlpGrpcServer {
     private readonly settings: CreateSettings,
   ) {
     this.turns = new DecodeTurns(config.max_queue_delay);
+    this.bytes = new BytesInFlight(config.max_request_bytes_in_flight);
   }
 
   /**
@@ -162,6 +165,7 @@ export class OtlpGrpcServer {
     const auth = grpcAuthRefusal(this.security.auth, metadata);
     if (auth) return this.refuse(route, auth.reason, auth.error);
     if (this.turns.overloaded()) return this.refuse(route, 'overloaded', retryLater(status.UNAVAILABLE, overloadMessage(this.config.max_queue_delay), 1_000));
+    if (this.bytes.refuses()) return this.refuse(route, 'too_many_bytes_in_flight', retryLater(status.RESOURCE_EXHAUSTED, this.bytes.message(), 1_000));
     if (this.admitted >= this.config.max_concurrent_requests) {
       return this.refuse(route, 'too_many_requests', retryLater(status.RESOURCE_EXHAUSTED, `over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
     }
@@ -184,11 +188,17 @@ export class OtlpGrpcServer {
       this.settings.telemetry.refusedRequest(route.signal, 'grpc', refusal.reason);
       return callback(refusal.error);
     }
+    const size = call.request.length;
+    if (!this.bytes.reserve(size)) {
+      this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'too_many_bytes_in_flight');
+      return callback(retryLater(status.RESOURCE_EXHAUSTED, this.bytes.message(), 1_000));
+    }
     this.inFlight++;
     try {
       await this.export(route, call, callback);
     } finally {
       this.inFlight--;
+      this.bytes.release(size);
     }
   }
 

@@ -1,4 +1,5 @@
 import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../../src/component/component.ts';
 import { otlpReceiverFactory } from '../../../receivers/otlp/factory.ts';
@@ -130,5 +131,58 @@ describe('OTLP/gRPC admission, as the Collector answers', () => {
     const stoppingError = (await stopping.call(proto))!;
     expect([stoppingError.code, stoppingError.details]).toEqual([14, 'the gateway is shutting down']);
     expect(retryInfoOf(stoppingError)).toContain('google.rpc.RetryInfo');
+  });
+});
+
+describe('OTLP receiver max_request_bytes_in_flight', () => {
+  it('defaults to 64 MiB on both protocols', () => {
+    const c = otlpReceiverFactory.configSchema.parse({ protocols: { http: null, grpc: null } });
+    expect([c.protocols.http!.max_request_bytes_in_flight, c.protocols.grpc!.max_request_bytes_in_flight]).toEqual([64 * 1024 * 1024, 64 * 1024 * 1024]);
+  });
+
+  it('answers 429 with Retry-After over HTTP, before reading the body, while held requests fill it; and takes requests again once they are answered', async () => {
+    const { proto } = await sdkMetricsBodies();
+    let release = () => {};
+    let held: Promise<void> | undefined = new Promise<void>((resolve) => (release = resolve));
+    const settings = silentSettings('otlp');
+    const receiver: Component = otlpReceiverFactory.create(
+      settings,
+      otlpReceiverFactory.configSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0', max_request_bytes_in_flight: proto.length + 10 } } }),
+      { metrics: { consumeMetrics: () => held ?? Promise.resolve() } },
+    );
+    await receiver.start();
+    cleanups.push(() => receiver.shutdown());
+    const post = () => fetch(`http://${settings.details['endpoint.http'] as string}/v1/metrics`, { method: 'POST', body: proto as BodyInit, headers: { 'content-type': 'application/x-protobuf' } });
+    const first = post();
+    let refused = await post();
+    for (let i = 0; i < 50 && refused.status !== 429; i++) refused = (await sleep(20), await post());
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.text()).toContain(`over max_request_bytes_in_flight (${proto.length + 10} bytes of requests held at once)`);
+    const text = await settings.selfMetrics.registry.getSingleMetricAsString('switchyard_receiver_refused_requests_total');
+    expect(text).toMatch(/transport="http",reason="too_many_bytes_in_flight"\} [1-9]/);
+    held = undefined;
+    release();
+    expect((await first).status).toBe(200);
+    expect((await post()).status).toBe(200);
+  });
+
+  it('answers RESOURCE_EXHAUSTED with RetryInfo over gRPC while held calls fill it', async () => {
+    const { proto } = await sdkMetricsBodies();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = true;
+    const r = await grpcReceiver(() => (holding ? held : Promise.resolve()), { max_request_bytes_in_flight: proto.length + 10 });
+    const first = r.call(proto);
+    let refused = await Promise.race([r.call(proto), sleep(300).then(() => null)]);
+    for (let i = 0; i < 20 && !refused; i++) refused = await Promise.race([r.call(proto), sleep(300).then(() => null)]);
+    expect(refused?.code).toBe(8);
+    expect(refused?.details).toContain('over max_request_bytes_in_flight');
+    expect(retryInfoOf(refused!)).toContain('google.rpc.RetryInfo');
+    expect(await r.refusals('too_many_bytes_in_flight')).toBeGreaterThan(0);
+    holding = false;
+    release();
+    expect(await first).toBeNull();
+    expect(await r.call(proto)).toBeNull();
   });
 });
