@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { FactoryRegistry } from './component/registry.ts';
 import { AdminServer } from './admin/server.ts';
-import { locateFault } from './config/errors.ts';
+import { ConfigError, locateFault } from './config/errors.ts';
+import { preflightListenerFiles } from './listener/preflight.ts';
 import { configDigest, type ConfigVersion } from './config/config-version.ts';
 import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
@@ -221,6 +222,13 @@ export class Gateway {
       config = this.load();
     } catch (error) {
       log.error({ err: error }, 'Reload refused: the new configuration is invalid; the running pipelines are unchanged.');
+      return this.reloaded({ error });
+    }
+    // Every certificate, key and token file read before anything stops: a bad one refuses the reload.
+    const unusable = preflightListenerFiles(config);
+    if (unusable.length > 0) {
+      const error = new ConfigError(unusable);
+      log.error({ err: error }, 'Reload refused: a listener cannot use its certificate, key or token file; the running pipelines are unchanged.');
       return this.reloaded({ error });
     }
     // New pull ports bound first: a port in use refuses the reload before anything running changes.

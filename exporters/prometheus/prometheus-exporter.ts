@@ -49,7 +49,13 @@ export class PrometheusExporter implements Exporter {
     if (this.settings.worker) return adopted?.close();
     this.security = loadListenerSecurity(this.config, []);
     const refuseHeld = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(503, { 'Retry-After': '1', Connection: 'close' }).end();
-    this.listener = await openHttpListener({ endpoint: this.config.endpoint, tls: this.security.tls, options: {}, path: ['endpoint'], refuseHeld }, (req, res) => this.handle(req, res), adopted);
+    try {
+      this.listener = await openHttpListener({ endpoint: this.config.endpoint, tls: this.security.tls, options: {}, path: ['endpoint'], refuseHeld }, (req, res) => this.handle(req, res), adopted);
+    } catch (error) {
+      // Not bound anew: the old listener, still open, is what `handOver` gives back (a failed reload).
+      if (adopted && !adopted.closed) this.listener = adopted;
+      throw error;
+    }
     this.settings.health.setDetail('endpoint', this.listener.address);
   }
 

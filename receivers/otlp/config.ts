@@ -17,6 +17,12 @@ const requestLimits = {
    * everything seconds late. `0s` never sheds.
    */
   max_queue_delay: duration('500ms'),
+  /**
+   * Request bytes (bodies as read, inflated) held at once by this protocol's listener; a request that
+   * would pass it is answered 429 (RESOURCE_EXHAUSTED on gRPC) with a retry delay, before its body is
+   * read when its size is known (or the limit already reached).
+   */
+  max_request_bytes_in_flight: byteSize(64 * 1024 * 1024),
   /** Data points, spans or log records in one request. */
   max_points_per_request: z.number().int().positive().default(200_000),
   /** Attributes per point, span, event, link, log record, resource or scope (the SDKs' default: 128). */

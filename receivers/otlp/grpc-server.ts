@@ -1,13 +1,15 @@
-import { Metadata, Server, status, type ServiceError, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { ConfigFault, type CreateSettings } from '../../src/component/component.ts';
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
-import { drained, listenerKey, Relay, type BoundListener } from '../../src/listener/relay.ts';
-import { grpcAuthRefusal, grpcServerCredentials } from '../../src/listener/grpc-listener.ts';
+import { BytesInFlight } from '../../src/listener/bytes-in-flight.ts';
+import { drained, listenerKey, Relay, samePort, type BoundListener } from '../../src/listener/relay.ts';
+import { grpcAuthRefusal, grpcServerCredentials, ListenerCredentials } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OtlpGrpcConfig } from './config.ts';
-import { encodeExportResponseProto, encodeRetryInfoAny, encodeStatusProto } from '../../src/otlp/decode/index.ts';
+import { encodeExportResponseProto } from '../../src/otlp/decode/index.ts';
+import { gateInterceptor, GateSlot, retryLater, type CallAdmission, type CallGate, type GrpcRefusal } from '../../src/listener/grpc-gate.ts';
 import { exportBody, type SignalRoute } from './pipeline-call.ts';
 
 /** The OTLP services' method paths; no .proto files needed, bodies are (de)serialized by our own code. */
@@ -19,7 +21,12 @@ const METHOD_PATH: Record<Signal, string> = {
 
 type GrpcCallArgs = [Signal, ServerUnaryCall<Buffer, Uint8Array>, sendUnaryData<Uint8Array>];
 /** The OTLP/gRPC listener, as handed from one receiver to the next on a reload. */
-export type GrpcListener = BoundListener<GrpcCallArgs>;
+export type GrpcListener = BoundListener<GrpcCallArgs> & {
+  /** With TLS: the credentials it was bound with, through which a successor gives it new certificates. */
+  readonly credentials: ListenerCredentials | undefined;
+  /** Where the owner's admission check goes: it runs on each call's metadata, before the message is read. */
+  readonly gate: GateSlot;
+};
 
 function serviceFor(signal: Signal): ServiceDefinition {
   return {
@@ -43,9 +50,12 @@ function serviceFor(signal: Signal): ServiceDefinition {
 export class OtlpGrpcServer {
   private listener: GrpcListener | undefined;
   private security: ListenerSecurity = { auth: undefined, tls: undefined };
-  /** Calls being handled now, against max_concurrent_requests. */
+  /** Calls admitted by the gate and not yet answered, against max_concurrent_requests. */
+  private admitted = 0;
+  /** Calls handed to the pipelines' export and not yet answered: what a handover waits for. */
   private inFlight = 0;
   private readonly turns: DecodeTurns;
+  private readonly bytes: BytesInFlight;
 
   constructor(
     private readonly config: OtlpGrpcConfig,
@@ -53,38 +63,62 @@ export class OtlpGrpcServer {
     private readonly settings: CreateSettings,
   ) {
     this.turns = new DecodeTurns(config.max_queue_delay);
+    this.bytes = new BytesInFlight(config.max_request_bytes_in_flight);
   }
 
   /**
-   * Listens, or takes `adopted` (a reload) when it was bound with this endpoint and no TLS: its socket
-   * never closes, and the calls it held meanwhile come here. (grpc-js cannot change a bound port's
-   * certificates, so a listener with TLS is bound again on every reload, to read them again.)
+   * Listens, or takes `adopted` (a reload) when it was bound with this endpoint and kind of TLS: its
+   * socket never closes, it gets the new certificates, and the calls it held meanwhile come here. One
+   * bound differently is closed once the new one listens (first, when the port is the same); when the
+   * new one cannot listen, `adopted` is left open for the receiver to hand back.
    */
   async start(adopted?: GrpcListener): Promise<string> {
     this.security = loadListenerSecurity(this.config, ['protocols', 'grpc']);
-    const key = listenerKey(this.config.endpoint, this.security.tls);
-    if (adopted?.key === key && !this.security.tls) {
+    const tls = this.security.tls;
+    const key = listenerKey(this.config.endpoint, tls);
+    if (adopted?.key === key && !adopted.closed) {
+      if (tls) adopted.credentials?.rotate(tls);
       this.listener = adopted;
+      adopted.gate.current = this.gate;
       adopted.relay.attach(this.onCall);
       return adopted.address;
     }
-    await adopted?.close(); // bound differently: its port is freed first, in case the endpoint is the same
-    const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size });
+    if (adopted && samePort(adopted.key, key)) await adopted.close();
+    const gate = new GateSlot();
+    const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size, interceptors: [gateInterceptor(gate)] });
     const relay = new Relay<GrpcCallArgs>();
     // Every signal's service, whichever this receiver serves: a successor may serve others on the same socket.
     for (const signal of Object.keys(METHOD_PATH) as Signal[]) {
       server.addService(serviceFor(signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => relay.deliver(signal, call, callback) });
     }
+    const credentials = grpcServerCredentials(tls);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(this.config.endpoint, grpcServerCredentials(this.security.tls), (error, bound) =>
+      server.bindAsync(this.config.endpoint, credentials, (error, bound) =>
         error ? reject(new ConfigFault(['protocols', 'grpc', 'endpoint'], `cannot listen on ${this.config.endpoint}: ${error.message}`)) : resolve(bound),
       ),
-    );
+    ).catch((error: unknown) => {
+      server.forceShutdown();
+      throw error;
+    });
+    await adopted?.close();
     const host = this.config.endpoint.slice(0, this.config.endpoint.lastIndexOf(':'));
-    const address = `${host}:${port}`;
-    this.listener = { key, address, relay, close: () => closeGrpcListener(server, relay) };
+    const listener: GrpcListener = {
+      key,
+      address: `${host}:${port}`,
+      relay,
+      credentials: credentials instanceof ListenerCredentials ? credentials : undefined,
+      gate,
+      closed: false,
+      close: async () => {
+        if (listener.closed) return;
+        listener.closed = true;
+        await closeGrpcListener(server, relay);
+      },
+    };
+    this.listener = listener;
+    gate.current = this.gate;
     relay.attach(this.onCall);
-    return address;
+    return listener.address;
   }
 
   async shutdown(): Promise<void> {
@@ -93,14 +127,11 @@ export class OtlpGrpcServer {
     await listener?.close();
   }
 
-  /** Stops taking calls but leaves the socket bound, for the next receiver (see Component.handOver); with TLS it closes. */
+  /** Stops taking calls but leaves the socket bound, for the next receiver (see Component.handOver). */
   async handOver(): Promise<GrpcListener | undefined> {
-    if (this.security.tls) {
-      await this.shutdown();
-      return undefined;
-    }
     const listener = this.listener;
     this.listener = undefined;
+    if (listener) listener.gate.current = undefined;
     listener?.relay.detach();
     await drained(() => this.inFlight);
     return listener;
@@ -125,32 +156,58 @@ export class OtlpGrpcServer {
     span.end(failure);
   }
 
-  /** Auth, shedding and max_concurrent_requests come before any decoding. */
+  /**
+   * The admission of a call, from its metadata, before its message is read (see gateInterceptor): auth,
+   * shedding, then max_concurrent_requests; a refused call never reaches `onCall`.
+   */
+  private readonly gate: CallGate = (path, metadata) => {
+    const route = this.routes.find((r) => METHOD_PATH[r.signal] === path);
+    if (!route) return undefined; // not served: answered UNIMPLEMENTED by onCall
+    const auth = grpcAuthRefusal(this.security.auth, metadata);
+    if (auth) return this.refuse(route, auth.reason, auth.error);
+    if (this.turns.overloaded()) return this.refuse(route, 'overloaded', retryLater(status.UNAVAILABLE, overloadMessage(this.config.max_queue_delay), 1_000));
+    if (this.bytes.refuses()) return this.refuse(route, 'too_many_bytes_in_flight', retryLater(status.RESOURCE_EXHAUSTED, this.bytes.message(), 1_000));
+    if (this.admitted >= this.config.max_concurrent_requests) {
+      return this.refuse(route, 'too_many_requests', retryLater(status.RESOURCE_EXHAUSTED, `over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
+    }
+    this.admitted++;
+    return { release: () => void this.admitted-- };
+  };
+
+  private refuse(route: SignalRoute, reason: string, error: GrpcRefusal): CallAdmission {
+    this.settings.telemetry.refusedRequest(route.signal, 'grpc', reason);
+    return { refuse: error };
+  }
+
+  /**
+   * Auth again (a call that arrived while no receiver owned the listener, during a reload, passed no
+   * gate), then the export; `inFlight` is what a handover waits for.
+   */
   private async admit(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     const refusal = grpcAuthRefusal(this.security.auth, call.metadata);
     if (refusal) {
       this.settings.telemetry.refusedRequest(route.signal, 'grpc', refusal.reason);
       return callback(refusal.error);
     }
-    if (this.shed(route, !this.turns.overloaded(), callback)) return;
-    if (this.inFlight >= this.config.max_concurrent_requests) {
-      this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'too_many_requests');
-      return callback(unavailable(`over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
+    const size = call.request.length;
+    if (!this.bytes.reserve(size)) {
+      this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'too_many_bytes_in_flight');
+      return callback(retryLater(status.RESOURCE_EXHAUSTED, this.bytes.message(), 1_000));
     }
     this.inFlight++;
     try {
       await this.export(route, call, callback);
     } finally {
       this.inFlight--;
+      this.bytes.release(size);
     }
   }
 
-  /** Answers UNAVAILABLE with RetryInfo unless the request was `admitted` (see DecodeTurns); whether it did. */
+  /** Answers UNAVAILABLE with RetryInfo unless the call was `admitted` to its decode turn (see DecodeTurns); whether it did. */
   private shed(route: SignalRoute, admitted: boolean, callback: sendUnaryData<Uint8Array>): boolean {
     if (admitted) return false;
-    const overload = overloadMessage(this.config.max_queue_delay);
     this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'overloaded');
-    callback(unavailable(overload, 1_000));
+    callback(retryLater(status.UNAVAILABLE, overloadMessage(this.config.max_queue_delay), 1_000));
     return true;
   }
 
@@ -170,20 +227,14 @@ export class OtlpGrpcServer {
     }
     const error = outcome.error;
     if (!error.retryable) return callback({ code: status.INVALID_ARGUMENT, details: error.message });
-    callback(unavailable(error.message, error.retryAfterMs ?? 5_000));
+    // As HTTP answers 429 for a refusal with a retry delay (a full queue) and 503 otherwise.
+    callback(retryLater(error.retryAfterMs !== undefined ? status.RESOURCE_EXHAUSTED : status.UNAVAILABLE, error.message, error.retryAfterMs ?? 5_000));
   }
-}
-
-/** UNAVAILABLE with a google.rpc.RetryInfo in `grpc-status-details-bin`, which the SDKs honour. */
-function unavailable(message: string, delayMs: number): Partial<ServiceError> {
-  const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(encodeStatusProto(status.UNAVAILABLE, message, [encodeRetryInfoAny(delayMs)])));
-  return { code: status.UNAVAILABLE, details: message, metadata };
 }
 
 /** Stops listening; calls held for a successor are refused (UNAVAILABLE), running ones finish (cut after 5 s). */
 async function closeGrpcListener(server: Server, relay: Relay<GrpcCallArgs>): Promise<void> {
-  relay.refuseHeld((_signal, _call, callback) => callback(unavailable('the receiver stopped (a reload or a shutdown); retry', 1_000)));
+  relay.refuseHeld((_signal, _call, callback) => callback(retryLater(status.UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry', 1_000)));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       server.forceShutdown();

@@ -9,16 +9,26 @@ export class OtlpHandover implements ListenerHandover {
     private grpc: GrpcListener | undefined,
   ) {}
 
+  /** The HTTP listener, still this handover's (closed with it) until taken; a closed one is none. */
+  peekHttp(): HttpListener | undefined {
+    return this.http?.closed ? undefined : this.http;
+  }
+
+  /** The gRPC listener, still this handover's (closed with it) until taken; a closed one is none. */
+  peekGrpc(): GrpcListener | undefined {
+    return this.grpc?.closed ? undefined : this.grpc;
+  }
+
   /** The HTTP listener, now the caller's to close. */
   takeHttp(): HttpListener | undefined {
-    const l = this.http;
+    const l = this.peekHttp();
     this.http = undefined;
     return l;
   }
 
   /** The gRPC listener, now the caller's to close. */
   takeGrpc(): GrpcListener | undefined {
-    const l = this.grpc;
+    const l = this.peekGrpc();
     this.grpc = undefined;
     return l;
   }

@@ -5,6 +5,7 @@ import type { OwnSpan } from '../../src/telemetry/own-span.ts';
 import type { CreateSettings } from '../../src/component/component.ts';
 import type { ConsumerError } from '../../src/consumer/errors.ts';
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
+import { BytesInFlight } from '../../src/listener/bytes-in-flight.ts';
 import { openHttpListener, type HttpListener } from '../../src/listener/http-handover.ts';
 import { refuseUnauthorized } from '../../src/listener/http-listener.ts';
 import { drained } from '../../src/listener/relay.ts';
@@ -40,6 +41,7 @@ export class OtlpHttpServer {
   /** Requests being handled now, against max_concurrent_requests. */
   private inFlight = 0;
   private readonly turns: DecodeTurns;
+  private readonly bytes: BytesInFlight;
 
   constructor(
     private readonly config: OtlpHttpConfig,
@@ -49,6 +51,7 @@ export class OtlpHttpServer {
     const paths = { metrics: config.metrics_url_path, traces: config.traces_url_path, logs: config.logs_url_path };
     for (const r of routes) this.routes.set(paths[r.signal], r);
     this.turns = new DecodeTurns(config.max_queue_delay);
+    this.bytes = new BytesInFlight(config.max_request_bytes_in_flight);
   }
 
   /**
@@ -133,6 +136,7 @@ export class OtlpHttpServer {
       res.setHeader('Retry-After', '1');
       return this.fail(res, answerAs, 429, RESOURCE_EXHAUSTED, `over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, req);
     }
+    if (this.bytes.refuses(Number(req.headers['content-length']) || 0)) return this.tooManyBytes(req, res, route, answerAs);
     this.inFlight++;
     try {
       await this.handleAdmitted(req, res, route, encoding);
@@ -157,6 +161,22 @@ export class OtlpHttpServer {
       }
       throw error;
     }
+    if (!this.bytes.reserve(body.length)) return this.tooManyBytes(undefined, res, route, encoding);
+    try {
+      await this.exportRead(res, route, body, encoding);
+    } finally {
+      this.bytes.release(body.length);
+    }
+  }
+
+  /** 429 + Retry-After: over max_request_bytes_in_flight (`req` when its body is still unread). */
+  private tooManyBytes(req: IncomingMessage | undefined, res: ServerResponse, route: SignalRoute, encoding: Encoding): void {
+    this.settings.telemetry.refusedRequest(route.signal, 'http', 'too_many_bytes_in_flight');
+    res.setHeader('Retry-After', '1');
+    this.fail(res, encoding, 429, RESOURCE_EXHAUSTED, this.bytes.message(), req);
+  }
+
+  private async exportRead(res: ServerResponse, route: SignalRoute, body: Buffer, encoding: Encoding): Promise<void> {
     if (this.shed(res, route, encoding, await this.turns.take())) return;
     const outcome = await exportBody(route, body, encoding, 'http', this.settings.telemetry, this.config);
     if (outcome.kind === 'malformed') return this.fail(res, encoding, 400, INVALID_ARGUMENT, outcome.message);

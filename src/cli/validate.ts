@@ -7,7 +7,7 @@ import { listenOn } from '../config/listen.ts';
 import { loadConfig } from '../config/load.ts';
 import { checkConfig } from '../config/resolve.ts';
 import { parseEndpoint } from '../config/schema-helpers.ts';
-import { unreadableListenerFiles } from '../listener/files.ts';
+import { preflightListenerFiles } from '../listener/preflight.ts';
 
 /**
  * `switchyard validate`: every config error, every token or certificate file a listener cannot read, then every address of the config that cannot be bound on
@@ -16,7 +16,7 @@ import { unreadableListenerFiles } from '../listener/files.ts';
 export async function validateConfig(file: string, registry: FactoryRegistry, env: NodeJS.ProcessEnv): Promise<ConfigIssue[]> {
   const { config, issues } = checkConfig(loadConfig(file, env), registry);
   if (!config) return issues;
-  return [...issues, ...unreadableListenerFiles(config), ...(await portsInUse(boundEndpoints(config, issues)))];
+  return [...issues, ...preflightListenerFiles(config), ...(await portsInUse(boundEndpoints(config, issues)))];
 }
 
 async function portsInUse(refs: BoundEndpoint[]): Promise<ConfigIssue[]> {

@@ -3,7 +3,7 @@ import type { SecureContextOptions } from 'node:tls';
 import type { ListenerHandover } from '../component/component.ts';
 import { listenOn } from '../config/listen.ts';
 import { createListenerServer, updateListenerTls } from './http-listener.ts';
-import { listenerKey, Relay, type BoundListener } from './relay.ts';
+import { listenerKey, Relay, samePort, type BoundListener } from './relay.ts';
 
 export type HttpRequestArgs = [IncomingMessage, ServerResponse];
 
@@ -26,12 +26,13 @@ export interface HttpListenerOptions {
 /**
  * Listens on `o.endpoint` with `handler`, or takes `adopted` (a reload) when it was bound with the same
  * endpoint and kind of TLS: the socket never closes, it gets the new certificates and timeouts, and the
- * requests it held meanwhile go to `handler` first. One bound differently is closed first, so the same
- * port can be bound again.
+ * requests it held meanwhile go to `handler` first. One bound differently is closed once the new one
+ * listens; on the same port (only the host or the kind of TLS changed) it is closed first, so the port
+ * can be bound again. When the new one cannot listen, `adopted` is left open, for the caller to hand back.
  */
 export async function openHttpListener(o: HttpListenerOptions, handler: RequestListener, adopted?: HttpListener): Promise<HttpListener> {
   const key = listenerKey(o.endpoint, o.tls);
-  if (adopted?.key === key) {
+  if (adopted?.key === key && !adopted.closed) {
     const { server } = adopted;
     if (o.options.headersTimeout !== undefined) server.headersTimeout = o.options.headersTimeout;
     if (o.options.requestTimeout !== undefined) server.requestTimeout = o.options.requestTimeout;
@@ -39,13 +40,26 @@ export async function openHttpListener(o: HttpListenerOptions, handler: RequestL
     adopted.relay.attach(handler);
     return adopted;
   }
-  await adopted?.close();
+  if (adopted && samePort(adopted.key, key)) await adopted.close();
   const relay = new Relay<HttpRequestArgs>();
   const server = createListenerServer(o.tls, o.options, relay.deliver);
   o.setup?.(server);
   const address = await listenOn(server, o.endpoint, o.path);
+  await adopted?.close();
   relay.attach(handler);
-  return { key, address, server, relay, close: () => closeHttpListener(server, relay, o.refuseHeld) };
+  const listener: HttpListener = {
+    key,
+    address,
+    server,
+    relay,
+    closed: false,
+    close: async () => {
+      if (listener.closed) return;
+      listener.closed = true;
+      await closeHttpListener(server, relay, o.refuseHeld);
+    },
+  };
+  return listener;
 }
 
 /** Stops listening; held requests are refused, in-flight ones finish (stragglers cut after 5 s). */

@@ -37,13 +37,24 @@ export interface BoundListener<A extends unknown[]> {
   /** The address it is bound to (port 0 resolved). */
   readonly address: string;
   readonly relay: Relay<A>;
-  /** Closes it; the requests held in its relay are refused as unavailable (to be retried). */
+  /** Whether `close` was called: a closed listener is never handed back or taken. */
+  closed: boolean;
+  /** Closes it (again: nothing); the requests held in its relay are refused as unavailable (to be retried). */
   close(): Promise<void>;
 }
 
 /** What a successor must match to take a bound listener: the configured endpoint and the kind of TLS. */
 export function listenerKey(endpoint: string, tls: { ca?: unknown } | undefined): string {
   return `${endpoint} ${tls ? (tls.ca !== undefined ? 'mtls' : 'tls') : 'plain'}`;
+}
+
+/**
+ * Whether two listener keys name the same fixed port (whatever their host or TLS): the old listener must
+ * close before the new one can bind it. Port 0 is never the same: the new one gets a port of its own.
+ */
+export function samePort(a: string, b: string): boolean {
+  const port = (key: string) => key.slice(key.lastIndexOf(':', key.lastIndexOf(' ')) + 1, key.lastIndexOf(' '));
+  return port(a) === port(b) && port(a) !== '0';
 }
 
 /** Resolves once `inFlight()` is 0 (the requests already admitted have reached the pipelines), or after `graceMs`. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigFault } from '../component/component.ts';
 import { registerSecret } from '../config/secret-values.ts';
 import { BearerAuth } from './bearer-auth.ts';
@@ -7,7 +7,7 @@ import type { ListenerAuthConfig, ListenerTlsConfig } from './config.ts';
 
 type YamlPath = readonly (string | number)[];
 
-function readAt(file: string, path: YamlPath): Buffer {
+export function readFileAt(file: string, path: YamlPath): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
@@ -19,20 +19,36 @@ function readAt(file: string, path: YamlPath): Buffer {
 /** The token a listener's `auth` asks for, read now (from the file, when it names one). */
 export function readBearerToken(auth: ListenerAuthConfig, at: YamlPath): string {
   if (auth.bearer_token !== undefined) return auth.bearer_token;
-  const token = readAt(auth.bearer_token_file!, [...at, 'bearer_token_file']).toString('utf8').trim();
+  const token = readFileAt(auth.bearer_token_file!, [...at, 'bearer_token_file']).toString('utf8').trim();
   if (token === '') throw new ConfigFault([...at, 'bearer_token_file'], `${auth.bearer_token_file} is empty; it must hold the token`);
   registerSecret(token);
   return token;
 }
 
-/** The certificate, key and client CA of a listener's `tls`, read now, as Node's TLS options. */
+/**
+ * The certificate, key and client CA of a listener's `tls`, read now, as Node's TLS options; each is
+ * parsed, and the key must be the certificate's, so a wrong file is refused here, at its YAML path,
+ * and not by the first handshake.
+ */
 export function readTlsContext(tls: ListenerTlsConfig, at: YamlPath): SecureContextOptions {
-  return {
-    cert: readAt(tls.cert_file, [...at, 'cert_file']),
-    key: readAt(tls.key_file, [...at, 'key_file']),
-    ...(tls.client_ca_file ? { ca: readAt(tls.client_ca_file, [...at, 'client_ca_file']) } : {}),
-    minVersion: tls.min_version,
-  };
+  const cert = readFileAt(tls.cert_file, [...at, 'cert_file']);
+  const key = readFileAt(tls.key_file, [...at, 'key_file']);
+  const ca = tls.client_ca_file ? readFileAt(tls.client_ca_file, [...at, 'client_ca_file']) : undefined;
+  usable({ cert }, [...at, 'cert_file'], `${tls.cert_file} is not a PEM certificate`);
+  usable({ key }, [...at, 'key_file'], `${tls.key_file} is not a PEM private key`);
+  usable({ cert, key }, [...at, 'key_file'], `${tls.key_file} is not the private key of ${tls.cert_file}`);
+  if (ca) usable({ ca }, [...at, 'client_ca_file'], `${tls.client_ca_file} is not a PEM CA certificate`);
+  return { cert, key, ...(ca ? { ca } : {}), minVersion: tls.min_version };
+}
+
+/** Throws `message` at `path` when OpenSSL refuses `options` (its reason appended; never the file's content). */
+function usable(options: SecureContextOptions, path: YamlPath, message: string): void {
+  try {
+    createSecureContext(options);
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^error:[0-9A-F]+:/, '');
+    throw new ConfigFault(path, `${message} (${reason})`);
+  }
 }
 
 /** A listener's auth and TLS, with every file they name read now. */

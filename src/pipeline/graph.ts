@@ -99,7 +99,7 @@ export class PipelineGraph {
   /**
    * Starts every component, downstream first. `handovers` (a reload): the listeners the previous
    * pipelines left bound, by component key; a component of the same key that can takes its own, and
-   * on a failed start they are handed back into the map.
+   * on a failed start they are handed back into the map (the failed component's as well).
    */
   async start(handovers?: Map<string, ListenerHandover>): Promise<void> {
     for (const node of this.nodes) {
@@ -113,6 +113,9 @@ export class PipelineGraph {
         await node.component.start();
       } catch (error) {
         node.setState('failed');
+        // What it was handed and still holds goes back too (a listener that could not move stays bound).
+        const c = node.component;
+        if (handovers && c.handOver) await c.handOver().then((h) => handovers.set(node.key, h), () => undefined);
         await this.shutdown(handovers);
         throw locateFault(error, node.located);
       }

@@ -256,9 +256,9 @@ export class WorkerPool implements PipelineHost {
       if (!listener || !used.has(key) || ec.factory.disabledReason?.(ec.config)) continue;
       const server = new ScrapeServer(listener, (r) => this.scrape(key, r), (error) => this.options.logger.error({ err: error, exporter: key }, 'A merged scrape failed.'));
       try {
-        const adopted = held?.get(key);
+        // Deleted once taken: one the new server could not replace stays in `held`, which the caller closes.
+        this.scrapeEndpoints.set(key, await server.start(held?.get(key)));
         held?.delete(key);
-        this.scrapeEndpoints.set(key, await server.start(adopted));
       } catch (error) {
         throw locateFault(error, ec.located);
       }

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { credentials, makeGenericClientConstructor, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -28,9 +29,10 @@ export async function loadBody(counters = 10, sets = 1000): Promise<{ proto: Uin
 
 /** What the client saw: answers by status, the points answered 200, and the answers' latencies. */
 export interface LoadReport {
+  /** Answers by HTTP status, or gRPC code name. */
   statuses: Record<string, number>;
   okPoints: number;
-  /** 429/503 answers that carried no Retry-After (the OTLP spec asks for one). */
+  /** 429/503 answers that carried no Retry-After (the OTLP spec asks for one); gRPC: no RetryInfo. */
   throttledWithoutRetryAfter: number;
   /** Connection errors by code (ECONNREFUSED, ECONNRESET, …). */
   errors: Record<string, number>;
@@ -58,15 +60,62 @@ export interface LoadOptions {
  */
 export async function driveLoad(o: LoadOptions): Promise<LoadReport> {
   const agent = new Agent({ keepAlive: o.keepAlive ?? true, maxSockets: o.connections });
-  const report: LoadReport = { statuses: {}, okPoints: 0, throttledWithoutRetryAfter: 0, errors: {}, latenciesMs: [], elapsedMs: 0 };
   const url = new URL(o.url);
+  const report = await drive(o, async () => {
+    const { status, retryAfter } = await post(url, o.body.proto, agent);
+    return { status: String(status), ok: status === 200, throttled: status === 429 || status === 503, retryHint: retryAfter !== undefined };
+  });
+  agent.destroy();
+  return report;
+}
+
+const id = (b: Buffer) => b;
+const MetricsClient = makeGenericClientConstructor(
+  { Export: { path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', requestStream: false, responseStream: false, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id } },
+  'MetricsService',
+);
+
+/**
+ * The same over OTLP/gRPC (`o.url` is host:port): `connections` channels of their own (at most 16),
+ * calls spread over them; statuses by gRPC code name (`OK`, `RESOURCE_EXHAUSTED`, `UNAVAILABLE`, …),
+ * a retry hint being a google.rpc.RetryInfo in the trailers.
+ */
+export async function driveGrpcLoad(o: LoadOptions): Promise<LoadReport> {
+  const clients = Array.from({ length: Math.min(16, o.connections) }, () => new MetricsClient(o.url, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+  const body = Buffer.from(o.body.proto);
+  let next = 0;
+  const report = await drive(o, async () => {
+    const client = clients[next++ % clients.length] as unknown as { Export(b: Buffer, cb: (e: ServiceError | null) => void): void };
+    const error = await new Promise<ServiceError | null>((resolve) => client.Export(body, resolve));
+    if (error && error.code === grpcStatus.UNAVAILABLE && /ECONNREFUSED|ECONNRESET|No connection established/.test(error.details)) throw Object.assign(new Error(error.details), { code: 'grpc_connection' });
+    const code = error ? error.code : grpcStatus.OK;
+    const retryInfo = (error?.metadata.get('grpc-status-details-bin')[0] as Buffer | undefined)?.toString('latin1').includes('google.rpc.RetryInfo') ?? false;
+    return { status: grpcStatus[code], ok: code === grpcStatus.OK, throttled: code === grpcStatus.RESOURCE_EXHAUSTED || code === grpcStatus.UNAVAILABLE, retryHint: retryInfo };
+  });
+  for (const c of clients) c.close();
+  return report;
+}
+
+/** One request's outcome as `drive` counts it. */
+interface Answer {
+  status: string;
+  ok: boolean;
+  /** A retryable refusal (429/503, RESOURCE_EXHAUSTED/UNAVAILABLE). */
+  throttled: boolean;
+  /** Retry-After, or RetryInfo. */
+  retryHint: boolean;
+}
+
+/** Open or closed loop (see driveLoad) over `send`, which throws for a connection error. */
+async function drive(o: LoadOptions, send: () => Promise<Answer>): Promise<LoadReport> {
+  const report: LoadReport = { statuses: {}, okPoints: 0, throttledWithoutRetryAfter: 0, errors: {}, latenciesMs: [], elapsedMs: 0 };
   const one = async (): Promise<void> => {
     const t0 = performance.now();
     try {
-      const { status, retryAfter } = await post(url, o.body.proto, agent);
-      report.statuses[status] = (report.statuses[status] ?? 0) + 1;
-      if (status === 200) report.okPoints += o.body.points;
-      if ((status === 429 || status === 503) && !retryAfter) report.throttledWithoutRetryAfter++;
+      const a = await send();
+      report.statuses[a.status] = (report.statuses[a.status] ?? 0) + 1;
+      if (a.ok) report.okPoints += o.body.points;
+      if (a.throttled && !a.retryHint) report.throttledWithoutRetryAfter++;
       report.latenciesMs.push(performance.now() - t0);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
@@ -91,7 +140,6 @@ export async function driveLoad(o: LoadOptions): Promise<LoadReport> {
   }
   await Promise.all(running);
   report.elapsedMs = performance.now() - start;
-  agent.destroy();
   return report;
 }
 

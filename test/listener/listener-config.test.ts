@@ -5,6 +5,9 @@ import { loadConfig } from '../../src/config/load.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import { builtinRegistry } from '../../src/components.ts';
 import { BearerAuth } from '../../src/listener/bearer-auth.ts';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { makeTestCa } from '../helpers/test-ca.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
 const cleanups: (() => void)[] = [];
@@ -83,6 +86,25 @@ describe('validate', () => {
       ['service.admin.auth.bearer_token_file', 8, `cannot read ${t.path('nope')}: ENOENT`],
     ]);
   });
+});
+
+describe('validate and the reload preflight', () => {
+  it('refuses a key that is not the certificate\'s, and a file that is no PEM certificate, at their YAML paths', async () => {
+    const t = tempFiles({ 'junk.pem': 'not a certificate\n' });
+    cleanups.push(t.cleanup);
+    const caIn = (name: string) => (mkdirSync(join(t.dir, name)), makeTestCa(join(t.dir, name)));
+    const [one, two] = [caIn('one'), caIn('two')];
+    const yaml = config(`{ endpoint: "127.0.0.1:0", tls: { cert_file: ${one.serverCert}, key_file: ${two.serverKey} } }`, `{ endpoint: "127.0.0.1:0", tls: { cert_file: ${t.path('junk.pem')}, key_file: ${one.serverKey} } }`);
+    const c = tempFiles({ 'gateway.yaml': yaml });
+    cleanups.push(c.cleanup);
+    const issues = await validateConfig(c.path('gateway.yaml'), builtinRegistry(), {});
+    expect(issues.map((i) => [i.path.join('.'), i.line])).toEqual([
+      ['receivers.otlp.protocols.http.tls.key_file', 4],
+      ['service.admin.tls.cert_file', 8],
+    ]);
+    expect(issues[0]!.message).toBe(`${two.serverKey} is not the private key of ${one.serverCert} (x509 certificate routines::key values mismatch)`);
+    expect(issues[1]!.message).toMatch(new RegExp(`^${t.path('junk.pem')} is not a PEM certificate \\(`));
+  }, 30_000);
 });
 
 describe('bearer token check', () => {

@@ -1,9 +1,11 @@
 import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../../src/component/component.ts';
 import { otlpReceiverFactory } from '../../../receivers/otlp/factory.ts';
 import { sdkMetricsBodies } from '../../helpers/sdk-bodies.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
+import { ConsumerError } from '../../../src/consumer/errors.ts';
 
 const id = (b: Buffer) => b;
 const MetricsClient = makeGenericClientConstructor(
@@ -69,5 +71,118 @@ describe('OTLP receiver under overload', () => {
       expect(e.details).toContain('max_queue_delay (30 ms)');
       expect((e.metadata.get('grpc-status-details-bin')[0] as Buffer).toString('latin1')).toContain('google.rpc.RetryInfo');
     }
+  });
+});
+
+/** A gRPC-only receiver whose pipeline runs `consume` for each batch; `call` sends one body, `refusals` reads a reason's count. */
+async function grpcReceiver(consume: () => Promise<void>, limits: Record<string, unknown> = {}) {
+  const settings = silentSettings('otlp');
+  const receiver: Component = otlpReceiverFactory.create(
+    settings,
+    otlpReceiverFactory.configSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0', ...limits } } }),
+    { metrics: { consumeMetrics: consume } },
+  );
+  await receiver.start();
+  cleanups.push(() => receiver.shutdown());
+  const client = new MetricsClient(settings.details['endpoint.grpc'] as string, credentials.createInsecure());
+  cleanups.push(() => client.close());
+  const call = (body: Uint8Array) =>
+    new Promise<ServiceError | null>((resolve) => (client as unknown as { Export(b: Buffer, cb: (e: ServiceError | null) => void): void }).Export(Buffer.from(body), (error) => resolve(error)));
+  const refusals = async (reason: string) => {
+    const text = await settings.selfMetrics.registry.getSingleMetricAsString('switchyard_receiver_refused_requests_total');
+    return Number(new RegExp(`transport="grpc",reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+  };
+  return { call, refusals };
+}
+
+const retryInfoOf = (e: ServiceError) => (e.metadata.get('grpc-status-details-bin')[0] as Buffer | undefined)?.toString('latin1') ?? '';
+
+describe('OTLP/gRPC admission, as the Collector answers', () => {
+  it('refuses a call over max_concurrent_requests with RESOURCE_EXHAUSTED and RetryInfo from its metadata, before its message is read', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const r = await grpcReceiver(() => held, { max_concurrent_requests: 1 });
+    const { proto } = await sdkMetricsBodies();
+    const first = r.call(proto);
+    // Let the first call be admitted before the second arrives.
+    for (let i = 0; i < 100 && (await r.refusals('too_many_requests')) === 0; i++) {
+      // Not valid OTLP: decoded, it would be INVALID_ARGUMENT; refused at the gate, it never is.
+      const e = await Promise.race([r.call(Buffer.from([0xff, 0xff, 0xff])), new Promise<null>((resolve) => setTimeout(() => resolve(null), 200))]);
+      if (e) {
+        expect(e.code).toBe(8); // RESOURCE_EXHAUSTED
+        expect(e.details).toBe('over max_concurrent_requests (1); retry later');
+        expect(retryInfoOf(e)).toContain('google.rpc.RetryInfo');
+      }
+    }
+    expect(await r.refusals('too_many_requests')).toBeGreaterThan(0);
+    expect(await r.refusals('malformed')).toBe(0);
+    release();
+    expect(await first).toBeNull();
+    expect(await r.call(proto)).toBeNull();
+  });
+
+  it('answers RESOURCE_EXHAUSTED where HTTP says 429 (a full queue) and UNAVAILABLE where it says 503, both with RetryInfo', async () => {
+    const { proto } = await sdkMetricsBodies();
+    const full = await grpcReceiver(() => Promise.reject(ConsumerError.retryable('the queue is full', { retryAfterMs: 2_000 })));
+    const fullError = (await full.call(proto))!;
+    expect([fullError.code, fullError.details]).toEqual([8, 'the queue is full']);
+    expect(retryInfoOf(fullError)).toContain('google.rpc.RetryInfo');
+    const stopping = await grpcReceiver(() => Promise.reject(ConsumerError.retryable('the gateway is shutting down')));
+    const stoppingError = (await stopping.call(proto))!;
+    expect([stoppingError.code, stoppingError.details]).toEqual([14, 'the gateway is shutting down']);
+    expect(retryInfoOf(stoppingError)).toContain('google.rpc.RetryInfo');
+  });
+});
+
+describe('OTLP receiver max_request_bytes_in_flight', () => {
+  it('defaults to 64 MiB on both protocols', () => {
+    const c = otlpReceiverFactory.configSchema.parse({ protocols: { http: null, grpc: null } });
+    expect([c.protocols.http!.max_request_bytes_in_flight, c.protocols.grpc!.max_request_bytes_in_flight]).toEqual([64 * 1024 * 1024, 64 * 1024 * 1024]);
+  });
+
+  it('answers 429 with Retry-After over HTTP, before reading the body, while held requests fill it; and takes requests again once they are answered', async () => {
+    const { proto } = await sdkMetricsBodies();
+    let release = () => {};
+    let held: Promise<void> | undefined = new Promise<void>((resolve) => (release = resolve));
+    const settings = silentSettings('otlp');
+    const receiver: Component = otlpReceiverFactory.create(
+      settings,
+      otlpReceiverFactory.configSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0', max_request_bytes_in_flight: proto.length + 10 } } }),
+      { metrics: { consumeMetrics: () => held ?? Promise.resolve() } },
+    );
+    await receiver.start();
+    cleanups.push(() => receiver.shutdown());
+    const post = () => fetch(`http://${settings.details['endpoint.http'] as string}/v1/metrics`, { method: 'POST', body: proto as BodyInit, headers: { 'content-type': 'application/x-protobuf' } });
+    const first = post();
+    let refused = await post();
+    for (let i = 0; i < 50 && refused.status !== 429; i++) refused = (await sleep(20), await post());
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.text()).toContain(`over max_request_bytes_in_flight (${proto.length + 10} bytes of requests held at once)`);
+    const text = await settings.selfMetrics.registry.getSingleMetricAsString('switchyard_receiver_refused_requests_total');
+    expect(text).toMatch(/transport="http",reason="too_many_bytes_in_flight"\} [1-9]/);
+    held = undefined;
+    release();
+    expect((await first).status).toBe(200);
+    expect((await post()).status).toBe(200);
+  });
+
+  it('answers RESOURCE_EXHAUSTED with RetryInfo over gRPC while held calls fill it', async () => {
+    const { proto } = await sdkMetricsBodies();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = true;
+    const r = await grpcReceiver(() => (holding ? held : Promise.resolve()), { max_request_bytes_in_flight: proto.length + 10 });
+    const first = r.call(proto);
+    let refused = await Promise.race([r.call(proto), sleep(300).then(() => null)]);
+    for (let i = 0; i < 20 && !refused; i++) refused = await Promise.race([r.call(proto), sleep(300).then(() => null)]);
+    expect(refused?.code).toBe(8);
+    expect(refused?.details).toContain('over max_request_bytes_in_flight');
+    expect(retryInfoOf(refused!)).toContain('google.rpc.RetryInfo');
+    expect(await r.refusals('too_many_bytes_in_flight')).toBeGreaterThan(0);
+    holding = false;
+    release();
+    expect(await first).toBeNull();
+    expect(await r.call(proto)).toBeNull();
   });
 });

@@ -291,11 +291,11 @@ describe('OTLP receiver', () => {
       expect(names(metrics)).toContain('requests');
     });
 
-    it('answers UNAVAILABLE with a RetryInfo detail when a pipeline pushes back', async () => {
+    it('answers RESOURCE_EXHAUSTED (HTTP\'s 429) with a RetryInfo detail when a pipeline pushes back with a retry delay', async () => {
       const { proto } = await sdkMetricsBodies();
       refuseWith = ConsumerError.retryable('queue full', { retryAfterMs: 3000 });
       const { error } = await call(proto);
-      expect(error?.code).toBe(14);
+      expect(error?.code).toBe(8);
       const details = error!.metadata.get('grpc-status-details-bin')[0] as Buffer;
       expect(details.toString('latin1')).toContain('type.googleapis.com/google.rpc.RetryInfo');
       // RetryInfo.retry_delay = Duration{seconds: 3}: bytes 0a 02 08 03 at the end of the Any's value.
