@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../src/config/schema-helpers.ts';
-import { natsStreamSchema } from '../../src/nats/stream-config.ts';
+import { checkSignalStreams, natsStreamSchema } from '../../src/nats/stream-config.ts';
 
 export const natsReceiverConfigSchema = z
   .object({
@@ -15,7 +15,7 @@ export const natsReceiverConfigSchema = z
       .object({ replicas: z.number().int().min(1), hostname: z.string().min(1).optional() })
       .strict()
       .optional(),
-    /** Durable consumer `<durable_prefix>-p<partition>`: whoever owns a partition resumes where it was acknowledged. */
+    /** Durable consumer `<durable_prefix>-p<partition>` on each signal's stream: whoever owns a partition resumes where it was acknowledged. */
     durable_prefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('switchyard'),
     /** A message not acknowledged within this is redelivered. */
     ack_wait: duration('30s'),
@@ -24,6 +24,7 @@ export const natsReceiverConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    checkSignalStreams(c, ctx);
     if ((c.partitions ? 1 : 0) + (c.partitions_from_ordinal ? 1 : 0) !== 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'set exactly one of partitions and partitions_from_ordinal' });
     for (const [i, p] of (c.partitions ?? []).entries()) {
       if (p >= c.partition_count) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['partitions', i], message: `partition ${p} does not exist (partition_count is ${c.partition_count})` });
