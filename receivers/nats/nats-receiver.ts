@@ -11,6 +11,7 @@ import { connectNats, ensureStream } from '../../src/nats/connect.ts';
 import { AttributeInterner } from '../../src/otlp/decode/index.ts';
 import { OTLP_SIGNALS, type OtlpBatch } from '../../src/otlp/signals.ts';
 import { ownedPartitions, type NatsReceiverConfig } from './config.ts';
+import { PartitionLeases } from './leases.ts';
 
 const TRANSPORT = 'nats';
 
@@ -33,6 +34,7 @@ export class NatsReceiver implements Component {
   /** A series' attributes stay one object from message to message (see AttributeInterner). */
   private readonly interner = new AttributeInterner();
   private readonly signals: Signal[];
+  private leases: PartitionLeases | undefined;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -51,11 +53,23 @@ export class NatsReceiver implements Component {
     }
     this.nc = await connectNats(this.config, `switchyard ${this.settings.id.toString()}`);
     for (const signal of this.signals) await ensureStream(this.nc, this.config, signal);
+    if (this.config.leases) {
+      const { bucket, ttl } = this.config.leases;
+      const kv = await this.nc.jetstream().views.kv(bucket, { ttl, history: 1 });
+      this.leases = new PartitionLeases(kv, { partitionCount: this.config.partition_count, preferred: partitions, ttlMs: ttl }, { attach: (p) => this.attach(p), detach: (p) => this.detach(p) }, this.settings.logger);
+      this.settings.health.setDetail('lease_owner', this.leases.id);
+      await this.leases.start();
+      this.settings.logger.info({ partitions: this.partitions, preferred: partitions, signals: this.signals, bucket, owner: this.leases.id }, 'Consuming JetStream partitions held by lease.');
+      return;
+    }
     for (const p of partitions) await this.attach(p);
     this.settings.logger.info({ partitions, signals: this.signals }, 'Consuming JetStream partitions.');
   }
 
   async shutdown(): Promise<void> {
+    // Leases given back first: the others take the partitions over at their next look.
+    await this.leases?.stop();
+    this.leases = undefined;
     // Stop asking for messages, let the ones being handled finish (and be acknowledged), then close.
     await Promise.all([...this.attached.keys()].map((p) => this.detach(p)));
     await this.nc?.drain().catch(() => undefined);
