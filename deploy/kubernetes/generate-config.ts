@@ -66,7 +66,7 @@ receivers:
 
 export function tier2ConfigMaps(): string {
   const labels = { 'app.kubernetes.io/name': 'switchyard', 'app.kubernetes.io/component': 'tier2' };
-  const nats = { ...natsTier2Pipelines(), 'nats-receiver.yaml': natsReceiverFile('partitions_from_ordinal: { replicas: 3 }   # pod switchyard-tier2-<n> owns p mod 3 = n') };
+  const nats = { ...natsTier2Pipelines(), 'nats-receiver.yaml': natsReceiverFile('partitions_from_ordinal: { replicas: 3 }   # pod switchyard-tier2-<n> prefers p mod 3 = n\n    leases: { bucket: SWITCHYARD_LEASES, ttl: 15s }   # a dead pod\'s partitions go to the others until it is back') };
   const maps = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'switchyard-tier2', labels }, data: { 'gateway.yaml': readFileSync(`${root}config/gateway.yaml`, 'utf8') } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'switchyard-pipelines', labels }, data: shippedPipelines() },
