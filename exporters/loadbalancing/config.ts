@@ -8,11 +8,14 @@ const HOSTNAME = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?$/;
 
 export const loadbalancingConfigSchema = z
   .object({
-    /** What a series is routed by (src/routing): `streamID` keeps every series exact on one backend. */
-    routing_key: z.enum(ROUTING_KEY_KINDS as [RoutingKeyKind, ...RoutingKeyKind[]]).default('streamID'),
+    /**
+     * What an item is routed by (src/routing). Unset: each signal's default, `streamID` for metrics (one
+     * series, one backend) and `traceID` for traces and logs (one trace, one backend), as the Collector.
+     */
+    routing_key: z.enum(ROUTING_KEY_KINDS as [RoutingKeyKind, ...RoutingKeyKind[]]).optional(),
     protocol: z
       .object({
-        /** The client settings each backend gets: OTLP/HTTP protobuf to `http://<backend>/v1/metrics`. */
+        /** The client settings each backend gets: OTLP/HTTP protobuf to `http://<backend>/v1/<signal>`. */
         otlp: z
           .object({
             /** Per request. */

@@ -1,13 +1,16 @@
 import type { CreateSettings, Exporter } from '../../src/component/component.ts';
 import { ConsumerError } from '../../src/consumer/errors.ts';
-import { encodeMetricsRequest } from '../../src/exporterhelper/otlp-metrics-encoder.ts';
 import { QueuedSender } from '../../src/exporterhelper/queued-sender.ts';
 import { SendError } from '../../src/exporterhelper/retry.ts';
+import { SIGNAL_ROUTES, type RoutedItem } from '../../src/exporterhelper/routed-items.ts';
+import type { Signal } from '../../src/model/common.ts';
+import type { LogsBatch } from '../../src/model/logs.ts';
 import type { MetricsBatch } from '../../src/model/metrics.ts';
-import { HashRing } from '../../src/routing/index.ts';
+import type { TracesBatch } from '../../src/model/traces.ts';
+import type { OtlpBatch } from '../../src/otlp/signals.ts';
+import { DEFAULT_ROUTING_KEY, HashRing } from '../../src/routing/index.ts';
 import type { LoadbalancingConfig } from './config.ts';
 import { OtlpHttpClient } from './otlp-http-client.ts';
-import { batchOf, routedPoints, type RoutedPoint } from '../../src/exporterhelper/routed-points.ts';
 import { BackendResolver, type Lookup } from './resolver.ts';
 
 /** How often a leaving backend's queue is checked for being empty, so its sender can be closed. */
@@ -15,14 +18,18 @@ const DRAIN_CHECK_MS = 200;
 
 interface Backend {
   name: string;
-  sender: QueuedSender<RoutedPoint>;
+  client: OtlpHttpClient;
+  /** One queued sender per signal, made at its first item. */
+  senders: Map<Signal, QueuedSender<RoutedItem>>;
 }
 
 /**
- * The `loadbalancing` exporter: each point goes, by its routing key on a consistent-hash ring
- * (src/routing), to one backend gateway over OTLP/HTTP. Each backend has its own queued sender (queue,
- * batching, retries). When a backend leaves the ring, it gets no new points, and whatever its queue
- * still holds is routed again at its next send attempt, to the key's new owner: moved, never dropped.
+ * The `loadbalancing` exporter: each data point, span or log record goes, by its routing key on a
+ * consistent-hash ring (src/routing), to one backend gateway over OTLP/HTTP. Each backend has its own
+ * queued sender per signal (queue, batching, retries). When a backend leaves the ring, it gets no new
+ * items, and whatever its queues still hold is routed again at their next send attempt, to the key's
+ * new owner: moved, never dropped. One ring for every signal: with `routing_key: service`, a service's
+ * spans and metrics reach the same backend.
  */
 export class LoadbalancingExporter implements Exporter {
   private readonly ring = new HashRing();
@@ -51,7 +58,19 @@ export class LoadbalancingExporter implements Exporter {
   }
 
   async consumeMetrics(batch: MetricsBatch): Promise<void> {
-    this.route(routedPoints(batch, this.config.routing_key));
+    this.consume('metrics', batch);
+  }
+
+  async consumeTraces(batch: TracesBatch): Promise<void> {
+    this.consume('traces', batch);
+  }
+
+  async consumeLogs(batch: LogsBatch): Promise<void> {
+    this.consume('logs', batch);
+  }
+
+  private consume(signal: Signal, batch: OtlpBatch): void {
+    this.route(signal, SIGNAL_ROUTES[signal].split(batch, this.config.routing_key ?? DEFAULT_ROUTING_KEY[signal]));
   }
 
   async shutdown(): Promise<void> {
@@ -61,22 +80,23 @@ export class LoadbalancingExporter implements Exporter {
     const all = [...this.backends.values(), ...this.leaving];
     this.backends.clear();
     this.leaving.clear();
-    await Promise.all(all.map((b) => b.sender.shutdown()));
+    await Promise.all(all.flatMap((b) => [...b.senders.values()].map((s) => s.shutdown())));
   }
 
-  /** Splits points by owner; room is checked in every owner's queue before any is accepted, so a refusal leaves nothing half-queued. */
-  private route(points: RoutedPoint[]): void {
-    if (points.length === 0) return;
+  /** Splits items by owner; room is checked in every owner's queue before any is accepted, so a refusal leaves nothing half-queued. */
+  private route(signal: Signal, items: RoutedItem[]): void {
+    if (items.length === 0) return;
     if (this.ring.size === 0) throw ConsumerError.retryable('the loadbalancing exporter has no backends (the resolver has not found any)', { retryAfterMs: 5000 });
-    const byBackend = new Map<Backend, RoutedPoint[]>();
-    for (const p of points) {
-      const backend = this.backends.get(this.ring.memberOf(p.key)!)!;
+    const byBackend = new Map<Backend, RoutedItem[]>();
+    for (const item of items) {
+      const backend = this.backends.get(this.ring.memberOf(item.key)!)!;
       let list = byBackend.get(backend);
       if (!list) byBackend.set(backend, (list = []));
-      list.push(p);
+      list.push(item);
     }
-    for (const [backend, list] of byBackend) backend.sender.assertRoom(list.length);
-    for (const [backend, list] of byBackend) backend.sender.accept(list);
+    const senders = [...byBackend].map(([backend, list]) => [this.senderOf(backend, signal), list] as const);
+    for (const [sender, list] of senders) sender.assertRoom(list.length);
+    for (const [sender, list] of senders) sender.accept(list);
   }
 
   private setBackends(names: string[]): void {
@@ -100,38 +120,43 @@ export class LoadbalancingExporter implements Exporter {
 
   private createBackend(name: string): Backend {
     const otlp = this.config.protocol.otlp;
-    const client = new OtlpHttpClient(name, { timeoutMs: otlp.timeout, headers: otlp.headers, compression: otlp.compression });
-    const backend: Backend = {
-      name,
-      sender: new QueuedSender<RoutedPoint>({ ...this.settings, logger: this.settings.logger.child({ backend: name }) }, otlp, {
-        // Refused by the config schema (sending_queue.storage): points are never persisted.
-        codec: { encode: () => Buffer.alloc(0), decode: () => [] },
-        shardKey: (p) => p.key,
-        send: async (points) => {
-          if (this.backends.get(name) !== backend) return this.reroute(points);
-          await client.send(encodeMetricsRequest(batchOf(points)));
-        },
-      }),
-    };
-    backend.sender.start();
-    return backend;
+    return { name, client: new OtlpHttpClient(name, { timeoutMs: otlp.timeout, headers: otlp.headers, compression: otlp.compression }), senders: new Map() };
   }
 
-  /** Points queued for a backend that left go to their keys' new owners; a failure here is retried by the old sender. */
-  private reroute(points: RoutedPoint[]): void {
+  private senderOf(backend: Backend, signal: Signal): QueuedSender<RoutedItem> {
+    let sender = backend.senders.get(signal);
+    if (sender) return sender;
+    const route = SIGNAL_ROUTES[signal];
+    sender = new QueuedSender<RoutedItem>({ ...this.settings, logger: this.settings.logger.child({ backend: backend.name }) }, this.config.protocol.otlp, {
+      signal,
+      // Refused by the config schema (sending_queue.storage): items are never persisted.
+      codec: { encode: () => Buffer.alloc(0), decode: () => [] },
+      shardKey: (item) => item.key,
+      send: async (items) => {
+        if (this.backends.get(backend.name) !== backend) return this.reroute(signal, items);
+        await backend.client.send(signal, route.encode(items));
+      },
+    });
+    sender.start();
+    backend.senders.set(signal, sender);
+    return sender;
+  }
+
+  /** Items queued for a backend that left go to their keys' new owners; a failure here is retried by the old sender. */
+  private reroute(signal: Signal, items: RoutedItem[]): void {
     try {
-      this.route(points);
+      this.route(signal, items);
     } catch (error) {
-      throw new SendError(`cannot re-route ${points.length} points: ${(error as Error).message}`, true, 'reroute');
+      throw new SendError(`cannot re-route ${items.length} ${signal} items: ${(error as Error).message}`, true, 'reroute');
     }
   }
 
   /** Closes the senders of backends that left once their queues are empty (everything re-routed). */
   private async closeDrained(): Promise<void> {
     for (const backend of [...this.leaving]) {
-      if (backend.sender.pending > 0) continue;
+      if ([...backend.senders.values()].some((s) => s.pending > 0)) continue;
       this.leaving.delete(backend);
-      await backend.sender.shutdown();
+      await Promise.all([...backend.senders.values()].map((s) => s.shutdown()));
     }
     if (this.leaving.size === 0 && this.drainTimer) {
       clearInterval(this.drainTimer);

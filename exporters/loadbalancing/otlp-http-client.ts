@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { SendError, parseRetryAfter } from '../../src/exporterhelper/retry.ts';
+import type { Signal } from '../../src/model/common.ts';
 import { VERSION } from '../../src/version.ts';
 
 export interface OtlpHttpClientOptions {
@@ -10,38 +11,35 @@ export interface OtlpHttpClientOptions {
 }
 
 /**
- * One backend's OTLP/HTTP client: protobuf POSTs to `http://<backend>/v1/metrics`. 2xx is success;
+ * One backend's OTLP/HTTP client: protobuf POSTs to `http://<backend>/v1/<signal>`. 2xx is success;
  * 429, 502, 503, 504 (the OTLP spec's retryable codes) and any other 5xx, timeouts and refused
  * connections are retryable; any other answer is permanent.
  */
 export class OtlpHttpClient {
-  private readonly url: URL;
-
   constructor(
-    backend: string,
+    private readonly backend: string,
     private readonly options: OtlpHttpClientOptions,
-  ) {
-    this.url = new URL(`http://${backend}/v1/metrics`);
-  }
+  ) {}
 
-  send(body: Buffer): Promise<void> {
+  send(signal: Signal, body: Buffer): Promise<void> {
+    const url = new URL(`http://${this.backend}/v1/${signal}`);
     const payload = this.options.compression === 'gzip' ? gzipSync(body) : body;
     const headers: Record<string, string | number> = { ...this.options.headers, 'Content-Type': 'application/x-protobuf', 'Content-Length': payload.length, 'User-Agent': `Switchyard/${VERSION}` };
     if (this.options.compression === 'gzip') headers['Content-Encoding'] = 'gzip';
     return new Promise((resolve, reject) => {
-      const req = request(this.url, { method: 'POST', headers, timeout: this.options.timeoutMs }, (res) => {
+      const req = request(url, { method: 'POST', headers, timeout: this.options.timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return resolve();
           const text = Buffer.concat(chunks).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 300);
-          reject(new SendError(`${this.url.host} answered ${status}: ${text}`, status === 429 || status >= 500, `http_${status}`, parseRetryAfter(res.headers['retry-after'] as string | undefined)));
+          reject(new SendError(`${url.host} answered ${status}: ${text}`, status === 429 || status >= 500, `http_${status}`, parseRetryAfter(res.headers['retry-after'] as string | undefined)));
         });
         res.on('error', (e) => reject(new SendError(e.message, true, 'connection')));
       });
-      req.on('timeout', () => req.destroy(new SendError(`no answer from ${this.url.host} within ${this.options.timeoutMs} ms`, true, 'timeout')));
-      req.on('error', (e) => reject(e instanceof SendError ? e : new SendError(`cannot reach ${this.url.host}: ${e.message}`, true, 'connection')));
+      req.on('timeout', () => req.destroy(new SendError(`no answer from ${url.host} within ${this.options.timeoutMs} ms`, true, 'timeout')));
+      req.on('error', (e) => reject(e instanceof SendError ? e : new SendError(`cannot reach ${url.host}: ${e.message}`, true, 'connection')));
       req.end(payload);
     });
   }

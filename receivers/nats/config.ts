@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../src/config/schema-helpers.ts';
-import { natsStreamSchema } from '../../src/nats/stream-config.ts';
+import { checkSignalStreams, natsStreamSchema } from '../../src/nats/stream-config.ts';
 
 export const natsReceiverConfigSchema = z
   .object({
@@ -15,7 +15,20 @@ export const natsReceiverConfigSchema = z
       .object({ replicas: z.number().int().min(1), hostname: z.string().min(1).optional() })
       .strict()
       .optional(),
-    /** Durable consumer `<durable_prefix>-p<partition>`: whoever owns a partition resumes where it was acknowledged. */
+    /**
+     * Ownership by leases in a JetStream KV bucket (receivers/nats/leases.ts): `partitions` or the ordinal's
+     * share become the partitions claimed first, and a lost instance's partitions are taken over by the
+     * others once its leases expire (within `ttl`). Without it, ownership is only what the config says.
+     */
+    leases: z
+      .object({
+        bucket: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a bucket name is letters, digits, "_" and "-"').default('SWITCHYARD_LEASES'),
+        /** A lease not renewed this long expires; renewed every ttl/3, free partitions looked for every ttl/6. */
+        ttl: duration('15s'),
+      })
+      .strict()
+      .optional(),
+    /** Durable consumer `<durable_prefix>-p<partition>` on each signal's stream: whoever owns a partition resumes where it was acknowledged. */
     durable_prefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('switchyard'),
     /** A message not acknowledged within this is redelivered. */
     ack_wait: duration('30s'),
@@ -24,7 +37,10 @@ export const natsReceiverConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if ((c.partitions ? 1 : 0) + (c.partitions_from_ordinal ? 1 : 0) !== 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'set exactly one of partitions and partitions_from_ordinal' });
+    checkSignalStreams(c, ctx);
+    const ownership = (c.partitions ? 1 : 0) + (c.partitions_from_ordinal ? 1 : 0);
+    if (ownership > 1 || (ownership === 0 && !c.leases)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'set exactly one of partitions and partitions_from_ordinal (with leases, at most one)' });
+    if (c.leases && c.leases.ttl < 1000) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['leases', 'ttl'], message: 'at least 1s: JetStream expires entries about once a second' });
     for (const [i, p] of (c.partitions ?? []).entries()) {
       if (p >= c.partition_count) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['partitions', i], message: `partition ${p} does not exist (partition_count is ${c.partition_count})` });
     }
@@ -34,6 +50,7 @@ export type NatsReceiverConfig = z.infer<typeof natsReceiverConfigSchema>;
 
 /** The partitions a config owns; throws when an ordinal is asked for and the hostname has none. */
 export function ownedPartitions(c: NatsReceiverConfig, hostname: string): number[] {
+  if (!c.partitions && !c.partitions_from_ordinal) return [];
   if (c.partitions) return [...new Set(c.partitions)].sort((a, b) => a - b);
   const { replicas, hostname: configured } = c.partitions_from_ordinal!;
   const name = configured ?? hostname;

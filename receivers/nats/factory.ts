@@ -5,7 +5,7 @@ import { NatsReceiver } from './nats-receiver.ts';
 export const natsReceiverFactory: ReceiverFactory<NatsReceiverConfig> = {
   kind: 'receiver',
   type: 'nats',
-  signals: ['metrics'],
+  signals: ['metrics', 'traces', 'logs'],
   configSchema: natsReceiverConfigSchema,
-  create: (settings, config, next) => new NatsReceiver(settings, config, next.metrics!),
+  create: (settings, config, next) => new NatsReceiver(settings, config, next),
 };

@@ -1,105 +1,161 @@
 import { hostname } from 'node:os';
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { ConfigFault, type Component, type CreateSettings } from '../../src/component/component.ts';
-import type { MetricsConsumer } from '../../src/consumer/consumer.ts';
+import type { SignalConsumers } from '../../src/consumer/consumer.ts';
 import { ConsumerError } from '../../src/consumer/errors.ts';
-import { countDataPoints } from '../../src/model/metrics.ts';
+import type { LogsBatch } from '../../src/model/logs.ts';
+import type { MetricsBatch } from '../../src/model/metrics.ts';
+import type { Signal } from '../../src/model/common.ts';
+import type { TracesBatch } from '../../src/model/traces.ts';
 import { connectNats, ensureStream } from '../../src/nats/connect.ts';
-import { AttributeInterner, decodeMetricsProto } from '../../src/otlp/decode/index.ts';
+import { AttributeInterner } from '../../src/otlp/decode/index.ts';
+import { OTLP_SIGNALS, type OtlpBatch } from '../../src/otlp/signals.ts';
 import { ownedPartitions, type NatsReceiverConfig } from './config.ts';
+import { PartitionLeases } from './leases.ts';
 
 const TRANSPORT = 'nats';
 
+/** One partition's consumers (one per signal used) and the loops handling their messages. */
+interface Attached {
+  streams: ConsumerMessages[];
+  loops: Promise<void>[];
+}
+
 /**
- * The `nats` receiver: one durable JetStream consumer per owned partition. A message is acknowledged
- * only once the pipelines accepted its batch (at-least-once): refused as retryable, it is redelivered
- * after a delay; undecodable or refused permanently, it is terminated (counted, never redelivered).
- * The durable consumer remembers what was acknowledged, so a restart, or a replacement given the same
- * partitions, resumes there.
+ * The `nats` receiver: for each owned partition, one durable JetStream consumer per signal its pipelines
+ * use (on that signal's stream). A message is acknowledged only once the pipelines accepted its batch
+ * (at-least-once): refused as retryable, it is redelivered after a delay; undecodable or refused
+ * permanently, it is terminated (counted, never redelivered). The durable consumer remembers what was
+ * acknowledged, so a restart, or a replacement given the same partitions, resumes there.
  */
 export class NatsReceiver implements Component {
   private nc: NatsConnection | undefined;
-  private readonly loops: Promise<void>[] = [];
-  private readonly streams: ConsumerMessages[] = [];
-  private partitions: number[] = [];
+  private readonly attached = new Map<number, Attached>();
   /** A series' attributes stay one object from message to message (see AttributeInterner). */
   private readonly interner = new AttributeInterner();
+  private readonly signals: Signal[];
+  private leases: PartitionLeases | undefined;
 
   constructor(
     private readonly settings: CreateSettings,
     private readonly config: NatsReceiverConfig,
-    private readonly next: MetricsConsumer,
-  ) {}
+    private readonly next: SignalConsumers,
+  ) {
+    this.signals = (['metrics', 'traces', 'logs'] as const).filter((s) => next[s] !== undefined);
+  }
 
   async start(): Promise<void> {
+    let partitions: number[];
     try {
-      this.partitions = ownedPartitions(this.config, hostname());
+      partitions = ownedPartitions(this.config, hostname());
     } catch (error) {
       throw new ConfigFault(['partitions_from_ordinal'], (error as Error).message);
     }
     this.nc = await connectNats(this.config, `switchyard ${this.settings.id.toString()}`);
-    await ensureStream(this.nc, this.config);
-    const jsm = await this.nc.jetstreamManager();
-    const js = this.nc.jetstream();
-    for (const p of this.partitions) {
-      const durable = `${this.config.durable_prefix}-p${p}`;
-      await jsm.consumers.add(this.config.stream, {
+    for (const signal of this.signals) await ensureStream(this.nc, this.config, signal);
+    if (this.config.leases) {
+      const { bucket, ttl } = this.config.leases;
+      const kv = await this.nc.jetstream().views.kv(bucket, { ttl, history: 1 });
+      this.leases = new PartitionLeases(kv, { partitionCount: this.config.partition_count, preferred: partitions, ttlMs: ttl }, { attach: (p) => this.attach(p), detach: (p) => this.detach(p) }, this.settings.logger);
+      this.settings.health.setDetail('lease_owner', this.leases.id);
+      await this.leases.start();
+      this.settings.logger.info({ partitions: this.partitions, preferred: partitions, signals: this.signals, bucket, owner: this.leases.id }, 'Consuming JetStream partitions held by lease.');
+      return;
+    }
+    for (const p of partitions) await this.attach(p);
+    this.settings.logger.info({ partitions, signals: this.signals }, 'Consuming JetStream partitions.');
+  }
+
+  async shutdown(): Promise<void> {
+    // Leases given back first: the others take the partitions over at their next look.
+    await this.leases?.stop();
+    this.leases = undefined;
+    // Stop asking for messages, let the ones being handled finish (and be acknowledged), then close.
+    await Promise.all([...this.attached.keys()].map((p) => this.detach(p)));
+    await this.nc?.drain().catch(() => undefined);
+    this.nc = undefined;
+  }
+
+  /** The partitions consumed now. */
+  get partitions(): number[] {
+    return [...this.attached.keys()].sort((a, b) => a - b);
+  }
+
+  /** Starts consuming partition `p` of every signal used, from where its durable consumers were acknowledged. */
+  protected async attach(p: number): Promise<void> {
+    const nc = this.nc;
+    if (!nc || this.attached.has(p)) return;
+    const jsm = await nc.jetstreamManager();
+    const js = nc.jetstream();
+    const durable = `${this.config.durable_prefix}-p${p}`;
+    const entry: Attached = { streams: [], loops: [] };
+    this.attached.set(p, entry);
+    for (const signal of this.signals) {
+      const { stream, subject_prefix } = this.config[signal];
+      await jsm.consumers.add(stream, {
         durable_name: durable,
-        filter_subject: `${this.config.subject_prefix}.${p}`,
+        filter_subject: `${subject_prefix}.${p}`,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         ack_wait: nanos(this.config.ack_wait),
         max_ack_pending: this.config.max_ack_pending,
       });
-      const consumer = await js.consumers.get(this.config.stream, durable);
-      const messages = await consumer.consume({ max_messages: this.config.max_ack_pending });
-      this.streams.push(messages);
-      this.loops.push(this.run(messages));
+      const messages = await (await js.consumers.get(stream, durable)).consume({ max_messages: this.config.max_ack_pending });
+      entry.streams.push(messages);
+      entry.loops.push(this.run(signal, messages));
     }
     this.settings.health.setDetail('partitions', this.partitions);
-    this.settings.logger.info({ partitions: this.partitions, stream: this.config.stream }, 'Consuming JetStream partitions.');
   }
 
-  async shutdown(): Promise<void> {
-    // Stop asking for messages, let the ones being handled finish (and be acknowledged), then close.
-    for (const s of this.streams.splice(0)) s.stop();
-    await Promise.all(this.loops.splice(0));
-    await this.nc?.drain().catch(() => undefined);
-    this.nc = undefined;
+  /** Stops consuming partition `p`; resolves once the messages being handled are settled. */
+  protected async detach(p: number): Promise<void> {
+    const entry = this.attached.get(p);
+    if (!entry) return;
+    this.attached.delete(p);
+    for (const s of entry.streams) s.stop();
+    await Promise.all(entry.loops);
+    this.settings.health.setDetail('partitions', this.partitions);
   }
 
-  private async run(messages: ConsumerMessages): Promise<void> {
+  private async run(signal: Signal, messages: ConsumerMessages): Promise<void> {
     try {
-      for await (const m of messages) await this.handle(m);
+      for await (const m of messages) await this.handle(signal, m);
     } catch (error) {
       this.settings.health.reportError(error);
-      this.settings.logger.error({ err: (error as Error).message }, 'A JetStream consumer stopped.');
+      this.settings.logger.error({ signal, err: (error as Error).message }, 'A JetStream consumer stopped.');
     }
   }
 
-  private async handle(m: JsMsg): Promise<void> {
+  private async handle(signal: Signal, m: JsMsg): Promise<void> {
+    const otlp = OTLP_SIGNALS[signal];
     let decoded;
     try {
-      decoded = decodeMetricsProto(m.data, this.interner);
+      decoded = otlp.decodeProto(m.data, this.interner);
     } catch (error) {
-      this.settings.telemetry.refusedRequest('metrics', TRANSPORT, 'invalid');
-      this.settings.logger.error({ subject: m.subject, seq: m.seq, err: (error as Error).message }, 'Dropped an undecodable JetStream message.');
+      this.settings.telemetry.refusedRequest(signal, TRANSPORT, 'invalid');
+      this.settings.logger.error({ signal, subject: m.subject, seq: m.seq, err: (error as Error).message }, 'Dropped an undecodable JetStream message.');
       m.term();
       return;
     }
-    const items = countDataPoints(decoded.batch);
-    if (decoded.rejected > 0) this.settings.telemetry.refused('metrics', TRANSPORT, decoded.rejected, 'invalid');
+    const items = otlp.count(decoded.batch);
+    if (decoded.rejected > 0) this.settings.telemetry.refused(signal, TRANSPORT, decoded.rejected, 'invalid');
     try {
-      if (items > 0) await this.next.consumeMetrics(decoded.batch);
+      if (items > 0) await this.consume(signal, decoded.batch);
     } catch (error) {
       const refusal = ConsumerError.from(error);
-      this.settings.telemetry.refused('metrics', TRANSPORT, items, refusal.retryable ? 'backpressure' : 'rejected');
+      this.settings.telemetry.refused(signal, TRANSPORT, items, refusal.retryable ? 'backpressure' : 'rejected');
       if (refusal.retryable) m.nak(refusal.retryAfterMs ?? 1000);
       else m.term();
       return;
     }
-    this.settings.telemetry.accepted('metrics', TRANSPORT, items);
+    this.settings.telemetry.accepted(signal, TRANSPORT, items);
     // Acknowledged and confirmed by the server, so a restart right after cannot see it again.
     await m.ackAck().catch(() => undefined);
+  }
+
+  private consume(signal: Signal, batch: OtlpBatch): Promise<void> {
+    if (signal === 'metrics') return this.next.metrics!.consumeMetrics(batch as MetricsBatch);
+    if (signal === 'traces') return this.next.traces!.consumeTraces(batch as TracesBatch);
+    return this.next.logs!.consumeLogs(batch as LogsBatch);
   }
 }

@@ -152,9 +152,21 @@ export type Exporter = Component &
     scrape?(request: ScrapeRequest): ScrapePage;
   };
 
+/** A problem with a setting, at `path` inside the component's settings. */
+export interface SettingIssue {
+  path: readonly (string | number)[];
+  message: string;
+}
+
 export interface ExporterFactory<C = unknown> extends FactoryBase<C>, Switchable<C> {
   readonly kind: 'exporter';
   readonly signals: readonly Signal[];
+  /**
+   * Optional: what in a config that passed the schema cannot work in a pipeline of `signal` (a routing
+   * key that means nothing for spans). Called at config-resolve time for every signal the exporter is
+   * used with, so `validate` reports it at the setting's file and line.
+   */
+  checkSignal?(config: C, signal: Signal): SettingIssue[];
   /**
    * A pull exporter's listener: its address, and the auth and TLS its scrapers must pass. With
    * `--workers N` the main thread listens there instead of the workers and answers each scrape with one

@@ -173,6 +173,7 @@ export function checkConfig(raw: RawConfig, registry: FactoryRegistry): { config
     issues.push({ file: raw.files[0] ?? '', path: ['service', 'pipelines'], line: 0, column: 0, message: 'no pipeline is defined under service.pipelines' });
   }
   checkConnectorsUsedBothWays(typed.connectors, pipelines, issues);
+  checkExporterSignals(exporters.valid, pipelines, issues);
 
   let admin: AdminConfig = { endpoint: '127.0.0.1:13133', located: raw.admin };
   const parsedAdmin = adminSchema.safeParse(raw.admin.value ?? {});
@@ -233,6 +234,17 @@ function checkSignals(p: PipelineConfig, c: TypedComponents, issues: ConfigIssue
     const cc = c.connectors.get(r);
     if (cc && !cc.factory.pairs.some(([from]) => from === p.signal)) mismatch('exporters', i, `connector "${r}" as an exporter`, cc.factory.pairs.map(([from]) => from));
   });
+}
+
+/** The factories' own per-signal checks (checkSignal), once per exporter and signal, at the setting's place. */
+function checkExporterSignals(exporters: ReadonlyMap<string, ComponentConfig<ExporterFactory>>, pipelines: PipelineConfig[], issues: ConfigIssue[]): void {
+  for (const [key, e] of exporters) {
+    if (!e.factory.checkSignal) continue;
+    const signals = new Set(pipelines.filter((p) => p.exporters.includes(key)).map((p) => p.signal));
+    for (const signal of signals) {
+      for (const issue of e.factory.checkSignal(e.config, signal)) issues.push(e.located.source.issue([...e.located.path, ...issue.path], issue.message));
+    }
+  }
 }
 
 function checkConnectorsUsedBothWays(connectors: Map<string, Typed<ConnectorFactory>>, pipelines: PipelineConfig[], issues: ConfigIssue[]): void {

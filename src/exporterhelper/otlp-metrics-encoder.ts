@@ -1,5 +1,6 @@
-import type { AttributeValue, Attributes, InstrumentationScope } from '../model/common.ts';
+import type { Attributes } from '../model/common.ts';
 import type { ExponentialBuckets, Metric, MetricsBatch } from '../model/metrics.ts';
+import { writeAttributes, writeResource, writeScope } from './otlp-common-encoder.ts';
 import { ProtobufWriter } from './protobuf-writer.ts';
 
 /**
@@ -12,10 +13,7 @@ export function encodeMetricsRequest(batch: MetricsBatch): Buffer {
   const w = new ProtobufWriter();
   for (const rm of batch.resourceMetrics) {
     const rmAt = w.beginLen(1);
-    const resAt = w.beginLen(1);
-    writeAttributes(w, 1, rm.resource.attributes);
-    if (rm.resource.droppedAttributesCount) w.int64(2, rm.resource.droppedAttributesCount);
-    w.endLen(resAt);
+    writeResource(w, rm.resource);
     for (const sm of rm.scopeMetrics) {
       const smAt = w.beginLen(2);
       writeScope(w, sm.scope);
@@ -31,14 +29,6 @@ export function encodeMetricsRequest(batch: MetricsBatch): Buffer {
 }
 
 const TEMPORALITY = { delta: 1, cumulative: 2 } as const;
-
-function writeScope(w: ProtobufWriter, scope: InstrumentationScope): void {
-  const at = w.beginLen(1);
-  if (scope.name) w.string(1, scope.name);
-  if (scope.version) w.string(2, scope.version);
-  writeAttributes(w, 3, scope.attributes);
-  w.endLen(at);
-}
 
 function writeMetric(w: ProtobufWriter, m: Metric): void {
   const at = w.beginLen(2);
@@ -145,34 +135,5 @@ function writeBuckets(w: ProtobufWriter, field: number, b: ExponentialBuckets): 
   const at = w.beginLen(field);
   if (b.offset) w.sint(1, b.offset);
   w.packedUint(2, b.bucketCounts);
-  w.endLen(at);
-}
-
-function writeAttributes(w: ProtobufWriter, field: number, attributes: Attributes): void {
-  for (const key of Object.keys(attributes)) {
-    const kv = w.beginLen(field);
-    w.string(1, key);
-    writeAnyValue(w, 2, attributes[key]!);
-    w.endLen(kv);
-  }
-}
-
-function writeAnyValue(w: ProtobufWriter, field: number, v: AttributeValue): void {
-  const at = w.beginLen(field);
-  if (typeof v === 'string') w.string(1, v);
-  else if (typeof v === 'boolean') w.int64(2, v ? 1 : 0);
-  else if (typeof v === 'number') {
-    if (Number.isSafeInteger(v)) w.int64(3, v);
-    else w.double(4, v);
-  } else if (v instanceof Uint8Array) w.bytes(7, v);
-  else if (Array.isArray(v)) {
-    const arr = w.beginLen(5);
-    for (const x of v as readonly AttributeValue[]) writeAnyValue(w, 1, x);
-    w.endLen(arr);
-  } else {
-    const list = w.beginLen(6);
-    writeAttributes(w, 1, v as Attributes);
-    w.endLen(list);
-  }
   w.endLen(at);
 }

@@ -82,6 +82,14 @@ export class ProtobufWriter {
     this.varint(v);
   }
 
+  /** A `fixed32` (OTLP's span and log record flags). */
+  fixed32(field: number, v: number): void {
+    this.varint(field * 8 + 5);
+    this.ensure(4);
+    this.buf.writeUInt32LE(v >>> 0, this.pos);
+    this.pos += 4;
+  }
+
   /** A `fixed64` (OTLP's timestamps and counts) from a non-negative number, exact to 2^53. */
   fixed64Number(field: number, v: number): void {
     this.varint(field * 8 + 1);

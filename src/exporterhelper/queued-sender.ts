@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { CreateSettings } from '../component/component.ts';
+import type { Signal } from '../model/common.ts';
 import { duration } from '../config/schema-helpers.ts';
 import { FileLog } from './file-log.ts';
 import { SendError, retryConfigSchema, sendWithRetry, type RetryConfig } from './retry.ts';
@@ -44,6 +45,8 @@ export interface QueuedSenderOptions<T> {
   shardKey(item: T): string;
   /** One request; throws SendError (retryable or not). */
   send(items: T[]): Promise<void>;
+  /** What the items are, for the telemetry (default: metrics). */
+  signal?: Signal;
 }
 
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -70,6 +73,7 @@ export class QueuedSender<T> {
   private readonly reported = new Set<string>();
   private readonly unwatchAge: () => void;
   private log: FileLog | undefined;
+  private readonly signal: Signal;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -77,6 +81,7 @@ export class QueuedSender<T> {
     private readonly options: QueuedSenderOptions<T>,
   ) {
     const t = settings.telemetry;
+    this.signal = options.signal ?? 'metrics';
     this.queue = new ShardedQueue<T>(
       {
         shards: config.num_consumers,
@@ -88,7 +93,7 @@ export class QueuedSender<T> {
       {
         shardKey: options.shardKey,
         deliver: (items) => this.deliver(items),
-        onDroppedOldest: (n) => t.failed('metrics', n, 'queue_full'),
+        onDroppedOldest: (n) => t.failed(this.signal, n, 'queue_full'),
         onSizeChanged: (n) => t.queueSize(n),
       },
     );
@@ -114,14 +119,14 @@ export class QueuedSender<T> {
     this.settings.health.setDetail('persisted_batches', live(() => this.log?.backlog ?? 0));
     if (tornRecords > 0) {
       // Never acknowledged to a client (the fsync did not return), and unreadable: counted by record.
-      this.settings.telemetry.failed('metrics', tornRecords, 'torn_record');
+      this.settings.telemetry.failed(this.signal, tornRecords, 'torn_record');
       this.settings.logger.warn({ records: tornRecords, bytes: tornBytes, directory: storage.directory }, 'Cut off a torn record at the end of the persistent queue (a crash mid-write).');
     }
     let resent = 0;
     for (const record of pending) {
       const decoded = this.decodeRecord(record.payload);
       if (!decoded) {
-        this.settings.telemetry.failed('metrics', 1, 'undecodable_record');
+        this.settings.telemetry.failed(this.signal, 1, 'undecodable_record');
         this.settings.logger.error({ seq: record.seq, directory: storage.directory }, 'Skipped a persisted batch that cannot be decoded.');
         log.ack(record.seq);
         continue;
@@ -194,7 +199,7 @@ export class QueuedSender<T> {
   private async deliver(items: T[]): Promise<void> {
     try {
       await this.sendWithRetry(items);
-      this.settings.telemetry.sent('metrics', items.length);
+      this.settings.telemetry.sent(this.signal, items.length);
       this.settings.health.reportOk();
     } catch (error) {
       if (error instanceof SendError && error.splittable && items.length > 1 && !this.stop.signal.aborted) {
@@ -209,8 +214,8 @@ export class QueuedSender<T> {
 
   /** One request with its retries, in one span of the gateway's own traces (its `retries`, and its error if it fails). */
   private async sendWithRetry(items: T[]): Promise<void> {
-    const span = this.settings.telemetry.span('send metrics', 'client', 'metrics');
-    const timer = this.settings.telemetry.sendTimer('metrics');
+    const span = this.settings.telemetry.span(`send ${this.signal}`, 'client', this.signal);
+    const timer = this.settings.telemetry.sendTimer(this.signal);
     try {
       await sendWithRetry(() => this.options.send(items), this.config.retry_on_failure, this.stop.signal, {
         onRetry: (error, attempt, delayMs) => {
@@ -231,7 +236,7 @@ export class QueuedSender<T> {
   /** Counted by reason; each distinct answer is logged once (of the last 100 distinct), so an outage does not flood the log. */
   private failed(items: number, error: unknown): void {
     const e = error instanceof SendError ? error : new SendError(String(error), false, 'error');
-    this.settings.telemetry.failed('metrics', items, e.reason);
+    this.settings.telemetry.failed(this.signal, items, e.reason);
     this.settings.health.reportError(e);
     if (this.reported.has(e.message)) return;
     if (this.reported.size >= MAX_REMEMBERED_ERRORS) this.reported.delete(this.reported.values().next().value!);

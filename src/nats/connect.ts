@@ -1,4 +1,5 @@
 import { connect, nanos, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
+import type { Signal } from '../model/common.ts';
 import type { NatsStreamConfig } from './stream-config.ts';
 
 /** Connects, reconnecting for ever (the connection buffers while the server is away). */
@@ -6,20 +7,21 @@ export function connectNats(config: NatsStreamConfig, name: string): Promise<Nat
   return connect({ servers: config.url.split(',').map((s) => s.trim()), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
 }
 
-/** Creates the stream when missing (and `create_stream` is on); an existing stream is left as it is. */
-export async function ensureStream(nc: NatsConnection, config: NatsStreamConfig): Promise<void> {
+/** Creates a signal's stream when missing (and `create_stream` is on); an existing stream is left as it is. */
+export async function ensureStream(nc: NatsConnection, config: NatsStreamConfig, signal: Signal): Promise<void> {
+  const { stream, subject_prefix } = config[signal];
   const jsm = await nc.jetstreamManager();
   try {
-    await jsm.streams.info(config.stream);
+    await jsm.streams.info(stream);
     return;
   } catch (error) {
-    if (!config.create_stream) throw new Error(`JetStream stream ${config.stream} does not exist (create_stream is off): ${(error as Error).message}`);
+    if (!config.create_stream) throw new Error(`JetStream stream ${stream} does not exist (create_stream is off): ${(error as Error).message}`);
   }
   try {
-    await jsm.streams.add({ name: config.stream, subjects: [`${config.subject_prefix}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits, duplicate_window: nanos(config.duplicate_window) });
+    await jsm.streams.add({ name: stream, subjects: [`${subject_prefix}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits, duplicate_window: nanos(config.duplicate_window) });
   } catch (error) {
     // Another gateway created it first.
-    await jsm.streams.info(config.stream).catch(() => {
+    await jsm.streams.info(stream).catch(() => {
       throw error;
     });
   }

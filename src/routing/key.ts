@@ -1,21 +1,40 @@
-import type { Attributes, AttributeValue } from '../model/common.ts';
+import type { Attributes, AttributeValue, Signal } from '../model/common.ts';
 
 /**
  * What a series is routed by, as the Collector's `loadbalancing` exporter names it (`routing_key`):
  * - `service`: the resource's `service.name`: every series of a service in one place;
  * - `resource`: every resource attribute;
  * - `metric`: the metric name;
- * - `streamID`: resource + metric name + the point's attributes: one series.
+ * - `streamID`: resource + metric name + the point's attributes: one series;
+ * - `traceID`: a span's (or log record's) trace ID: every span of a trace in one place.
  */
-export type RoutingKeyKind = 'service' | 'resource' | 'metric' | 'streamID';
+export type RoutingKeyKind = 'service' | 'resource' | 'metric' | 'streamID' | 'traceID';
 
-export const ROUTING_KEY_KINDS: readonly RoutingKeyKind[] = ['service', 'resource', 'metric', 'streamID'];
+export const ROUTING_KEY_KINDS: readonly RoutingKeyKind[] = ['service', 'resource', 'metric', 'streamID', 'traceID'];
+
+/** The kinds that mean something for each signal (a span has no metric name, a point no trace ID). */
+export const ROUTING_KEYS_OF: Readonly<Record<Signal, readonly RoutingKeyKind[]>> = {
+  metrics: ['service', 'resource', 'metric', 'streamID'],
+  traces: ['traceID', 'service', 'resource'],
+  logs: ['traceID', 'service', 'resource'],
+};
+
+/** The kind used when none is configured, as the Collector's `loadbalancing` exporter: one series, or one trace. */
+export const DEFAULT_ROUTING_KEY: Readonly<Record<Signal, RoutingKeyKind>> = { metrics: 'streamID', traces: 'traceID', logs: 'traceID' };
+
+/** Why `kind` cannot route `signal`, or undefined when it can: the message of a config issue at `routing_key`. */
+export function routingKeyProblem(kind: RoutingKeyKind | undefined, signal: Signal): string | undefined {
+  if (kind === undefined || ROUTING_KEYS_OF[signal].includes(kind)) return undefined;
+  return `routing_key "${kind}" cannot route ${signal} (for ${signal}: ${ROUTING_KEYS_OF[signal].join(', ')}); this exporter is in a ${signal} pipeline`;
+}
 
 /** What a routing key is built from; only the parts its kind uses are read. */
 export interface SeriesIdentity {
   resource: Attributes;
   metric?: string;
   attributes?: Attributes;
+  /** Lower-case hex; for `traceID`. */
+  traceId?: string;
 }
 
 /**
@@ -35,6 +54,8 @@ export function routingKey(kind: RoutingKeyKind, id: SeriesIdentity): string {
       return id.metric ?? '';
     case 'streamID':
       return `${canonicalAttributes(id.resource)}\n${id.metric ?? ''}\n${canonicalAttributes(id.attributes ?? {})}`;
+    case 'traceID':
+      return id.traceId ?? '';
   }
 }
 

@@ -70,12 +70,16 @@ describe('deploy/kubernetes', () => {
     const tier1 = byName('ConfigMap', 'switchyard-tier1-nats')!.data!['gateway.yaml']!;
     expect(checkGatewayConfig({ 'gateway.yaml': tier1 }, 'gateway.yaml')).toEqual([]);
     expect(tier1).toMatch(/routing_key: service/);
-    const files: Record<string, string> = { 'config/gateway.yaml': byName('ConfigMap', 'switchyard-tier2')!.data!['gateway.yaml']! };
+    const files: Record<string, string> = { 'config/gateway.yaml': byName('ConfigMap', 'switchyard-tier2-nats')!.data!['gateway.yaml']! };
     const pipelines = byName('ConfigMap', 'switchyard-pipelines-nats')!.data!;
     for (const [name, text] of Object.entries(pipelines)) files[`pipelines/${name}`] = text;
     expect(checkGatewayConfig(files, 'config/gateway.yaml')).toEqual([]);
     expect(pipelines['prompter-prometheus.yaml']).toContain('receivers: [nats, spanmetrics]');
     expect(pipelines['nats-receiver.yaml']).toContain('partitions_from_ordinal: { replicas: 3 }');
+    expect(pipelines['nats-receiver.yaml']).toContain('leases: { bucket: SWITCHYARD_LEASES, ttl: 15s }');
+    // Spans and logs reach tier 2 through nats too (the log exporter, and spanmetrics).
+    expect(files['config/gateway.yaml']).not.toMatch(/receivers: \[otlp\]/);
+    expect(tier1).toMatch(/traces: \{ receivers: \[otlp\], processors: \[memory_limiter\], exporters: \[nats\] \}/);
   });
 
   it('tier 2 runs the shipped config and pipelines, and its ConfigMaps are up to date with them', () => {

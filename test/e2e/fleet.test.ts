@@ -55,7 +55,14 @@ function sdkService(name: string, salt: number, urls: string[]) {
   };
 }
 
-const page = async (g: GatewayProcess) => (await fetch(`http://${g.endpoints.prometheus}/metrics`)).text();
+/** Once more on a socket the server closed as it was reused (keep-alive race: "other side closed"), as ownCount does. */
+const page = (g: GatewayProcess) => {
+  const url = `http://${g.endpoints.prometheus}/metrics`;
+  return fetch(url).then(
+    (r) => r.text(),
+    () => fetch(url).then((r) => r.text()),
+  );
+};
 /** A page's lines without the host pipeline's series (node_*, and its resource's target_info): each gateway's own host, live. */
 const own = (text: string) => text.split('\n').filter((l) => l && !/^(# (HELP|TYPE) )?node_/.test(l) && !l.startsWith('target_info{host_name='));
 

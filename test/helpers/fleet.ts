@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { parseAllDocuments } from 'yaml';
-import { natsReceiverFile, natsTier2Pipelines } from '../../deploy/kubernetes/generate-config.ts';
+import { natsReceiverFile, natsTier2Gateway, natsTier2Pipelines } from '../../deploy/kubernetes/generate-config.ts';
 import { FREE_PORTS_ENV } from './free-ports-env.ts';
 import { REPO_ROOT, startGateway, type GatewayProcess } from './gateway-process.ts';
 import { parseExposition } from './prom-text.ts';
@@ -11,8 +11,9 @@ import { tempFiles } from './temp-files.ts';
 
 /*
  * The JetStream fleet as deploy/kubernetes ships it, on loopback: tier 1 is the ConfigMap
- * switchyard-tier1-nats, tier 2 the shipped config/gateway.yaml with the generated nats pipelines
- * (generate-config.ts) and a nats receiver owning explicit partitions.
+ * switchyard-tier1-nats, tier 2 the shipped config/gateway.yaml and pipelines on nats (the generated
+ * ConfigMaps switchyard-tier2-nats and switchyard-pipelines-nats) and a nats receiver owning explicit
+ * partitions. Each gateway's `log` exporter writes to its own file (`logFile`).
  */
 export const PARTITIONS = 8;
 const STREAM = 'SWITCHYARD_METRICS';
@@ -56,29 +57,43 @@ export class Fleet {
   private readonly started: GatewayProcess[] = [];
   private nc: NatsConnection | undefined;
   private count = 0;
+  private readonly dirs = new Map<GatewayProcess, string>();
 
   constructor(
     readonly natsUrl: string,
     /** Seconds before a message delivered to a gateway that died is delivered again. */
     private readonly ackWaitS = 2,
+    /** More environment for every gateway (e.g. a shorter spanmetrics flush). */
+    private readonly extraEnv: NodeJS.ProcessEnv = {},
   ) {}
 
   private env(dir: string): NodeJS.ProcessEnv {
-    return { ...FREE_PORTS_ENV, SWITCHYARD_HOST: '127.0.0.1', SWITCHYARD_NATS_URL: this.natsUrl, SWITCHYARD_LOG_PATH: 'stderr', PROMETHEUS_REMOTE_WRITE_URL: '', SWITCHYARD_QUEUE_DIR: `${dir}/queue` };
+    return { ...FREE_PORTS_ENV, SWITCHYARD_HOST: '127.0.0.1', SWITCHYARD_NATS_URL: this.natsUrl, SWITCHYARD_LOG_PATH: `${dir}/log.jsonl`, PROMETHEUS_REMOTE_WRITE_URL: '', SWITCHYARD_QUEUE_DIR: `${dir}/queue`, ...this.extraEnv };
+  }
+
+  /** The file a gateway's `log` exporter writes (spans and log records as JSON lines); empty before its first line. */
+  logFile(gateway: GatewayProcess): string {
+    const dir = this.dirs.get(gateway);
+    if (!dir) throw new Error('not a gateway of this fleet');
+    try {
+      return readFileSync(`${dir}/log.jsonl`, 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   async tier1(): Promise<GatewayProcess> {
     const dir = `tier1-${++this.count}`;
     const file = this.write(`${dir}/gateway.yaml`, tier1Config());
-    return this.track(startGateway(file, this.env(this.files.path(dir)), 40_000));
+    return this.track(startGateway(file, this.env(this.files.path(dir)), 40_000), this.files.path(dir));
   }
 
   async tier2(partitions: number[]): Promise<GatewayProcess> {
     const dir = `tier2-${++this.count}`;
     for (const [name, text] of Object.entries(natsTier2Pipelines())) this.write(`${dir}/pipelines/${name}`, text);
     this.write(`${dir}/pipelines/nats-receiver.yaml`, natsReceiverFile(`partitions: [${partitions.join(', ')}]\n    ack_wait: ${this.ackWaitS}s`));
-    const file = this.write(`${dir}/config/gateway.yaml`, readFileSync(`${REPO_ROOT}config/gateway.yaml`, 'utf8'));
-    return this.track(startGateway(file, this.env(this.files.path(dir)), 40_000));
+    const file = this.write(`${dir}/config/gateway.yaml`, natsTier2Gateway());
+    return this.track(startGateway(file, this.env(this.files.path(dir)), 40_000), this.files.path(dir));
   }
 
   /** The state of every partition's durable consumer. */
@@ -138,9 +153,10 @@ export class Fleet {
     return path;
   }
 
-  private async track(gateway: Promise<GatewayProcess>): Promise<GatewayProcess> {
+  private async track(gateway: Promise<GatewayProcess>, dir: string): Promise<GatewayProcess> {
     const g = await gateway;
     this.started.push(g);
+    this.dirs.set(g, dir);
     return g;
   }
 }

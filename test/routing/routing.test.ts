@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalAttributes, fnv1a64, hashHex, hashMod, HashRing, partitionOf, routingKey } from '../../src/routing/index.ts';
+import { canonicalAttributes, DEFAULT_ROUTING_KEY, fnv1a64, hashHex, hashMod, HashRing, partitionOf, routingKey, routingKeyProblem } from '../../src/routing/index.ts';
 
 /** The reference FNV-1a 64 on BigInt, byte by byte: slow and obviously right. */
 function referenceFnv(input: string): string {
@@ -120,5 +120,23 @@ describe('HashRing', () => {
     const before = assign(ring);
     ring.set(backends(3).reverse());
     expect(assign(ring)).toEqual(before);
+  });
+});
+
+describe('routing key per signal', () => {
+  it('routes by trace ID as given (lower-case hex), and to "" without one', () => {
+    expect(routingKey('traceID', { resource: {}, traceId: '0af7651916cd43dd8448eb211c80319c' })).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(routingKey('traceID', { resource: {} })).toBe('');
+  });
+
+  it('defaults to streamID for metrics and traceID for traces and logs, as the Collector', () => {
+    expect(DEFAULT_ROUTING_KEY).toEqual({ metrics: 'streamID', traces: 'traceID', logs: 'traceID' });
+  });
+
+  it('says why a kind cannot route a signal, and nothing for one that can (or none set)', () => {
+    expect(routingKeyProblem('metric', 'logs')).toMatch(/routing_key "metric" cannot route logs \(for logs: traceID, service, resource\)/);
+    expect(routingKeyProblem('traceID', 'metrics')).toMatch(/cannot route metrics/);
+    expect(routingKeyProblem('service', 'traces')).toBeUndefined();
+    expect(routingKeyProblem(undefined, 'metrics')).toBeUndefined();
   });
 });

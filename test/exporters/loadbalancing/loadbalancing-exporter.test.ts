@@ -129,9 +129,9 @@ describe('loadbalancing exporter', () => {
 });
 
 describe('loadbalancing exporter config', () => {
-  it('defaults to streamID, OTLP/HTTP with gzip, and port 4318', () => {
+  it('leaves the routing key to each signal\'s default (streamID, traceID), OTLP/HTTP with gzip, and port 4318', () => {
     const c = loadbalancingConfigSchema.parse({ resolver: { static: { hostnames: ['a'] } } });
-    expect(c.routing_key).toBe('streamID');
+    expect(c.routing_key).toBeUndefined();
     expect(c.protocol.otlp.compression).toBe('gzip');
     expect(c.protocol.otlp.default_port).toBe(4318);
   });

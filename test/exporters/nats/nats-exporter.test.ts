@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe('nats exporter', () => {
   it('splits a batch above the server’s max_payload into messages that fit, in order, losing nothing', async () => {
-    const config = natsExporterConfigSchema.parse({ url: nats.url, stream: 'SPLIT', subject_prefix: 'split', partition_count: 1, routing_key: 'service', max_samples_per_send: 100000, batch_send_deadline: '50ms' });
+    const config = natsExporterConfigSchema.parse({ url: nats.url, metrics: { stream: 'SPLIT', subject_prefix: 'split' }, partition_count: 1, routing_key: 'service', max_samples_per_send: 100000, batch_send_deadline: '50ms' });
     const exporter = new NatsExporter(silentSettings('nats'), config);
     await exporter.start();
     const nc = await connect({ servers: nats.url });

@@ -26,3 +26,17 @@ describe('nats receiver partition ownership', () => {
     expect(natsReceiverConfigSchema.safeParse({ partitions: [0], partitions_from_ordinal: { replicas: 2 } }).success).toBe(false);
   });
 });
+
+describe('nats receiver leases config', () => {
+  it('takes leases with or without preferred partitions, with defaults bucket SWITCHYARD_LEASES and ttl 15s', () => {
+    const c = parse({ leases: {} });
+    expect(c.leases).toEqual({ bucket: 'SWITCHYARD_LEASES', ttl: 15_000 });
+    expect(ownedPartitions(c, 'any')).toEqual([]);
+    expect(ownedPartitions(parse({ partitions: [2], leases: { ttl: '3s' } }), 'any')).toEqual([2]);
+  });
+
+  it('refuses a ttl under a second, and both ownership settings even with leases', () => {
+    expect(natsReceiverConfigSchema.safeParse({ leases: { ttl: '500ms' } }).success).toBe(false);
+    expect(natsReceiverConfigSchema.safeParse({ partitions: [0], partitions_from_ordinal: { replicas: 2 }, leases: {} }).success).toBe(false);
+  });
+});

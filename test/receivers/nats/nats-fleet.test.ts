@@ -16,8 +16,7 @@ let nats: NatsServer;
 let producer: GatewayProcess;
 const running: GatewayProcess[] = [];
 
-const stream = `stream: FLEET_TEST
-    subject_prefix: fleet.metrics
+const stream = `metrics: { stream: FLEET_TEST, subject_prefix: fleet.metrics }
     partition_count: ${PARTITIONS}`;
 
 const producerConfig = (url: string) => `receivers:
