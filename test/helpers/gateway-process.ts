@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The node flags of bin/switchyard.js's `#!` line: a test gateway runs with the memory settings users get. */
+export const GATEWAY_NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((word) => word.startsWith('--'));
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -34,7 +38,7 @@ export async function startGateway(configFile: string, env: NodeJS.ProcessEnv = 
   // Each worker thread loads the component modules again: start-up takes about that many times as long.
   const count = Number(args.includes('--workers') ? args[args.indexOf('--workers') + 1] : TEST_WORKERS);
   const startTimeoutMs = timeoutMs * (Number.isInteger(count) && count > 1 ? count : 1);
-  const child = spawn(process.execPath, [BIN, 'run', '--config', configFile, ...workers, ...args], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, BIN, 'run', '--config', configFile, ...workers, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
