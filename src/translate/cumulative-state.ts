@@ -121,7 +121,11 @@ export class CumulativeState {
             typeConflicts += m.points.length;
             continue;
           }
-          for (const p of m.points) {
+          // Indexed: this runs once a request, mostly before V8 optimizes it, and an unoptimized
+          // for-of allocates an iterator result per point.
+          const points = m.points;
+          for (let i = 0; i < points.length; i++) {
+            const p = points[i]!;
             let labels = labelSets.get(p.attributes);
             if (labels === undefined) {
               labels = labelSet(p.attributes, resourceLabels, overrides, this.options.constLabels);
@@ -269,7 +273,12 @@ function classic(v: ExponentialValue, unitFactor: number): HistogramValue {
 /** The time of a resource's newest point: target_info is stamped with it. */
 function pointTime(rm: MetricsBatch['resourceMetrics'][number]): number {
   let t = 0;
-  for (const sm of rm.scopeMetrics) for (const m of sm.metrics) for (const p of m.points) if (p.timeUnixNano > t) t = p.timeUnixNano;
+  for (const sm of rm.scopeMetrics) {
+    for (const m of sm.metrics) {
+      const points = m.points;
+      for (let i = 0; i < points.length; i++) if (points[i]!.timeUnixNano > t) t = points[i]!.timeUnixNano;
+    }
+  }
   return t;
 }
 
