@@ -3,13 +3,11 @@ import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberD
 import { sameBounds } from '../model/metrics.ts';
 import { seriesKey } from '../model/series-key.ts';
 import { addCounts, countsByIndex, toBuckets } from '../model/exponential-histogram.ts';
+import type { AttributesOf } from '../model/transform.ts';
 
 type Point = Metric['points'][number];
 
 export type GaugeAggregation = 'last' | 'max' | 'min' | 'mean' | 'sum';
-
-/** A point's attributes as the stage leaves them; the identity when the stage keeps them. */
-export type AttributesOf = (attributes: Attributes) => Attributes;
 
 const unchanged: AttributesOf = (a) => a;
 
