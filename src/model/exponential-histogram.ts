@@ -146,8 +146,20 @@ export function coarser(m: Map<number, number>, by: number): Map<number, number>
   return out;
 }
 
+/** Adds `from`'s counts into `into`, index by index. */
 export function addCounts(into: Map<number, number>, from: Map<number, number>): void {
   for (const [k, c] of from) into.set(k, (into.get(k) ?? 0) + c);
+}
+
+/** `a − b` index by index, as a new map; undefined when any count of `b` exceeds `a`'s (a reset, not an increase). */
+export function subtractCounts(a: Map<number, number>, b: Map<number, number>): Map<number, number> | undefined {
+  const out = new Map(a);
+  for (const [i, c] of b) {
+    const left = (out.get(i) ?? 0) - c;
+    if (left < 0) return undefined;
+    out.set(i, left);
+  }
+  return out;
 }
 
 /** Counts by index laid out as buckets from the lowest index to the highest (offset 0 when empty). */

@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import type { ExponentialHistogramDataPoint } from '../../model/metrics.ts';
-import { addCounts, coarser, countsByIndex, toBuckets } from '../../model/exponential-histogram.ts';
+import { addCounts, coarser, countsByIndex, subtractCounts, toBuckets } from '../../model/exponential-histogram.ts';
 import { Span, type Accumulator, type LastPoint, type Point } from './accumulator.ts';
 
 /** An exponential histogram's counts by bucket index at one scale. */
@@ -16,20 +16,10 @@ function countsAt(p: ExponentialHistogramDataPoint, scale: number): Counts {
   return { positive: countsByIndex(p.positive, p.scale - scale), negative: countsByIndex(p.negative, p.scale - scale), zero: p.zeroCount, count: p.count, sum: p.sum ?? 0 };
 }
 
-function minusMap(a: Map<number, number>, b: Map<number, number>): Map<number, number> | undefined {
-  const out = new Map(a);
-  for (const [i, c] of b) {
-    const left = (out.get(i) ?? 0) - c;
-    if (left < 0) return undefined;
-    out.set(i, left);
-  }
-  return out;
-}
-
 /** `cur − prev` at one scale, or undefined when any count went down (a reset). */
 function increase(cur: Counts, prev: Counts): Counts | undefined {
-  const positive = minusMap(cur.positive, prev.positive);
-  const negative = minusMap(cur.negative, prev.negative);
+  const positive = subtractCounts(cur.positive, prev.positive);
+  const negative = subtractCounts(cur.negative, prev.negative);
   if (!positive || !negative || cur.zero < prev.zero || cur.count < prev.count) return undefined;
   return { positive, negative, zero: cur.zero - prev.zero, count: cur.count - prev.count, sum: cur.sum - prev.sum };
 }
