@@ -6,8 +6,9 @@ import { mapMetrics, relabelPoints, type AttributesOf } from '../../model/transf
 import { labelValue } from '../../model/attribute-value.ts';
 import { DerivedSets } from '../derived-sets.ts';
 import { aggregatePoints, type GaugeAggregation } from '../point-aggregation.ts';
+import { labelsMatch } from '../match/label-match.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
-import { labelsMatch, RuleSet, type Candidate } from './rules.ts';
+import { RuleSet, type Candidate } from './rules.ts';
 
 type Point = Metric['points'][number];
 
@@ -151,7 +152,7 @@ function firstMatch(candidates: Candidate[], given: Attributes, globalOf: Attrib
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
     // A rule without match_labels takes every point: no need to relabel to know it.
-    if (c.labelTests.length === 0 || labelsMatch(c, (attributes ??= globalOf(given)))) return i;
+    if (c.labelTests.length === 0 || labelsMatch(c.labelTests, (attributes ??= globalOf(given)))) return i;
   }
   return -1;
 }
