@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addCounts, coarser, countsByIndex, subtractCounts, toBuckets } from '../../src/model/exponential-histogram.ts';
+import { addCounts, coarser, countsByIndex, CountsAtCoarsest, subtractCounts, toBuckets } from '../../src/model/exponential-histogram.ts';
 
 describe('exponential bucket counts by index', () => {
   it('reads buckets by index, merging pairs per scale step down (floor, negative indexes too)', () => {
@@ -21,5 +21,26 @@ describe('exponential bucket counts by index', () => {
   it('lays counts out from the lowest index, filling gaps with zeros', () => {
     expect(toBuckets(new Map([[4, 2], [1, 5]]))).toEqual({ offset: 1, bucketCounts: [5, 0, 0, 2] });
     expect(toBuckets(new Map())).toEqual({ offset: 0, bucketCounts: [] });
+  });
+
+  it('gathers counts of several scales at the coarsest one added, lowering what it held when a coarser one comes', () => {
+    const c = new CountsAtCoarsest();
+    c.addPoint({ scale: 2, positive: { offset: 4, bucketCounts: [1, 1, 1, 1] }, negative: { offset: 0, bucketCounts: [] } }); // 4..7
+    expect(c.scale).toBe(2);
+    c.add(new Map([[1, 10]]), new Map([[-1, 2]]), 1); // 4..7 at scale 2 are 2, 2, 3, 3 at scale 1
+    expect(c.scale).toBe(1);
+    expect([...c.positive]).toEqual([[2, 2], [3, 2], [1, 10]]);
+    expect([...c.negative]).toEqual([[-1, 2]]);
+    c.addPoint({ scale: 3, positive: { offset: 8, bucketCounts: [5] }, negative: { offset: 0, bucketCounts: [] } }); // 8 >> 2 = 2
+    expect(c.scale).toBe(1);
+    expect(toBuckets(c.positive)).toEqual({ offset: 1, bucketCounts: [10, 7, 2] });
+  });
+
+  it('starts at a given scale, so points no coarser are read straight at it', () => {
+    const c = new CountsAtCoarsest(0);
+    c.addPoint({ scale: 1, positive: { offset: 0, bucketCounts: [1, 2, 3] }, negative: { offset: -2, bucketCounts: [4, 5] } });
+    expect(c.scale).toBe(0);
+    expect(toBuckets(c.positive)).toEqual({ offset: 0, bucketCounts: [3, 3] });
+    expect(toBuckets(c.negative)).toEqual({ offset: -1, bucketCounts: [9] });
   });
 });
