@@ -1,7 +1,7 @@
 import type { Attributes } from '../model/common.ts';
-import type { ExponentialBuckets, Metric, MetricsBatch } from '../model/metrics.ts';
-import { writeAttributes, writeResource, writeScope } from './otlp-common-encoder.ts';
-import { ProtobufWriter } from './protobuf-writer.ts';
+import type { ExponentialBuckets, Metric, MetricsBatch, ResourceMetrics, ScopeMetrics } from '../model/metrics.ts';
+import { encodeRequest, type SignalLayout, writeAttributes } from './otlp-common-encoder.ts';
+import type { ProtobufWriter } from './protobuf-writer.ts';
 
 /**
  * Pure: the internal model back into an OTLP `ExportMetricsServiceRequest` in protobuf, for the exporters
@@ -10,28 +10,18 @@ import { ProtobufWriter } from './protobuf-writer.ts';
  * an integer attribute goes out as `int_value`, any other number as `double_value`.
  */
 export function encodeMetricsRequest(batch: MetricsBatch): Buffer {
-  const w = new ProtobufWriter();
-  for (const rm of batch.resourceMetrics) {
-    const rmAt = w.beginLen(1);
-    writeResource(w, rm.resource);
-    for (const sm of rm.scopeMetrics) {
-      const smAt = w.beginLen(2);
-      writeScope(w, sm.scope);
-      for (const m of sm.metrics) writeMetric(w, m);
-      if (sm.schemaUrl) w.string(3, sm.schemaUrl);
-      w.endLen(smAt);
-    }
-    if (rm.schemaUrl) w.string(3, rm.schemaUrl);
-    w.endLen(rmAt);
-  }
-  // A copy: the writer's buffer is oversized, and callers keep the request (queues, retries).
-  return Buffer.from(w.finish());
+  return encodeRequest(batch.resourceMetrics, METRICS);
 }
+
+const METRICS: SignalLayout<ResourceMetrics, ScopeMetrics, Metric> = {
+  scopes: (r) => r.scopeMetrics,
+  items: (s) => s.metrics,
+  writeItem: writeMetric,
+};
 
 const TEMPORALITY = { delta: 1, cumulative: 2 } as const;
 
 function writeMetric(w: ProtobufWriter, m: Metric): void {
-  const at = w.beginLen(2);
   w.string(1, m.name);
   if (m.description) w.string(2, m.description);
   if (m.unit) w.string(3, m.unit);
@@ -112,7 +102,6 @@ function writeMetric(w: ProtobufWriter, m: Metric): void {
       break;
     }
   }
-  w.endLen(at);
 }
 
 /** NumberDataPoint: attributes 7, start 2, time 3, as_double 4, flags 8. */

@@ -1,6 +1,6 @@
-import type { Span, TracesBatch } from '../model/traces.ts';
-import { writeAttributes, writeId, writeResource, writeScope } from './otlp-common-encoder.ts';
-import { ProtobufWriter } from './protobuf-writer.ts';
+import type { ResourceSpans, ScopeSpans, Span, TracesBatch } from '../model/traces.ts';
+import { encodeRequest, type SignalLayout, writeAttributes, writeId } from './otlp-common-encoder.ts';
+import type { ProtobufWriter } from './protobuf-writer.ts';
 
 /**
  * Pure: the internal model back into an OTLP `ExportTraceServiceRequest` in protobuf, for the exporters
@@ -8,26 +8,16 @@ import { ProtobufWriter } from './protobuf-writer.ts';
  * (opentelemetry.proto.trace.v1); the decoder (src/otlp/decode/proto-traces.ts) reads back the same model.
  */
 export function encodeTracesRequest(batch: TracesBatch): Buffer {
-  const w = new ProtobufWriter();
-  for (const rs of batch.resourceSpans) {
-    const rsAt = w.beginLen(1);
-    writeResource(w, rs.resource);
-    for (const ss of rs.scopeSpans) {
-      const ssAt = w.beginLen(2);
-      writeScope(w, ss.scope);
-      for (const span of ss.spans) writeSpan(w, span);
-      if (ss.schemaUrl) w.string(3, ss.schemaUrl);
-      w.endLen(ssAt);
-    }
-    if (rs.schemaUrl) w.string(3, rs.schemaUrl);
-    w.endLen(rsAt);
-  }
-  // A copy: the writer's buffer is oversized, and callers keep the request (queues, retries).
-  return Buffer.from(w.finish());
+  return encodeRequest(batch.resourceSpans, TRACES);
 }
 
+const TRACES: SignalLayout<ResourceSpans, ScopeSpans, Span> = {
+  scopes: (r) => r.scopeSpans,
+  items: (s) => s.spans,
+  writeItem: writeSpan,
+};
+
 function writeSpan(w: ProtobufWriter, s: Span): void {
-  const at = w.beginLen(2);
   writeId(w, 1, s.traceId);
   writeId(w, 2, s.spanId);
   if (s.traceState) w.string(3, s.traceState);
@@ -58,5 +48,4 @@ function writeSpan(w: ProtobufWriter, s: Span): void {
     if (s.status.code) w.int64(3, s.status.code);
     w.endLen(st);
   }
-  w.endLen(at);
 }

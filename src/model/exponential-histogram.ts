@@ -146,8 +146,58 @@ export function coarser(m: Map<number, number>, by: number): Map<number, number>
   return out;
 }
 
+/** Adds `from`'s counts into `into`, index by index. */
 export function addCounts(into: Map<number, number>, from: Map<number, number>): void {
   for (const [k, c] of from) into.set(k, (into.get(k) ?? 0) + c);
+}
+
+/** `a − b` index by index, as a new map; undefined when any count of `b` exceeds `a`'s (a reset, not an increase). */
+export function subtractCounts(a: Map<number, number>, b: Map<number, number>): Map<number, number> | undefined {
+  const out = new Map(a);
+  for (const [i, c] of b) {
+    const left = (out.get(i) ?? 0) - c;
+    if (left < 0) return undefined;
+    out.set(i, left);
+  }
+  return out;
+}
+
+/**
+ * Bucket counts gathered from points of several scales, held at the coarsest scale added so far: finer
+ * counts go in `index >> (their scale − this scale)`; coarser ones first lower what is already held.
+ * Both SDK-style merges that gather many points before laying them out again use it.
+ */
+export class CountsAtCoarsest {
+  positive = new Map<number, number>();
+  negative = new Map<number, number>();
+
+  /** `scale`: where to start, when the coarsest scale to come is known (nothing is then ever lowered). */
+  constructor(public scale: number | undefined = undefined) {}
+
+  /** Adds counts by index taken at `scale`. */
+  add(positive: Map<number, number>, negative: Map<number, number>, scale: number): void {
+    const at = this.lowerTo(scale);
+    addCounts(this.positive, coarser(positive, scale - at));
+    addCounts(this.negative, coarser(negative, scale - at));
+  }
+
+  /** Adds a point's buckets, read straight at this scale (one map a sign). */
+  addPoint(p: { scale: number; positive: ExponentialBuckets; negative: ExponentialBuckets }): void {
+    const at = this.lowerTo(p.scale);
+    addCounts(this.positive, countsByIndex(p.positive, p.scale - at));
+    addCounts(this.negative, countsByIndex(p.negative, p.scale - at));
+  }
+
+  /** Lowers what is held to `scale` if that is coarser (or nothing is held yet); the scale now held. */
+  private lowerTo(scale: number): number {
+    if (this.scale === undefined || scale < this.scale) {
+      const by = this.scale === undefined ? 0 : this.scale - scale;
+      this.positive = coarser(this.positive, by);
+      this.negative = coarser(this.negative, by);
+      this.scale = scale;
+    }
+    return this.scale;
+  }
 }
 
 /** Counts by index laid out as buckets from the lowest index to the highest (offset 0 when empty). */

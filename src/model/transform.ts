@@ -1,4 +1,4 @@
-import type { InstrumentationScope, Resource } from './common.ts';
+import type { Attributes, InstrumentationScope, Resource } from './common.ts';
 import type { Metric, MetricsBatch } from './metrics.ts';
 
 export interface MetricContext {
@@ -34,4 +34,30 @@ export function mapMetrics(batch: MetricsBatch, fn: (metric: Metric, ctx: Metric
     if (scopeMetrics.length > 0) resourceMetrics.push({ ...rm, scopeMetrics });
   }
   return { resourceMetrics };
+}
+
+/** A point's attributes as a stage leaves them; returns its argument itself when it changes nothing. */
+export type AttributesOf = (attributes: Attributes) => Attributes;
+
+type Point = Metric['points'][number];
+
+/**
+ * The metric with each point's attributes as `attributesOf` makes them, copied only on change: a point
+ * whose set comes back unchanged is kept as it is, and a metric none of whose points changed is
+ * returned itself (no new array). The copy of the points starts at the first changed one.
+ */
+export function relabelPoints(m: Metric, attributesOf: AttributesOf): Metric {
+  const given = m.points;
+  let points: Point[] | undefined;
+  for (let i = 0; i < given.length; i++) {
+    const p = given[i]!;
+    const attributes = attributesOf(p.attributes);
+    if (attributes === p.attributes) {
+      points?.push(p);
+      continue;
+    }
+    points ??= given.slice(0, i) as Point[];
+    points.push({ ...p, attributes } as Point);
+  }
+  return points ? ({ ...m, points } as Metric) : m;
 }

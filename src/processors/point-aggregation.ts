@@ -2,14 +2,12 @@ import type { Attributes } from '../model/common.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint } from '../model/metrics.ts';
 import { sameBounds } from '../model/metrics.ts';
 import { seriesKey } from '../model/series-key.ts';
-import { addCounts, countsByIndex, toBuckets } from '../model/exponential-histogram.ts';
+import { CountsAtCoarsest, toBuckets } from '../model/exponential-histogram.ts';
+import type { AttributesOf } from '../model/transform.ts';
 
 type Point = Metric['points'][number];
 
 export type GaugeAggregation = 'last' | 'max' | 'min' | 'mean' | 'sum';
-
-/** A point's attributes as the stage leaves them; the identity when the stage keeps them. */
-export type AttributesOf = (attributes: Attributes) => Attributes;
 
 const unchanged: AttributesOf = (a) => a;
 
@@ -131,16 +129,14 @@ function mergeHistograms(ps: HistogramDataPoint[], attributes: Attributes): { po
  */
 function mergeExponentialPoints(ps: ExponentialHistogramDataPoint[], attributes: Attributes): ExponentialHistogramDataPoint {
   const scale = Math.min(...ps.map((p) => p.scale));
-  const positive = new Map<number, number>();
-  const negative = new Map<number, number>();
+  const buckets = new CountsAtCoarsest(scale);
   let count = 0;
   let zeroCount = 0;
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
   for (const p of ps) {
-    addCounts(positive, countsByIndex(p.positive, p.scale - scale));
-    addCounts(negative, countsByIndex(p.negative, p.scale - scale));
+    buckets.addPoint(p);
     count += p.count;
     zeroCount += p.zeroCount;
     sum += p.sum ?? 0;
@@ -156,8 +152,8 @@ function mergeExponentialPoints(ps: ExponentialHistogramDataPoint[], attributes:
     scale,
     zeroCount,
     zeroThreshold: Math.max(...ps.map((p) => p.zeroThreshold)),
-    positive: toBuckets(positive),
-    negative: toBuckets(negative),
+    positive: toBuckets(buckets.positive),
+    negative: toBuckets(buckets.negative),
   };
   if (min !== Infinity) out.min = min;
   if (max !== -Infinity) out.max = max;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue, Attributes, Resource } from '../../model/common.ts';
-import type { Metric, MetricsBatch } from '../../model/metrics.ts';
-import { mapMetrics } from '../../model/transform.ts';
+import type { MetricsBatch } from '../../model/metrics.ts';
+import { mapMetrics, relabelPoints } from '../../model/transform.ts';
 import { labelValue } from '../../model/attribute-value.ts';
 import { metricNameFilter } from '../match/metric-name-matcher.ts';
 import { DerivedSets } from '../derived-sets.ts';
@@ -32,27 +32,17 @@ export class AttributesTransform {
   processMetrics(batch: MetricsBatch): MetricsBatch {
     let resource: Resource | undefined;
     let fromResource: (AttributeValue | undefined)[] = [];
+    // Made once a batch and read `fromResource` as it stands: no closure per metric or point.
+    const apply = (input: Attributes) => this.apply(input, fromResource);
+    // Points that shared an attribute set share its result: one object, and one series key downstream.
+    const attributesOf = (given: Attributes) => this.done.derive(given, fromResource, apply);
     return mapMetrics(batch, (m, ctx) => {
       if (!this.inScope(m.name)) return m;
       if (ctx.resource !== resource) {
         resource = ctx.resource;
         fromResource = this.actions.map(({ action }) => action.from_resource?.map((k) => ctx.resource.attributes[k]).find((v) => v !== undefined));
       }
-      let points: Metric['points'][number][] | undefined;
-      const given = m.points;
-      const apply = (input: Attributes) => this.apply(input, fromResource);
-      for (let j = 0; j < given.length; j++) {
-        const p = given[j]!;
-        // Points that shared an attribute set share its result: one object, and one series key downstream.
-        const attributes = this.done.derive(p.attributes, fromResource, apply);
-        if (attributes === p.attributes) {
-          points?.push(p);
-          continue;
-        }
-        points ??= given.slice(0, j);
-        points.push({ ...p, attributes });
-      }
-      return points ? ({ ...m, points } as Metric) : m;
+      return relabelPoints(m, attributesOf);
     });
   }
 

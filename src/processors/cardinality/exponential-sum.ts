@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import type { ExponentialHistogramDataPoint } from '../../model/metrics.ts';
-import { addCounts, coarser, countsByIndex, toBuckets } from '../../model/exponential-histogram.ts';
+import { CountsAtCoarsest, countsByIndex, subtractCounts, toBuckets } from '../../model/exponential-histogram.ts';
 import { Span, type Accumulator, type LastPoint, type Point } from './accumulator.ts';
 
 /** An exponential histogram's counts by bucket index at one scale. */
@@ -16,20 +16,10 @@ function countsAt(p: ExponentialHistogramDataPoint, scale: number): Counts {
   return { positive: countsByIndex(p.positive, p.scale - scale), negative: countsByIndex(p.negative, p.scale - scale), zero: p.zeroCount, count: p.count, sum: p.sum ?? 0 };
 }
 
-function minusMap(a: Map<number, number>, b: Map<number, number>): Map<number, number> | undefined {
-  const out = new Map(a);
-  for (const [i, c] of b) {
-    const left = (out.get(i) ?? 0) - c;
-    if (left < 0) return undefined;
-    out.set(i, left);
-  }
-  return out;
-}
-
 /** `cur − prev` at one scale, or undefined when any count went down (a reset). */
 function increase(cur: Counts, prev: Counts): Counts | undefined {
-  const positive = minusMap(cur.positive, prev.positive);
-  const negative = minusMap(cur.negative, prev.negative);
+  const positive = subtractCounts(cur.positive, prev.positive);
+  const negative = subtractCounts(cur.negative, prev.negative);
   if (!positive || !negative || cur.zero < prev.zero || cur.count < prev.count) return undefined;
   return { positive, negative, zero: cur.zero - prev.zero, count: cur.count - prev.count, sum: cur.sum - prev.sum };
 }
@@ -39,8 +29,8 @@ function increase(cur: Counts, prev: Counts): Counts | undefined {
  * the SDK downscales): cumulative members add their increases, delta members add up within a batch.
  */
 export class ExponentialSum implements Accumulator {
-  private scale: number | undefined;
-  private counts: Counts = { positive: new Map(), negative: new Map(), zero: 0, count: 0, sum: 0 };
+  private buckets = new CountsAtCoarsest();
+  private totals = { zero: 0, count: 0, sum: 0 };
   private zeroThreshold = 0;
   private readonly span = new Span();
 
@@ -80,27 +70,21 @@ export class ExponentialSum implements Accumulator {
   flush(attributes: Attributes): ExponentialHistogramDataPoint | undefined {
     const span = this.span.take(!this.cumulative);
     if (!span) return undefined;
-    const c = this.counts;
-    const point: ExponentialHistogramDataPoint = { attributes, ...span, count: c.count, sum: c.sum, scale: this.scale!, zeroCount: c.zero, zeroThreshold: this.zeroThreshold, positive: toBuckets(c.positive), negative: toBuckets(c.negative) };
+    const b = this.buckets;
+    const t = this.totals;
+    const point: ExponentialHistogramDataPoint = { attributes, ...span, count: t.count, sum: t.sum, scale: b.scale!, zeroCount: t.zero, zeroThreshold: this.zeroThreshold, positive: toBuckets(b.positive), negative: toBuckets(b.negative) };
     if (!this.cumulative) {
-      this.counts = { positive: new Map(), negative: new Map(), zero: 0, count: 0, sum: 0 };
-      this.scale = undefined;
+      this.buckets = new CountsAtCoarsest();
+      this.totals = { zero: 0, count: 0, sum: 0 };
     }
     return point;
   }
 
   private addAt(inc: Counts, scale: number): void {
-    const c = this.counts;
-    if (this.scale === undefined || scale < this.scale) {
-      const by = this.scale === undefined ? 0 : this.scale - scale;
-      c.positive = coarser(c.positive, by);
-      c.negative = coarser(c.negative, by);
-      this.scale = scale;
-    }
-    addCounts(c.positive, coarser(inc.positive, scale - this.scale));
-    addCounts(c.negative, coarser(inc.negative, scale - this.scale));
-    c.zero += inc.zero;
-    c.count += inc.count;
-    c.sum += inc.sum;
+    this.buckets.add(inc.positive, inc.negative, scale);
+    const t = this.totals;
+    t.zero += inc.zero;
+    t.count += inc.count;
+    t.sum += inc.sum;
   }
 }

@@ -2,14 +2,11 @@ import type { CreateSettings } from '../../component/component.ts';
 import type { Attributes } from '../../model/common.ts';
 import type { Metric, MetricsBatch } from '../../model/metrics.ts';
 import { mapMetrics } from '../../model/transform.ts';
-import { labelValue } from '../../model/attribute-value.ts';
+import { compileLabelTests, labelsMatch, type LabelTests } from '../match/label-match.ts';
 import { metricNameFilter } from '../match/metric-name-matcher.ts';
 import type { FilterConfig } from './config.ts';
 
-type LabelTests = [string, RegExp][];
-
-const compile = (m: Record<string, string> | undefined): LabelTests | undefined => m && Object.entries(m).map(([k, p]) => [k, new RegExp(p)]);
-const allMatch = (tests: LabelTests, a: Attributes) => tests.every(([k, re]) => a[k] !== undefined && re.test(labelValue(a[k]!)));
+const compile = (m: Record<string, string> | undefined): LabelTests | undefined => m && compileLabelTests(m);
 
 /** The `filter` transform: metrics by name, points by label values and by time; every drop counted by reason. */
 export class FilterTransform {
@@ -50,8 +47,8 @@ export class FilterTransform {
   }
 
   private dropReason(p: { attributes: Attributes; timeUnixNano: number }, oldest: number, newest: number): 'datapoint_filtered' | 'too_old' | 'in_future' | undefined {
-    if (this.include && !allMatch(this.include, p.attributes)) return 'datapoint_filtered';
-    if (this.exclude && allMatch(this.exclude, p.attributes)) return 'datapoint_filtered';
+    if (this.include && !labelsMatch(this.include, p.attributes)) return 'datapoint_filtered';
+    if (this.exclude && labelsMatch(this.exclude, p.attributes)) return 'datapoint_filtered';
     if (p.timeUnixNano < oldest) return 'too_old';
     if (p.timeUnixNano > newest) return 'in_future';
     return undefined;

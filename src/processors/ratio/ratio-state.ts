@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/common.ts';
 import { attributesKey, seriesKey } from '../../model/series-key.ts';
-import { labelValue } from '../../model/attribute-value.ts';
+import { compileLabelTests, labelsMatch, type LabelTests } from '../match/label-match.ts';
 import type { RatioDefinition } from './config.ts';
 import { SeriesHistory } from './series-history.ts';
 
@@ -51,7 +51,7 @@ export class RatioState {
   private by: string[] | undefined;
   private readonly labelsSeen = { numerator: new Set<string>(), denominator: new Set<string>() };
   private readonly sidesSeen = { numerator: false, denominator: false };
-  private readonly tests: { numerator: [string, RegExp][]; denominator: [string, RegExp][] };
+  private readonly tests: { numerator: LabelTests; denominator: LabelTests };
   /**
    * Each side's series by the attribute object a point carries: the decoder gives a series the same
    * object request after request, so a known series is found without building its key. Renewed when
@@ -61,13 +61,12 @@ export class RatioState {
 
   constructor(readonly def: RatioDefinition) {
     this.by = def.by;
-    const tests = (m: Record<string, string>): [string, RegExp][] => Object.entries(m).map(([k, p]) => [k, new RegExp(p)]);
-    this.tests = { numerator: tests(def.numerator.match_labels), denominator: tests(def.denominator.match_labels) };
+    this.tests = { numerator: compileLabelTests(def.numerator.match_labels), denominator: compileLabelTests(def.denominator.match_labels) };
   }
 
   /** Whether a point's labels pass the side's `match_labels`. */
   matches(numerator: boolean, attributes: Attributes): boolean {
-    return (numerator ? this.tests.numerator : this.tests.denominator).every(([k, re]) => attributes[k] !== undefined && re.test(labelValue(attributes[k])));
+    return labelsMatch(numerator ? this.tests.numerator : this.tests.denominator, attributes);
   }
 
   /** The series a point belongs to; a new one only if `room()` allows. */

@@ -2,12 +2,13 @@ import type { CreateSettings } from '../../component/component.ts';
 import type { AttributeValue, Attributes } from '../../model/common.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, SumMetric } from '../../model/metrics.ts';
 import { scaleMetric } from '../../model/scale.ts';
-import { mapMetrics } from '../../model/transform.ts';
+import { mapMetrics, relabelPoints, type AttributesOf } from '../../model/transform.ts';
 import { labelValue } from '../../model/attribute-value.ts';
 import { DerivedSets } from '../derived-sets.ts';
-import { aggregatePoints, type AttributesOf, type GaugeAggregation } from '../point-aggregation.ts';
+import { aggregatePoints, type GaugeAggregation } from '../point-aggregation.ts';
+import { labelsMatch } from '../match/label-match.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
-import { labelsMatch, RuleSet, type Candidate } from './rules.ts';
+import { RuleSet, type Candidate } from './rules.ts';
 
 type Point = Metric['points'][number];
 
@@ -151,22 +152,9 @@ function firstMatch(candidates: Candidate[], given: Attributes, globalOf: Attrib
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
     // A rule without match_labels takes every point: no need to relabel to know it.
-    if (c.labelTests.length === 0 || labelsMatch(c, (attributes ??= globalOf(given)))) return i;
+    if (c.labelTests.length === 0 || labelsMatch(c.labelTests, (attributes ??= globalOf(given)))) return i;
   }
   return -1;
-}
-
-/** The metric with each point's attributes as `attributesOf` makes them; a point whose set is unchanged is kept as it is. */
-function relabelPoints(m: Metric, attributesOf: AttributesOf): Metric {
-  let points: Point[] | undefined;
-  for (let i = 0; i < m.points.length; i++) {
-    const p = m.points[i]!;
-    const attributes = attributesOf(p.attributes);
-    if (attributes === p.attributes && points === undefined) continue;
-    points ??= m.points.slice(0, i) as Point[];
-    points.push(attributes === p.attributes ? p : ({ ...p, attributes } as Point));
-  }
-  return points ? withPoints(m, points) : m;
 }
 
 /** Renames labels, maps values (by the new name) and keeps only `keep`; the input set is untouched (and returned when nothing changes). */

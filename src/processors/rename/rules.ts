@@ -1,6 +1,5 @@
-import type { Attributes } from '../../model/common.ts';
-import { labelValue } from '../../model/attribute-value.ts';
 import { DerivedSets } from '../derived-sets.ts';
+import { compileLabelTests, type LabelTests } from '../match/label-match.ts';
 import type { RenameConfig, RenameRule } from './config.ts';
 
 /** A rule that applies to one metric name, with its `$N` groups already filled in. */
@@ -9,7 +8,7 @@ export interface Candidate {
   index: number;
   to: string;
   histogramCount: string | undefined;
-  labelTests: [string, RegExp][];
+  labelTests: LabelTests;
   /** Its relabelled attribute sets, kept across batches. */
   relabelled: DerivedSets;
 }
@@ -19,7 +18,7 @@ export interface Candidate {
  * seen and remembered, so a regular expression runs once per distinct name, not once per point.
  */
 export class RuleSet {
-  private readonly compiled: { rule: RenameRule; index: number; name: RegExp | undefined; labelTests: [string, RegExp][] }[];
+  private readonly compiled: { rule: RenameRule; index: number; name: RegExp | undefined; labelTests: LabelTests }[];
   private readonly byName = new Map<string, Candidate[]>();
 
   constructor(config: RenameConfig) {
@@ -27,7 +26,7 @@ export class RuleSet {
       rule,
       index,
       name: rule.match !== undefined ? new RegExp(rule.match) : undefined,
-      labelTests: Object.entries(rule.match_labels ?? {}).map(([k, re]) => [k, new RegExp(re)]),
+      labelTests: compileLabelTests(rule.match_labels ?? {}),
     }));
   }
 
@@ -48,13 +47,4 @@ export class RuleSet {
     if (this.byName.size < 10_000) this.byName.set(name, found);
     return found;
   }
-}
-
-/** Whether every `match_labels` expression matches the point's label of that name. */
-export function labelsMatch(c: Candidate, attributes: Attributes): boolean {
-  for (const [k, re] of c.labelTests) {
-    const v = attributes[k];
-    if (v === undefined || !re.test(labelValue(v))) return false;
-  }
-  return true;
 }
