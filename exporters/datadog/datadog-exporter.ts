@@ -44,7 +44,8 @@ export class DatadogExporter implements Exporter {
   async start(): Promise<void> {
     if (this.compression === 'zstd1') await loadZstd();
     this.sender.start();
-    void this.checkKey();
+    // One check for the gateway: with --workers N, the first worker's (health merges take its verdict).
+    if ((this.settings.worker?.index ?? 0) === 0) void this.checkKey();
   }
 
   async consumeMetrics(batch: MetricsBatch): Promise<void> {

@@ -17,11 +17,20 @@ const SECRET_KEY = /(^|_)(token|password|passwd|secret|api_?key|credentials?)$/i
 /** An environment variable whose value is a secret: `OTLP_TOKEN`, `DD_API_KEY`, `REMOTE_WRITE_PASSWORD`, … */
 const SECRET_VARIABLE = /(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|CREDENTIALS?)/i;
 
+/** Who hears of every secret, past and future (a worker thread tells the main thread, which writes the admin pages). */
+const listeners: ((secret: string) => void)[] = [];
+
+export function onSecret(listener: (secret: string) => void): void {
+  listeners.push(listener);
+  for (const s of secrets) listener(s);
+}
+
 export function registerSecret(value: string | undefined): void {
   if (value === undefined) return;
   const v = value.trim();
-  if (v.length < MIN_LENGTH) return;
+  if (v.length < MIN_LENGTH || secrets.has(v)) return;
   secrets.add(v);
+  for (const listener of listeners) listener(v);
   // The same secret as JSON writes it (a log line), when that differs.
   const escaped = JSON.stringify(v).slice(1, -1);
   if (escaped !== v) secrets.add(escaped);

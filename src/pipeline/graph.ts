@@ -64,8 +64,9 @@ export class PipelineGraph {
     private readonly config: GatewayConfig,
     private readonly ctx: GraphContext,
   ) {
-    this.pipelines = activePipelines(config, ctx.logger);
     const part = ctx.part ?? { run: 'all' };
+    // With workers the main thread says which pipelines are off, once; each worker works it out silently.
+    this.pipelines = activePipelines(config, part.run === 'pipelines' ? undefined : ctx.logger);
     if (part.run !== 'receivers') for (const p of this.pipelines) this.pipelineEntry(p);
     for (const [key, rc] of config.receivers) {
       const pipelines = this.pipelines.filter((p) => p.receivers.includes(key));
@@ -256,7 +257,7 @@ export class PipelineGraph {
  * pipeline left with no exporter or no receiver is off (so is one fed only by a connector whose pipelines are all off). Each is said
  * once in the log, so an operator sees why a backend gets nothing.
  */
-function activePipelines(config: GatewayConfig, logger: Logger): PipelineConfig[] {
+function activePipelines(config: GatewayConfig, logger: Logger | undefined): PipelineConfig[] {
   const off = new Map<string, string>();
   for (const [key, c] of [...config.exporters, ...config.receivers]) {
     const reason = c.factory.disabledReason?.(c.config);
@@ -271,12 +272,12 @@ function activePipelines(config: GatewayConfig, logger: Logger): PipelineConfig[
       const receivers = p.receivers.filter((r) => !off.has(r) && (!config.connectors.has(r) || pipelines.some((q) => q.exporters.includes(r))));
       if (exporters.length === 0 || receivers.length === 0) {
         const why = (exporters.length === 0 ? p.exporters : p.receivers).map((c) => off.get(c)).filter(Boolean);
-        logger.info({ pipeline: p.key, reasons: why }, `Pipeline ${p.key} is off: ${why.length ? why.join('; ') : 'nothing left to feed it or to send to'}.`);
+        logger?.info({ pipeline: p.key, reasons: why }, `Pipeline ${p.key} is off: ${why.length ? why.join('; ') : 'nothing left to feed it or to send to'}.`);
         changed = true;
         continue;
       }
-      for (const e of p.exporters.filter((x) => off.has(x))) logger.info({ pipeline: p.key, exporter: e }, `Exporter ${e} is off in pipeline ${p.key}: ${off.get(e)}.`);
-      for (const r of p.receivers.filter((x) => off.has(x))) logger.info({ pipeline: p.key, receiver: r }, `Receiver ${r} is off in pipeline ${p.key}: ${off.get(r)}.`);
+      for (const e of p.exporters.filter((x) => off.has(x))) logger?.info({ pipeline: p.key, exporter: e }, `Exporter ${e} is off in pipeline ${p.key}: ${off.get(e)}.`);
+      for (const r of p.receivers.filter((x) => off.has(x))) logger?.info({ pipeline: p.key, receiver: r }, `Receiver ${r} is off in pipeline ${p.key}: ${off.get(r)}.`);
       next.push(exporters.length === p.exporters.length && receivers.length === p.receivers.length ? p : { ...p, exporters, receivers });
     }
     pipelines = next;

@@ -32,6 +32,8 @@ export type FromWorker =
   | { type: 'started'; scrapeable: string[] }
   | { type: 'start-failed'; message: string }
   | { type: 'health'; statuses: ComponentStatus[]; ready: boolean }
+  /** A secret the worker learned (a Basic header it built, a token file it read): the main thread scrubs it too. */
+  | { type: 'secret'; value: string }
   | TapMessage
   | { type: 'reply'; id: number; ok: true; value?: unknown }
   | { type: 'reply'; id: number; ok: false; error: WireError };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { ScrapePage, ScrapeRequest } from '../component/component.ts';
 import { locateFault } from '../config/errors.ts';
+import { registerSecret } from '../config/secret-values.ts';
 import type { GatewayConfig } from '../config/resolve.ts';
 import type { SignalConsumers } from '../consumer/consumer.ts';
 import { ConsumerError } from '../consumer/errors.ts';
@@ -184,6 +185,8 @@ export class WorkerPool implements PipelineHost {
             slot.health = m.statuses;
             slot.ready = m.ready;
             return;
+          case 'secret':
+            return registerSecret(m.value);
           case 'tap-points':
           case 'tap-closed':
             return this.taps.receive(slot.status.index, m);

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { builtinRegistry } from '../components.ts';
+import { onSecret } from '../config/secret-values.ts';
 import type { MetricsConsumer, LogsConsumer, TracesConsumer } from '../consumer/consumer.ts';
 import { ConsumerError } from '../consumer/errors.ts';
 import { Gateway } from '../gateway.ts';
@@ -22,6 +23,8 @@ import { WorkerTaps } from './worker-taps.ts';
 const data = workerData as WorkerData;
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
+// Posted before any health or page that could quote them (one port: messages keep their order).
+onSecret((value) => post({ type: 'secret', value }));
 // As the main thread's logger: the config's service.telemetry.logs, else LOG_LEVEL/LOG_FORMAT; a reload applies the new ones here too.
 const logger = createLogger(process.env, logSettingsOf(data.configFile, process.env)).child({ worker: data.index });
 const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count } });

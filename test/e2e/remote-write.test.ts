@@ -1,6 +1,6 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
@@ -186,7 +186,12 @@ describe('prometheusremotewrite exporter against a real Prometheus', () => {
     gw.child.kill('SIGKILL');
     await new Promise((r) => gw.child.once('exit', r));
     // A crash in the middle of the next append: a header promising 64 bytes, 5 of them written.
-    const segment = readdirSync(storage).filter((f) => f.startsWith('seg-')).sort().at(-1)!;
+    // The last segment that holds data (with --workers N, in the directory of the worker the service went to).
+    const segment = readdirSync(storage, { recursive: true })
+      .map(String)
+      .filter((f) => basename(f).startsWith('seg-') && statSync(join(storage, f)).size > 0)
+      .sort((a, b) => (basename(a) < basename(b) ? -1 : 1))
+      .at(-1)!;
     appendFileSync(join(storage, segment), Buffer.from([64, 0, 0, 0, 9, 9, 9, 9, 1, 2, 3, 4, 5]));
 
     await prometheus.restart();
