@@ -1,18 +1,14 @@
 import { z } from 'zod';
 import { duration } from '../../src/config/schema-helpers.ts';
 import { queuedSenderSchema } from '../../src/exporterhelper/queued-sender.ts';
-import { ROUTING_KEY_KINDS, type RoutingKeyKind } from '../../src/routing/index.ts';
+import { checkRoutingAttributes, routingConfigSchema } from '../../src/exporterhelper/routing-config.ts';
 
 /** `host` or `host:port` (IPv6 as `[::1]:port`); no scheme: every backend speaks OTLP/HTTP. */
 const HOSTNAME = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?$/;
 
 export const loadbalancingConfigSchema = z
   .object({
-    /**
-     * What an item is routed by (src/routing). Unset: each signal's default, `streamID` for metrics (one
-     * series, one backend) and `traceID` for traces and logs (one trace, one backend), as the Collector.
-     */
-    routing_key: z.enum(ROUTING_KEY_KINDS as [RoutingKeyKind, ...RoutingKeyKind[]]).optional(),
+    ...routingConfigSchema,
     protocol: z
       .object({
         /** The client settings each backend gets: OTLP/HTTP protobuf to `http://<backend>/v1/<signal>`. */
@@ -55,6 +51,7 @@ export const loadbalancingConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    checkRoutingAttributes(c, ctx);
     if (c.protocol.otlp.sending_queue.storage) {
       // Queued points are re-routed when a backend leaves; a per-backend file queue would strand them.
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['protocol', 'otlp', 'sending_queue', 'storage'], message: 'a persistent queue is not supported by the loadbalancing exporter (queued data is re-routed in memory when a backend leaves)' });

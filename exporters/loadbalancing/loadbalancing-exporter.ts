@@ -8,7 +8,8 @@ import type { LogsBatch } from '../../src/model/logs.ts';
 import type { MetricsBatch } from '../../src/model/metrics.ts';
 import type { TracesBatch } from '../../src/model/traces.ts';
 import type { OtlpBatch } from '../../src/otlp/signals.ts';
-import { DEFAULT_ROUTING_KEY, HashRing } from '../../src/routing/index.ts';
+import { HashRing } from '../../src/routing/index.ts';
+import { routingRuleOf } from '../../src/exporterhelper/routing-config.ts';
 import type { LoadbalancingConfig } from './config.ts';
 import { OtlpHttpClient } from './otlp-http-client.ts';
 import { BackendResolver, type Lookup } from './resolver.ts';
@@ -70,7 +71,7 @@ export class LoadbalancingExporter implements Exporter {
   }
 
   private consume(signal: Signal, batch: OtlpBatch): void {
-    this.route(signal, SIGNAL_ROUTES[signal].split(batch, this.config.routing_key ?? DEFAULT_ROUTING_KEY[signal]));
+    this.route(signal, SIGNAL_ROUTES[signal].split(batch, routingRuleOf(this.config, signal)));
   }
 
   async shutdown(): Promise<void> {
