@@ -28,11 +28,19 @@ const decoder = new TextDecoder();
  * An instance that dies (SIGKILL) stops renewing: its leases expire within ttl, and the others, looking
  * every ttl/6, find them free and take them over. One that holds more than its share (a member came
  * back) releases the partitions it does not prefer. A clean shutdown deletes its leases at once.
+ *
+ * Fencing (`holds`): a lease counts as held only until `ttl` after the request that last created or
+ * renewed it was sent, on this process's monotonic clock, which keeps running while the process is
+ * frozen (SIGSTOP, a VM pause). The server counts its `ttl` from when it stored that request, later, so
+ * this instance's own deadline always passes before anyone else can take the partition. A frozen holder
+ * that wakes up past it hands nothing more to its pipelines (the receiver leaves the message
+ * unacknowledged for the partition's owner) and renews at once: the renewal's compare-and-set fails if
+ * the lease was taken, and it stops consuming; it succeeds if nobody took it, and it goes on.
  */
 export class PartitionLeases {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  /** Held partitions and their lease's revision (for the compare-and-set renewal). */
-  private readonly held = new Map<number, number>();
+  /** Held partitions: their lease's revision (for the compare-and-set renewal) and until when, on the monotonic clock, it is surely still ours. */
+  private readonly held = new Map<number, { revision: number; validUntil: number }>();
   private timers: NodeJS.Timeout[] = [];
   private busy = false;
   private stopped = false;
@@ -46,6 +54,19 @@ export class PartitionLeases {
 
   get partitions(): number[] {
     return [...this.held.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Whether partition `p`'s lease is surely still this instance's: nobody else can hold it now. False
+   * past the deadline (a freeze, a stall): then a renewal is started at once, which either extends the
+   * lease or finds it lost and stops the partition.
+   */
+  holds(p: number): boolean {
+    const lease = this.held.get(p);
+    if (!lease) return false;
+    if (performance.now() < lease.validUntil) return true;
+    void this.round(true);
+    return false;
   }
 
   /** Joins, claims what it can now, then keeps renewing and looking for free partitions. */
@@ -92,9 +113,10 @@ export class PartitionLeases {
 
   private async renew(): Promise<void> {
     await this.kv.put(this.memberKey, encoder.encode(String(Date.now())));
-    for (const [p, revision] of [...this.held]) {
+    for (const [p, { revision }] of [...this.held]) {
       try {
-        this.held.set(p, await this.kv.update(`p.${p}`, encoder.encode(this.id), revision));
+        const sentAt = performance.now();
+        this.held.set(p, { revision: await this.kv.update(`p.${p}`, encoder.encode(this.id), revision), validUntil: sentAt + this.settings.ttlMs });
       } catch {
         // Expired and maybe taken (this instance stalled longer than ttl): stop consuming it.
         this.held.delete(p);
@@ -127,19 +149,20 @@ export class PartitionLeases {
       const entry = await this.kv.get(`p.${p}`);
       if (entry && entry.operation === 'PUT') continue;
       let revision: number;
+      const sentAt = performance.now();
       try {
         revision = entry ? await this.kv.update(`p.${p}`, encoder.encode(this.id), entry.revision) : await this.kv.create(`p.${p}`, encoder.encode(this.id));
       } catch {
         continue; // another instance was first
       }
-      this.held.set(p, revision);
+      this.held.set(p, { revision, validUntil: sentAt + this.settings.ttlMs });
       await this.holder.attach(p);
       this.logger.info({ partition: p, owner: entry ? undefined : this.id }, 'Took a partition lease.');
     }
   }
 
   private async release(p: number): Promise<void> {
-    const revision = this.held.get(p);
+    const revision = this.held.get(p)?.revision;
     this.held.delete(p);
     await this.holder.detach(p);
     if (revision !== undefined) await this.kv.delete(`p.${p}`, { previousSeq: revision }).catch(() => undefined);
