@@ -88,10 +88,15 @@ export class Fleet {
     return this.track(startGateway(file, this.env(this.files.path(dir)), 40_000), this.files.path(dir));
   }
 
-  async tier2(partitions: number[]): Promise<GatewayProcess> {
+  /**
+   * A tier-2 gateway owning `partitions`; with `leaseTtlS`, holding them by lease instead (they are then
+   * the ones it claims first, and it takes others over from a gateway that dies).
+   */
+  async tier2(partitions: number[], leaseTtlS?: number): Promise<GatewayProcess> {
     const dir = `tier2-${++this.count}`;
     for (const [name, text] of Object.entries(natsTier2Pipelines())) this.write(`${dir}/pipelines/${name}`, text);
-    this.write(`${dir}/pipelines/nats-receiver.yaml`, natsReceiverFile(`partitions: [${partitions.join(', ')}]\n    ack_wait: ${this.ackWaitS}s`));
+    const leases = leaseTtlS === undefined ? '' : `\n    leases: { bucket: SWITCHYARD_LEASES, ttl: ${leaseTtlS}s }`;
+    this.write(`${dir}/pipelines/nats-receiver.yaml`, natsReceiverFile(`partitions: [${partitions.join(', ')}]${leases}\n    ack_wait: ${this.ackWaitS}s`));
     const file = this.write(`${dir}/config/gateway.yaml`, natsTier2Gateway());
     return this.track(startGateway(file, this.env(this.files.path(dir)), 40_000), this.files.path(dir));
   }
@@ -106,6 +111,18 @@ export class Fleet {
       Array.from({ length: PARTITIONS }, async (_, p) => {
         const c = await jsm.consumers.info(STREAM, `switchyard-p${p}`);
         return { partition: p, pending: c.num_pending, ackPending: c.num_ack_pending, deliveries: c.delivered.consumer_seq, messages: subjects[`switchyard.metrics.${p}`] ?? 0, ackFloor: c.ack_floor.stream_seq };
+      }),
+    );
+  }
+
+  /** The pid of the gateway holding each partition's lease (bucket SWITCHYARD_LEASES); undefined for a free one. */
+  async leaseHolders(): Promise<(number | undefined)[]> {
+    this.nc ??= await connect({ servers: this.natsUrl });
+    const kv = await this.nc.jetstream().views.kv('SWITCHYARD_LEASES');
+    return Promise.all(
+      Array.from({ length: PARTITIONS }, async (_, p) => {
+        const e = await kv.get(`p.${p}`);
+        return e && e.operation === 'PUT' ? Number(/-(\d+)-[0-9a-f]+$/.exec(e.string())?.[1]) : undefined;
       }),
     );
   }
