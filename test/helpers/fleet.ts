@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from 'nats';
 import { parseAllDocuments } from 'yaml';
 import { natsReceiverFile, natsTier2Gateway, natsTier2Pipelines } from '../../deploy/kubernetes/generate-config.ts';
 import { FREE_PORTS_ENV } from './free-ports-env.ts';
+import { leaseOwners } from './lease-gateways.ts';
 import { REPO_ROOT, startGateway, type GatewayProcess } from './gateway-process.ts';
 import { parseExposition } from './prom-text.ts';
 import { eventually } from './prometheus-server.ts';
@@ -118,13 +119,7 @@ export class Fleet {
   /** The pid of the gateway holding each partition's lease (bucket SWITCHYARD_LEASES); undefined for a free one. */
   async leaseHolders(): Promise<(number | undefined)[]> {
     this.nc ??= await connect({ servers: this.natsUrl });
-    const kv = await this.nc.jetstream().views.kv('SWITCHYARD_LEASES');
-    return Promise.all(
-      Array.from({ length: PARTITIONS }, async (_, p) => {
-        const e = await kv.get(`p.${p}`);
-        return e && e.operation === 'PUT' ? Number(/-(\d+)-[0-9a-f]+$/.exec(e.string())?.[1]) : undefined;
-      }),
-    );
+    return leaseOwners(await this.nc.jetstream().views.kv('SWITCHYARD_LEASES'), PARTITIONS);
   }
 
   /** The last stream sequence of each partition's subject (0: none published). */

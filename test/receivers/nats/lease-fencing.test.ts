@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMetricsRequest } from '../../../src/exporterhelper/otlp-metrics-encoder.ts';
 import { ownCount } from '../../helpers/fleet.ts';
 import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
+import { leaseOwners, leasedLogGateway } from '../../helpers/lease-gateways.ts';
 import { startNatsServer, type NatsServer } from '../../helpers/nats-server.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
@@ -23,41 +24,17 @@ let kv: KV;
 const running: GatewayProcess[] = [];
 const outs: string[] = [];
 
-const tier2 = (url: string, preferred: number[], out: string) => `receivers:
-  nats:
-    url: "${url}"
-    partition_count: ${PARTITIONS}
-    partitions: [${preferred.join(', ')}]
-    leases: { bucket: FENCE_LEASES, ttl: ${TTL_S}s }
-    ack_wait: 2s
-exporters:
-  log: { path: "${out}" }
-service:
-  admin: { endpoint: "127.0.0.1:0" }
-  pipelines:
-    metrics: { receivers: [nats], exporters: [log] }
-`;
-
 async function gateway(preferred: number[]): Promise<GatewayProcess> {
   const name = preferred.join('');
   const out = t.path(`out-${name}.jsonl`);
   outs.push(out);
-  writeFileSync(t.path(`tier2-${name}.yaml`), tier2(nats.url, preferred, out));
+  writeFileSync(t.path(`tier2-${name}.yaml`), leasedLogGateway({ url: nats.url, partitionCount: PARTITIONS, preferred, bucket: 'FENCE_LEASES', ttlS: TTL_S, out }));
   const g = await startGateway(t.path(`tier2-${name}.yaml`), {}, 40_000);
   running.push(g);
   return g;
 }
 
-/** Which gateway (by pid) holds each partition's lease. */
-async function owners(): Promise<(number | undefined)[]> {
-  return Promise.all(
-    Array.from({ length: PARTITIONS }, async (_, p) => {
-      const e = await kv.get(`p.${p}`);
-      if (!e || e.operation !== 'PUT') return undefined;
-      return Number(/-(\d+)-[0-9a-f]+$/.exec(e.string())?.[1]);
-    }),
-  );
-}
+const owners = () => leaseOwners(kv, PARTITIONS);
 
 /** Publishes `n` points tagged `<round>-<p>-<i>` to partition p, one message. */
 async function publish(round: string, partitions: number[], n: number): Promise<void> {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMetricsRequest } from '../../../src/exporterhelper/otlp-metrics-encoder.ts';
 import { ownCount } from '../../helpers/fleet.ts';
 import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
+import { leaseOwners, leasedLogGateway } from '../../helpers/lease-gateways.ts';
 import { startNatsServer, type NatsServer } from '../../helpers/nats-server.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
@@ -22,39 +23,15 @@ let nc: NatsConnection;
 let kv: KV;
 const running: GatewayProcess[] = [];
 
-const tier2 = (url: string, preferred: number[]) => `receivers:
-  nats:
-    url: "${url}"
-    partition_count: ${PARTITIONS}
-    partitions: [${preferred.join(', ')}]
-    leases: { bucket: TEST_LEASES, ttl: ${TTL_S}s }
-    ack_wait: 2s
-exporters:
-  log: { path: "${t.path(`log-${preferred.join('')}.jsonl`)}" }
-service:
-  admin: { endpoint: "127.0.0.1:0" }
-  pipelines:
-    metrics: { receivers: [nats], exporters: [log] }
-`;
-
 async function gateway(preferred: number[]): Promise<GatewayProcess> {
   const file = t.path(`tier2-${preferred.join('')}.yaml`);
-  writeFileSync(file, tier2(nats.url, preferred));
+  writeFileSync(file, leasedLogGateway({ url: nats.url, partitionCount: PARTITIONS, preferred, bucket: 'TEST_LEASES', ttlS: TTL_S, out: t.path(`log-${preferred.join('')}.jsonl`) }));
   const g = await startGateway(file, {}, 40_000);
   running.push(g);
   return g;
 }
 
-/** Which gateway (by pid) holds each partition's lease; undefined for a free one. */
-async function owners(): Promise<(number | undefined)[]> {
-  return Promise.all(
-    Array.from({ length: PARTITIONS }, async (_, p) => {
-      const e = await kv.get(`p.${p}`);
-      if (!e || e.operation !== 'PUT') return undefined;
-      return Number(/-(\d+)-[0-9a-f]+$/.exec(e.string())?.[1]);
-    }),
-  );
-}
+const owners = () => leaseOwners(kv, PARTITIONS);
 
 function points(n: number) {
   return encodeMetricsRequest({
