@@ -1,31 +1,30 @@
 import { z } from 'zod';
 import { duration } from '../../src/config/schema-helpers.ts';
 import { queuedSenderSchema } from '../../src/exporterhelper/queued-sender.ts';
-import { ROUTING_KEY_KINDS, type RoutingKeyKind } from '../../src/routing/index.ts';
+import { checkRoutingAttributes, routingConfigSchema } from '../../src/exporterhelper/routing-config.ts';
 
-/** `host` or `host:port` (IPv6 as `[::1]:port`); no scheme: every backend speaks OTLP/HTTP. */
+/** `host` or `host:port` (IPv6 as `[::1]:port`); no scheme: every backend speaks the one `transport`. */
 const HOSTNAME = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?$/;
 
 export const loadbalancingConfigSchema = z
   .object({
-    /**
-     * What an item is routed by (src/routing). Unset: each signal's default, `streamID` for metrics (one
-     * series, one backend) and `traceID` for traces and logs (one trace, one backend), as the Collector.
-     */
-    routing_key: z.enum(ROUTING_KEY_KINDS as [RoutingKeyKind, ...RoutingKeyKind[]]).optional(),
+    ...routingConfigSchema,
     protocol: z
       .object({
-        /** The client settings each backend gets: OTLP/HTTP protobuf to `http://<backend>/v1/<signal>`. */
+        /** The client settings each backend gets (OTLP protobuf over HTTP or gRPC). */
         otlp: z
           .object({
             /** Per request. */
             timeout: duration('5s'),
             headers: z.record(z.string()).default({}),
             compression: z.enum(['gzip', 'none']).default('gzip'),
-            /** `grpc` is not implemented: refused here rather than at the first send. */
-            transport: z.literal('http', { errorMap: () => ({ message: 'only OTLP/HTTP ("http") is implemented; point the backends at their OTLP/HTTP port (4318)' }) }).default('http'),
-            /** Port used for a static hostname without one (the OTLP/HTTP port). */
-            default_port: z.number().int().min(1).max(65535).default(4318),
+            /**
+             * `http`: OTLP/HTTP protobuf POSTs to `http://<backend>/v1/<signal>`; `grpc`: the OTLP/gRPC
+             * Export calls, one HTTP/2 channel per backend (the Collector's loadbalancing exporter speaks gRPC).
+             */
+            transport: z.enum(['http', 'grpc']).default('http'),
+            /** Port used for a static hostname without one; unset: the transport's OTLP port (4318, gRPC 4317). */
+            default_port: z.number().int().min(1).max(65535).optional(),
             ...queuedSenderSchema,
           })
           .strict()
@@ -43,7 +42,8 @@ export const loadbalancingConfigSchema = z
         dns: z
           .object({
             hostname: z.string().min(1),
-            port: z.coerce.number().int().min(1).max(65535).default(4318),
+            /** Unset: the transport's OTLP port (4318, gRPC 4317). */
+            port: z.coerce.number().int().min(1).max(65535).optional(),
             interval: duration('5s'),
             timeout: duration('1s'),
           })
@@ -55,6 +55,7 @@ export const loadbalancingConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    checkRoutingAttributes(c, ctx);
     if (c.protocol.otlp.sending_queue.storage) {
       // Queued points are re-routed when a backend leaves; a per-backend file queue would strand them.
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['protocol', 'otlp', 'sending_queue', 'storage'], message: 'a persistent queue is not supported by the loadbalancing exporter (queued data is re-routed in memory when a backend leaves)' });
@@ -62,3 +63,8 @@ export const loadbalancingConfigSchema = z
   });
 
 export type LoadbalancingConfig = z.infer<typeof loadbalancingConfigSchema>;
+
+/** The port of a backend named without one: `default_port` (or `resolver.dns.port`), else the transport's OTLP port. */
+export function defaultBackendPort(otlp: LoadbalancingConfig['protocol']['otlp']): number {
+  return otlp.default_port ?? (otlp.transport === 'grpc' ? 4317 : 4318);
+}

@@ -8,8 +8,11 @@ import type { LogsBatch } from '../../src/model/logs.ts';
 import type { MetricsBatch } from '../../src/model/metrics.ts';
 import type { TracesBatch } from '../../src/model/traces.ts';
 import type { OtlpBatch } from '../../src/otlp/signals.ts';
-import { DEFAULT_ROUTING_KEY, HashRing } from '../../src/routing/index.ts';
-import type { LoadbalancingConfig } from './config.ts';
+import { HashRing } from '../../src/routing/index.ts';
+import { routingRuleOf } from '../../src/exporterhelper/routing-config.ts';
+import { defaultBackendPort, type LoadbalancingConfig } from './config.ts';
+import type { OtlpClient } from './otlp-client.ts';
+import { OtlpGrpcClient } from './otlp-grpc-client.ts';
 import { OtlpHttpClient } from './otlp-http-client.ts';
 import { BackendResolver, type Lookup } from './resolver.ts';
 
@@ -18,14 +21,14 @@ const DRAIN_CHECK_MS = 200;
 
 interface Backend {
   name: string;
-  client: OtlpHttpClient;
+  client: OtlpClient;
   /** One queued sender per signal, made at its first item. */
   senders: Map<Signal, QueuedSender<RoutedItem>>;
 }
 
 /**
  * The `loadbalancing` exporter: each data point, span or log record goes, by its routing key on a
- * consistent-hash ring (src/routing), to one backend gateway over OTLP/HTTP. Each backend has its own
+ * consistent-hash ring (src/routing), to one backend gateway over OTLP/HTTP or OTLP/gRPC (`transport`). Each backend has its own
  * queued sender per signal (queue, batching, retries). When a backend leaves the ring, it gets no new
  * items, and whatever its queues still hold is routed again at their next send attempt, to the key's
  * new owner: moved, never dropped. One ring for every signal: with `routing_key: service`, a service's
@@ -44,7 +47,7 @@ export class LoadbalancingExporter implements Exporter {
     private readonly config: LoadbalancingConfig,
     lookup?: Lookup,
   ) {
-    this.resolver = new BackendResolver(config.resolver, config.protocol.otlp.default_port, settings.logger, (b) => this.setBackends(b), lookup);
+    this.resolver = new BackendResolver(config.resolver, defaultBackendPort(config.protocol.otlp), settings.logger, (b) => this.setBackends(b), lookup);
   }
 
   async start(): Promise<void> {
@@ -70,7 +73,7 @@ export class LoadbalancingExporter implements Exporter {
   }
 
   private consume(signal: Signal, batch: OtlpBatch): void {
-    this.route(signal, SIGNAL_ROUTES[signal].split(batch, this.config.routing_key ?? DEFAULT_ROUTING_KEY[signal]));
+    this.route(signal, SIGNAL_ROUTES[signal].split(batch, routingRuleOf(this.config, signal)));
   }
 
   async shutdown(): Promise<void> {
@@ -80,7 +83,7 @@ export class LoadbalancingExporter implements Exporter {
     const all = [...this.backends.values(), ...this.leaving];
     this.backends.clear();
     this.leaving.clear();
-    await Promise.all(all.flatMap((b) => [...b.senders.values()].map((s) => s.shutdown())));
+    await Promise.all(all.map((b) => this.closeBackend(b)));
   }
 
   /** Splits items by owner; room is checked in every owner's queue before any is accepted, so a refusal leaves nothing half-queued. */
@@ -120,7 +123,8 @@ export class LoadbalancingExporter implements Exporter {
 
   private createBackend(name: string): Backend {
     const otlp = this.config.protocol.otlp;
-    return { name, client: new OtlpHttpClient(name, { timeoutMs: otlp.timeout, headers: otlp.headers, compression: otlp.compression }), senders: new Map() };
+    const options = { timeoutMs: otlp.timeout, headers: otlp.headers, compression: otlp.compression };
+    return { name, client: otlp.transport === 'grpc' ? new OtlpGrpcClient(name, options) : new OtlpHttpClient(name, options), senders: new Map() };
   }
 
   private senderOf(backend: Backend, signal: Signal): QueuedSender<RoutedItem> {
@@ -151,12 +155,17 @@ export class LoadbalancingExporter implements Exporter {
     }
   }
 
+  private async closeBackend(backend: Backend): Promise<void> {
+    await Promise.all([...backend.senders.values()].map((s) => s.shutdown()));
+    backend.client.close();
+  }
+
   /** Closes the senders of backends that left once their queues are empty (everything re-routed). */
   private async closeDrained(): Promise<void> {
     for (const backend of [...this.leaving]) {
       if ([...backend.senders.values()].some((s) => s.pending > 0)) continue;
       this.leaving.delete(backend);
-      await Promise.all([...backend.senders.values()].map((s) => s.shutdown()));
+      await this.closeBackend(backend);
     }
     if (this.leaving.size === 0 && this.drainTimer) {
       clearInterval(this.drainTimer);

@@ -3,22 +3,18 @@ import { gzipSync } from 'node:zlib';
 import { SendError, parseRetryAfter } from '../../src/exporterhelper/retry.ts';
 import type { Signal } from '../../src/model/common.ts';
 import { VERSION } from '../../src/version.ts';
+import type { OtlpClient, OtlpClientOptions } from './otlp-client.ts';
 
-export interface OtlpHttpClientOptions {
-  timeoutMs: number;
-  headers: Record<string, string>;
-  compression: 'gzip' | 'none';
-}
 
 /**
  * One backend's OTLP/HTTP client: protobuf POSTs to `http://<backend>/v1/<signal>`. 2xx is success;
  * 429, 502, 503, 504 (the OTLP spec's retryable codes) and any other 5xx, timeouts and refused
  * connections are retryable; any other answer is permanent.
  */
-export class OtlpHttpClient {
+export class OtlpHttpClient implements OtlpClient {
   constructor(
     private readonly backend: string,
-    private readonly options: OtlpHttpClientOptions,
+    private readonly options: OtlpClientOptions,
   ) {}
 
   send(signal: Signal, body: Buffer): Promise<void> {
@@ -43,4 +39,7 @@ export class OtlpHttpClient {
       req.end(payload);
     });
   }
+
+  /** Nothing held open: each request uses node's global agent. */
+  close(): void {}
 }

@@ -60,7 +60,7 @@ export class BackendResolver {
         this.lookup(dns.hostname),
         new Promise<never>((_, reject) => (timeout = setTimeout(() => reject(new Error(`no answer within ${dns.timeout} ms`)), dns.timeout))),
       ]);
-      const backends = [...new Set(answer.map((a) => backendName(a.address, dns.port)))].sort();
+      const backends = [...new Set(answer.map((a) => backendName(a.address, dns.port ?? this.defaultPort)))].sort();
       if (!this.stopped) this.onChange(backends);
     } catch (error) {
       this.logger.warn({ hostname: dns.hostname, err: (error as Error).message }, 'Cannot resolve the backends; keeping the last answer.');

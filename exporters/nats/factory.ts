@@ -1,5 +1,5 @@
 import type { ExporterFactory } from '../../src/component/component.ts';
-import { routingKeyIssues } from '../../src/exporterhelper/routed-items.ts';
+import { routingKeyIssues } from '../../src/exporterhelper/routing-config.ts';
 import { natsExporterConfigSchema, type NatsExporterConfig } from './config.ts';
 import { NatsExporter } from './nats-exporter.ts';
 

@@ -10,7 +10,8 @@ import type { MetricsBatch } from '../../src/model/metrics.ts';
 import type { TracesBatch } from '../../src/model/traces.ts';
 import { connectNats, ensureStream } from '../../src/nats/connect.ts';
 import type { OtlpBatch } from '../../src/otlp/signals.ts';
-import { DEFAULT_ROUTING_KEY, partitionOf } from '../../src/routing/index.ts';
+import { partitionOf } from '../../src/routing/index.ts';
+import { routingRuleOf } from '../../src/exporterhelper/routing-config.ts';
 import type { NatsExporterConfig } from './config.ts';
 
 /** nats-server's default max_payload, used until the server's INFO says otherwise. */
@@ -64,7 +65,7 @@ export class NatsExporter implements Exporter {
   }
 
   private consume(signal: Signal, batch: OtlpBatch): void {
-    const items = SIGNAL_ROUTES[signal].split(batch, this.config.routing_key ?? DEFAULT_ROUTING_KEY[signal]);
+    const items = SIGNAL_ROUTES[signal].split(batch, routingRuleOf(this.config, signal));
     const sender = this.senderOf(signal);
     sender.assertRoom(items.length);
     sender.accept(items);

@@ -18,7 +18,9 @@ export const natsReceiverConfigSchema = z
     /**
      * Ownership by leases in a JetStream KV bucket (receivers/nats/leases.ts): `partitions` or the ordinal's
      * share become the partitions claimed first, and a lost instance's partitions are taken over by the
-     * others once its leases expire (within `ttl`). Without it, ownership is only what the config says.
+     * others once its leases expire: within 7/6 × `ttl` of its death (expiry, then the next look). A
+     * frozen holder is fenced past `ttl` after its last renewal (receivers/nats/leases.ts). Without it,
+     * ownership is only what the config says.
      */
     leases: z
       .object({

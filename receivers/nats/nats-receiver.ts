@@ -10,10 +10,14 @@ import type { TracesBatch } from '../../src/model/traces.ts';
 import { connectNats, ensureStream } from '../../src/nats/connect.ts';
 import { AttributeInterner } from '../../src/otlp/decode/index.ts';
 import { OTLP_SIGNALS, type OtlpBatch } from '../../src/otlp/signals.ts';
+import type { OwnCounter } from '../../src/telemetry/component-telemetry.ts';
 import { ownedPartitions, type NatsReceiverConfig } from './config.ts';
 import { PartitionLeases } from './leases.ts';
 
 const TRANSPORT = 'nats';
+
+/** Messages a gateway left to a partition's owner because its own lease had run out (see PartitionLeases.holds). */
+const FENCED_MESSAGES = { name: 'switchyard_nats_fenced_messages_total', help: 'JetStream messages left unhandled and unacknowledged because this gateway\'s lease on their partition had run out (it was frozen or stalled); the partition\'s owner handles them.', labelNames: ['receiver', 'signal'] as const };
 
 /** One partition's consumers (one per signal used) and the loops handling their messages. */
 interface Attached {
@@ -35,6 +39,7 @@ export class NatsReceiver implements Component {
   private readonly interner = new AttributeInterner();
   private readonly signals: Signal[];
   private leases: PartitionLeases | undefined;
+  private readonly fenced: OwnCounter<'receiver' | 'signal'>;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -42,6 +47,7 @@ export class NatsReceiver implements Component {
     private readonly next: SignalConsumers,
   ) {
     this.signals = (['metrics', 'traces', 'logs'] as const).filter((s) => next[s] !== undefined);
+    this.fenced = settings.telemetry.counter(FENCED_MESSAGES);
   }
 
   async start(): Promise<void> {
@@ -102,7 +108,7 @@ export class NatsReceiver implements Component {
       });
       const messages = await (await js.consumers.get(stream, durable)).consume({ max_messages: this.config.max_ack_pending });
       entry.streams.push(messages);
-      entry.loops.push(this.run(signal, messages));
+      entry.loops.push(this.run(p, signal, messages));
     }
     this.settings.health.setDetail('partitions', this.partitions);
   }
@@ -117,16 +123,24 @@ export class NatsReceiver implements Component {
     this.settings.health.setDetail('partitions', this.partitions);
   }
 
-  private async run(signal: Signal, messages: ConsumerMessages): Promise<void> {
+  private async run(p: number, signal: Signal, messages: ConsumerMessages): Promise<void> {
     try {
-      for await (const m of messages) await this.handle(signal, m);
+      for await (const m of messages) await this.handle(p, signal, m);
     } catch (error) {
       this.settings.health.reportError(error);
       this.settings.logger.error({ signal, err: (error as Error).message }, 'A JetStream consumer stopped.');
     }
   }
 
-  private async handle(signal: Signal, m: JsMsg): Promise<void> {
+  private async handle(p: number, signal: Signal, m: JsMsg): Promise<void> {
+    if (this.leases && !this.leases.holds(p)) {
+      // Fenced: past its lease's deadline (this gateway was frozen or stalled), so another gateway may own
+      // the partition now. Neither handled nor acknowledged nor refused (a nak would redeliver it to the
+      // owner while it may be handling it): the owner gets it once ack_wait has passed.
+      this.fenced.inc({ receiver: this.settings.id.toString(), signal }, 1);
+      this.settings.logger.warn({ partition: p, signal, seq: m.seq }, 'Left a JetStream message to the partition\'s owner: this gateway\'s lease on it ran out (it was frozen or stalled).');
+      return;
+    }
     const otlp = OTLP_SIGNALS[signal];
     let decoded;
     try {

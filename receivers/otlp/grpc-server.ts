@@ -11,13 +11,8 @@ import type { OtlpGrpcConfig } from './config.ts';
 import { encodeExportResponseProto } from '../../src/otlp/decode/index.ts';
 import { gateInterceptor, GateSlot, retryLater, type CallAdmission, type CallGate, type GrpcRefusal } from '../../src/listener/grpc-gate.ts';
 import { exportBody, type SignalRoute } from './pipeline-call.ts';
+import { OTLP_GRPC_METHOD } from '../../src/otlp/grpc-methods.ts';
 
-/** The OTLP services' method paths; no .proto files needed, bodies are (de)serialized by our own code. */
-const METHOD_PATH: Record<Signal, string> = {
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-};
 
 type GrpcCallArgs = [Signal, ServerUnaryCall<Buffer, Uint8Array>, sendUnaryData<Uint8Array>];
 /** The OTLP/gRPC listener, as handed from one receiver to the next on a reload. */
@@ -31,7 +26,7 @@ export type GrpcListener = BoundListener<GrpcCallArgs> & {
 function serviceFor(signal: Signal): ServiceDefinition {
   return {
     Export: {
-      path: METHOD_PATH[signal],
+      path: OTLP_GRPC_METHOD[signal],
       requestStream: false,
       responseStream: false,
       // Decoding happens in the handler, so a malformed body becomes INVALID_ARGUMENT with a message.
@@ -88,7 +83,7 @@ export class OtlpGrpcServer {
     const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size, interceptors: [gateInterceptor(gate)] });
     const relay = new Relay<GrpcCallArgs>();
     // Every signal's service, whichever this receiver serves: a successor may serve others on the same socket.
-    for (const signal of Object.keys(METHOD_PATH) as Signal[]) {
+    for (const signal of Object.keys(OTLP_GRPC_METHOD) as Signal[]) {
       server.addService(serviceFor(signal), { Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => relay.deliver(signal, call, callback) });
     }
     const credentials = grpcServerCredentials(tls);
@@ -161,7 +156,7 @@ export class OtlpGrpcServer {
    * shedding, then max_concurrent_requests; a refused call never reaches `onCall`.
    */
   private readonly gate: CallGate = (path, metadata) => {
-    const route = this.routes.find((r) => METHOD_PATH[r.signal] === path);
+    const route = this.routes.find((r) => OTLP_GRPC_METHOD[r.signal] === path);
     if (!route) return undefined; // not served: answered UNIMPLEMENTED by onCall
     const auth = grpcAuthRefusal(this.security.auth, metadata);
     if (auth) return this.refuse(route, auth.reason, auth.error);

@@ -5,6 +5,7 @@ import type { CreateSettings } from '../component/component.ts';
 import type { Signal } from '../model/common.ts';
 import { duration } from '../config/schema-helpers.ts';
 import { FileLog } from './file-log.ts';
+import { SenderGroup } from './sender-group.ts';
 import { SendError, retryConfigSchema, sendWithRetry, type RetryConfig } from './retry.ts';
 import { ShardedQueue, type Ticket } from './sharded-queue.ts';
 
@@ -71,7 +72,8 @@ export class QueuedSender<T> {
   private readonly queue: ShardedQueue<T>;
   private readonly stop = new AbortController();
   private readonly reported = new Set<string>();
-  private readonly unwatchAge: () => void;
+  /** The component's senders, whose queue details and gauges are totals over all of them. */
+  private readonly group: SenderGroup;
   private log: FileLog | undefined;
   private readonly signal: Signal;
 
@@ -94,12 +96,10 @@ export class QueuedSender<T> {
         shardKey: options.shardKey,
         deliver: (items) => this.deliver(items),
         onDroppedOldest: (n) => t.failed(this.signal, n, 'queue_full'),
-        onSizeChanged: (n) => t.queueSize(n),
+        onSizeChanged: () => this.group.sizeChanged(),
       },
     );
-    settings.health.setDetail('queue_items', live(() => this.queue.pending));
-    settings.health.setDetail('queue_oldest_age_seconds', live(() => Math.round(this.queue.oldestAgeSeconds() * 10) / 10));
-    this.unwatchAge = t.watchQueueAge(() => this.queue.oldestAgeSeconds());
+    this.group = SenderGroup.join(settings.health, t, this.queue);
   }
 
   /** Items accepted and not yet settled (waiting, or being sent and retried). */
@@ -170,7 +170,7 @@ export class QueuedSender<T> {
     }
     this.stop.abort();
     this.queue.stop();
-    this.unwatchAge();
+    this.group.leave(this.queue);
     this.log?.close();
     this.log = undefined;
   }

@@ -1,10 +1,9 @@
-import type { SettingIssue } from '../component/component.ts';
-import type { Signal } from '../model/common.ts';
+import type { Attributes, Signal } from '../model/common.ts';
 import type { LogRecord, LogsBatch, ResourceLogs, ScopeLogs } from '../model/logs.ts';
 import type { MetricsBatch } from '../model/metrics.ts';
 import type { ResourceSpans, ScopeSpans, Span, TracesBatch } from '../model/traces.ts';
 import type { OtlpBatch } from '../otlp/signals.ts';
-import { canonicalAttributes, routingKey, routingKeyProblem, type RoutingKeyKind } from '../routing/index.ts';
+import { attributesKey, attributesKeyOfScope, canonicalAttributes, routingKey, type RoutingRule } from '../routing/index.ts';
 import { encodeLogsRequest } from './otlp-logs-encoder.ts';
 import { encodeMetricsRequest } from './otlp-metrics-encoder.ts';
 import { encodeTracesRequest } from './otlp-traces-encoder.ts';
@@ -28,18 +27,27 @@ export type RoutedLog = Held<ResourceLogs, ScopeLogs, LogRecord>;
 /** Per signal, what `loadbalancing` and `nats` need: a batch into keyed items, and items into an OTLP protobuf request. */
 export interface SignalRoute {
   signal: Signal;
-  split(batch: OtlpBatch, kind: RoutingKeyKind): RoutedItem[];
+  split(batch: OtlpBatch, rule: RoutingRule): RoutedItem[];
   encode(items: readonly RoutedItem[]): Buffer;
 }
 
 /** Pure: a traces batch into its spans; `service` and `resource` keys are computed once per resource. */
-export function routedSpans(batch: TracesBatch, kind: RoutingKeyKind): RoutedSpan[] {
+export function routedSpans(batch: TracesBatch, rule: RoutingRule): RoutedSpan[] {
   const out: RoutedSpan[] = [];
   for (const r of batch.resourceSpans) {
-    const resourceKey = kind === 'traceID' ? undefined : routingKey(kind, { resource: r.resource.attributes });
-    for (const s of r.scopeSpans) for (const item of s.spans) out.push({ r, s, item, key: resourceKey ?? item.traceId });
+    for (const s of r.scopeSpans) {
+      const scopeKey = keyOfScope(rule, r.resource.attributes, s.scope.attributes);
+      for (const item of s.spans) out.push({ r, s, item, key: scopeKey ?? (rule.kind === 'attributes' ? attributesKey(rule.attributes, r.resource.attributes, s.scope.attributes, item.attributes) : item.traceId) });
+    }
   }
   return out;
+}
+
+/** A key every item of a scope shares (`service`, `resource`, or `attributes` all found above the items), else undefined. */
+function keyOfScope(rule: RoutingRule, resource: Attributes, scope: Attributes): string | undefined {
+  if (rule.kind === 'traceID') return undefined;
+  if (rule.kind === 'attributes') return attributesKeyOfScope(rule.attributes, resource, scope);
+  return routingKey(rule.kind, { resource });
 }
 
 /**
@@ -47,14 +55,18 @@ export function routedSpans(batch: TracesBatch, kind: RoutingKeyKind): RoutedSpa
  * by its resource and timestamp instead: deterministic, so a retry goes where the first attempt went,
  * and spread, so traceless logs do not all land on one backend.
  */
-export function routedLogs(batch: LogsBatch, kind: RoutingKeyKind): RoutedLog[] {
+export function routedLogs(batch: LogsBatch, rule: RoutingRule): RoutedLog[] {
   const out: RoutedLog[] = [];
   for (const r of batch.resourceLogs) {
-    const resourceKey = kind === 'traceID' ? undefined : routingKey(kind, { resource: r.resource.attributes });
     let resource: string | undefined;
     for (const s of r.scopeLogs) {
+      const scopeKey = keyOfScope(rule, r.resource.attributes, s.scope.attributes);
       for (const item of s.logRecords) {
-        let key = resourceKey ?? item.traceId;
+        if (scopeKey === undefined && rule.kind === 'attributes') {
+          out.push({ r, s, item, key: attributesKey(rule.attributes, r.resource.attributes, s.scope.attributes, item.attributes) });
+          continue;
+        }
+        let key = scopeKey ?? item.traceId;
         if (!key) key = `${(resource ??= canonicalAttributes(r.resource.attributes))}\n${item.timeUnixNano || item.observedTimeUnixNano}`;
         out.push({ r, s, item, key });
       }
@@ -91,8 +103,3 @@ export const SIGNAL_ROUTES: Readonly<Record<Signal, SignalRoute>> = {
   logs: { signal: 'logs', split: (b, k) => routedLogs(b as LogsBatch, k), encode: (items) => encodeLogsRequest(logsBatchOf(items as readonly RoutedLog[])) },
 };
 
-/** The routing exporters' `checkSignal`: a configured `routing_key` that cannot route `signal`, at its place. */
-export function routingKeyIssues(config: { routing_key?: RoutingKeyKind | undefined }, signal: Signal): SettingIssue[] {
-  const problem = routingKeyProblem(config.routing_key, signal);
-  return problem ? [{ path: ['routing_key'], message: problem }] : [];
-}

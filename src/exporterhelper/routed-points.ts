@@ -1,5 +1,5 @@
 import type { Metric, MetricsBatch, ResourceMetrics, ScopeMetrics } from '../model/metrics.ts';
-import { routingKey, type RoutingKeyKind } from '../routing/index.ts';
+import { attributesKey, attributesKeyOfScope, routingKey, type RoutingRule } from '../routing/index.ts';
 
 type AnyPoint = Metric['points'][number];
 
@@ -13,16 +13,19 @@ export interface RoutedPoint {
   key: string;
 }
 
-/** Pure: a batch into its points, each with its routing key. Keys other than streamID are computed once per resource or metric. */
-export function routedPoints(batch: MetricsBatch, kind: RoutingKeyKind): RoutedPoint[] {
+/** Pure: a batch into its points, each with its routing key. Keys that do not depend on the point are computed once per resource, scope or metric. */
+export function routedPoints(batch: MetricsBatch, rule: RoutingRule): RoutedPoint[] {
+  const { kind, attributes: names } = rule;
   const out: RoutedPoint[] = [];
   for (const rm of batch.resourceMetrics) {
-    const resourceKey = kind === 'service' || kind === 'resource' ? routingKey(kind, { resource: rm.resource.attributes }) : undefined;
+    const resource = rm.resource.attributes;
+    const resourceKey = kind === 'service' || kind === 'resource' ? routingKey(kind, { resource }) : undefined;
     for (const sm of rm.scopeMetrics) {
+      const scopeKey = resourceKey ?? (kind === 'attributes' ? attributesKeyOfScope(names, resource, sm.scope.attributes) : undefined);
       for (const metric of sm.metrics) {
-        const metricKey = resourceKey ?? (kind === 'metric' ? metric.name : undefined);
+        const metricKey = scopeKey ?? (kind === 'metric' ? metric.name : undefined);
         for (const point of metric.points) {
-          const key = metricKey ?? routingKey('streamID', { resource: rm.resource.attributes, metric: metric.name, attributes: point.attributes });
+          const key = metricKey ?? (kind === 'attributes' ? attributesKey(names, resource, sm.scope.attributes, point.attributes) : routingKey('streamID', { resource, metric: metric.name, attributes: point.attributes }));
           out.push({ rm, sm, metric, point, key });
         }
       }

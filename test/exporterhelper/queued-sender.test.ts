@@ -86,6 +86,30 @@ describe('queued sender', () => {
     expect(details(settings)).toMatchObject({ queue_items: 0, queue_oldest_age_seconds: 0 });
   });
 
+  it('reports queue_items and the queue-size gauge as the total over all senders of one component, not the last one', async () => {
+    // The nats exporter has a sender per signal, loadbalancing one per backend and signal, on one health entry.
+    const first = gatedSend();
+    const second = gatedSend();
+    const a = senderWith(first.send, { max_samples_per_send: 10, batch_send_deadline: '1h' });
+    const b = senderWith(second.send, { max_samples_per_send: 10, batch_send_deadline: '1h' }, a.settings);
+    a.sender.start();
+    b.sender.start();
+    a.sender.accept(['a1', 'a2', 'a3']);
+    b.sender.accept(['b1', 'b2']);
+    expect(details(a.settings).queue_items).toBe(5);
+    const gauge = async () => Number(/ (\S+)$/.exec((await a.settings.selfMetrics.registry.getSingleMetricAsString('switchyard_exporter_queue_size')).trim())![1]);
+    expect(await gauge()).toBe(5);
+    // One sender gone (a backend that left): the other's items alone.
+    const closing = a.sender.shutdown();
+    first.release();
+    await closing;
+    expect(details(a.settings).queue_items).toBe(2);
+    expect(await gauge()).toBe(2);
+    second.release();
+    await b.sender.shutdown();
+    expect(details(a.settings).queue_items).toBe(0);
+  });
+
   it('ages replayed items from when they were first accepted, not from the restart', async () => {
     const directory = queueDir();
     const gated = gatedSend();

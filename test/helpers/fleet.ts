@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from 'nats';
 import { parseAllDocuments } from 'yaml';
 import { natsReceiverFile, natsTier2Gateway, natsTier2Pipelines } from '../../deploy/kubernetes/generate-config.ts';
 import { FREE_PORTS_ENV } from './free-ports-env.ts';
+import { leaseOwners } from './lease-gateways.ts';
 import { REPO_ROOT, startGateway, type GatewayProcess } from './gateway-process.ts';
 import { parseExposition } from './prom-text.ts';
 import { eventually } from './prometheus-server.ts';
@@ -88,10 +89,15 @@ export class Fleet {
     return this.track(startGateway(file, this.env(this.files.path(dir)), 40_000), this.files.path(dir));
   }
 
-  async tier2(partitions: number[]): Promise<GatewayProcess> {
+  /**
+   * A tier-2 gateway owning `partitions`; with `leaseTtlS`, holding them by lease instead (they are then
+   * the ones it claims first, and it takes others over from a gateway that dies).
+   */
+  async tier2(partitions: number[], leaseTtlS?: number): Promise<GatewayProcess> {
     const dir = `tier2-${++this.count}`;
     for (const [name, text] of Object.entries(natsTier2Pipelines())) this.write(`${dir}/pipelines/${name}`, text);
-    this.write(`${dir}/pipelines/nats-receiver.yaml`, natsReceiverFile(`partitions: [${partitions.join(', ')}]\n    ack_wait: ${this.ackWaitS}s`));
+    const leases = leaseTtlS === undefined ? '' : `\n    leases: { bucket: SWITCHYARD_LEASES, ttl: ${leaseTtlS}s }`;
+    this.write(`${dir}/pipelines/nats-receiver.yaml`, natsReceiverFile(`partitions: [${partitions.join(', ')}]${leases}\n    ack_wait: ${this.ackWaitS}s`));
     const file = this.write(`${dir}/config/gateway.yaml`, natsTier2Gateway());
     return this.track(startGateway(file, this.env(this.files.path(dir)), 40_000), this.files.path(dir));
   }
@@ -108,6 +114,12 @@ export class Fleet {
         return { partition: p, pending: c.num_pending, ackPending: c.num_ack_pending, deliveries: c.delivered.consumer_seq, messages: subjects[`switchyard.metrics.${p}`] ?? 0, ackFloor: c.ack_floor.stream_seq };
       }),
     );
+  }
+
+  /** The pid of the gateway holding each partition's lease (bucket SWITCHYARD_LEASES); undefined for a free one. */
+  async leaseHolders(): Promise<(number | undefined)[]> {
+    this.nc ??= await connect({ servers: this.natsUrl });
+    return leaseOwners(await this.nc.jetstream().views.kv('SWITCHYARD_LEASES'), PARTITIONS);
   }
 
   /** The last stream sequence of each partition's subject (0: none published). */

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { SIGNAL_ROUTES } from '../../src/exporterhelper/routed-items.ts';
+import type { MetricsBatch } from '../../src/model/metrics.ts';
+import type { LogsBatch } from '../../src/model/logs.ts';
+import type { TracesBatch } from '../../src/model/traces.ts';
 import { canonicalAttributes, DEFAULT_ROUTING_KEY, fnv1a64, hashHex, hashMod, HashRing, partitionOf, routingKey, routingKeyProblem } from '../../src/routing/index.ts';
 
 /** The reference FNV-1a 64 on BigInt, byte by byte: slow and obviously right. */
@@ -134,9 +138,46 @@ describe('routing key per signal', () => {
   });
 
   it('says why a kind cannot route a signal, and nothing for one that can (or none set)', () => {
-    expect(routingKeyProblem('metric', 'logs')).toMatch(/routing_key "metric" cannot route logs \(for logs: traceID, service, resource\)/);
+    expect(routingKeyProblem('metric', 'logs')).toMatch(/routing_key "metric" cannot route logs \(for logs: traceID, service, resource, attributes\)/);
     expect(routingKeyProblem('traceID', 'metrics')).toMatch(/cannot route metrics/);
     expect(routingKeyProblem('service', 'traces')).toBeUndefined();
     expect(routingKeyProblem(undefined, 'metrics')).toBeUndefined();
+  });
+});
+
+describe('routing key: attributes', () => {
+  const names = ['tenant', 'region'];
+
+  it('is the listed attributes\' values in the listed order, each from the resource, else the scope, else the item, null when absent', () => {
+    expect(routingKey('attributes', { resource: { tenant: 'a', other: 1 }, scope: { region: 'eu' }, attributes: { region: 'us' } }, names)).toBe('["a","eu"]');
+    expect(routingKey('attributes', { resource: {}, attributes: { region: 'us', tenant: 7 } }, names)).toBe('[7,"us"]');
+    expect(routingKey('attributes', { resource: {} }, names)).toBe('[null,null]');
+    // A string "7" and a number 7 are different tenants.
+    expect(routingKey('attributes', { resource: { tenant: '7' } }, names)).not.toBe(routingKey('attributes', { resource: { tenant: 7 } }, names));
+  });
+
+  it('can route every signal', () => {
+    for (const signal of ['metrics', 'traces', 'logs'] as const) expect(routingKeyProblem('attributes', signal)).toBeUndefined();
+  });
+
+  it('gives points, spans and log records that agree on the listed attributes one key, whatever else differs, and so one partition', () => {
+    const rule = { kind: 'attributes' as const, attributes: names };
+    const scope = { name: 's', version: '', attributes: {} };
+    const metrics: MetricsBatch = {
+      resourceMetrics: ['svc-a', 'svc-b'].map((service) => ({
+        resource: { attributes: { 'service.name': service, region: 'eu' } },
+        schemaUrl: '',
+        scopeMetrics: [{ scope, schemaUrl: '', metrics: [{ type: 'gauge' as const, name: `m-${service}`, description: '', unit: '', points: ['t1', 't2', 't1'].map((tenant, i) => ({ attributes: { tenant, i }, startTimeUnixNano: 0, timeUnixNano: 1, flags: 0, value: i })) }] }],
+      })),
+    };
+    const points = SIGNAL_ROUTES.metrics.split(metrics, rule);
+    expect(points.map((p) => p.key)).toEqual(['["t1","eu"]', '["t2","eu"]', '["t1","eu"]', '["t1","eu"]', '["t2","eu"]', '["t1","eu"]']);
+    const span = (tenant: string, n: number) => ({ traceId: String(n).padStart(32, '0'), spanId: String(n).padStart(16, '0'), parentSpanId: '', traceState: '', name: 'op', kind: 2, startTimeUnixNano: 0, endTimeUnixNano: 1, attributes: { tenant }, events: [], links: [], status: { code: 0, message: '' } });
+    const traces: TracesBatch = { resourceSpans: [{ resource: { attributes: { region: 'eu' } }, schemaUrl: '', scopeSpans: [{ scope, schemaUrl: '', spans: [span('t1', 1), span('t2', 2)] }] }] };
+    expect(SIGNAL_ROUTES.traces.split(traces, rule).map((s) => s.key)).toEqual(['["t1","eu"]', '["t2","eu"]']);
+    // Found on the scope: one key for the scope's every record, trace ID or not.
+    const logs: LogsBatch = { resourceLogs: [{ resource: { attributes: { region: 'eu' } }, schemaUrl: '', scopeLogs: [{ scope: { ...scope, attributes: { tenant: 't1' } }, schemaUrl: '', logRecords: [1, 2].map((n) => ({ timeUnixNano: n, observedTimeUnixNano: 0, severityNumber: 9, severityText: '', body: 'x', attributes: { tenant: 'ignored' }, traceId: n === 1 ? 'ab'.repeat(16) : '', spanId: '', flags: 0, eventName: '' })) }] }] };
+    expect(SIGNAL_ROUTES.logs.split(logs, rule).map((l) => l.key)).toEqual(['["t1","eu"]', '["t1","eu"]']);
+    expect(partitionOf(points[0]!.key, 8)).toBe(partitionOf(routingKey('attributes', { resource: { tenant: 't1', region: 'eu' } }, names), 8));
   });
 });

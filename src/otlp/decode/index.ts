@@ -8,4 +8,4 @@ export { decodeLogsProto } from './proto-logs.ts';
 export { decodeMetricsProto } from './proto-metrics.ts';
 export { decodeTracesProto } from './proto-traces.ts';
 export { rejectionMessage, type DecodeResult } from './result.ts';
-export { encodeExportResponseJson, encodeExportResponseProto, encodeRetryInfoAny, encodeStatusJson, encodeStatusProto, type PartialSuccess } from './responses.ts';
+export { decodeRetryDelayMs, encodeExportResponseJson, encodeExportResponseProto, encodeRetryInfoAny, encodeStatusJson, encodeStatusProto, type PartialSuccess } from './responses.ts';

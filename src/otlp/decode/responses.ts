@@ -1,4 +1,5 @@
 import type { Signal } from '../../model/common.ts';
+import { LEN, schema, VARINT, WireReader } from './wire.ts';
 
 /** What an export answer carries when some items were rejected (OTLP `partial_success`). */
 export interface PartialSuccess {
@@ -65,4 +66,62 @@ function varintField(field: number, value: number): number[] {
 
 function bytesField(field: number, bytes: ArrayLike<number>): number[] {
   return [...varint(field * 8 + 2), ...varint(bytes.length), ...Array.from(bytes)];
+}
+
+const STATUS = schema('google.rpc.Status', { 1: VARINT, 2: LEN, 3: LEN });
+const ANY = schema('google.protobuf.Any', { 1: LEN, 2: LEN });
+const RETRY_INFO = schema('google.rpc.RetryInfo', { 1: LEN });
+const DURATION = schema('google.protobuf.Duration', { 1: VARINT, 2: VARINT });
+const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/**
+ * The delay a google.rpc.Status (gRPC's `grpc-status-details-bin`) asks for in a RetryInfo detail, in
+ * ms; undefined when it has none or cannot be read (a hint only: the sender's own backoff applies then).
+ */
+export function decodeRetryDelayMs(status: Uint8Array): number | undefined {
+  try {
+    const r = new WireReader(status);
+    while (r.pos < r.length) {
+      const tag = r.tag();
+      if (tag !== ((3 << 3) | LEN)) {
+        r.skip(tag, STATUS, r.length);
+        continue;
+      }
+      const anyEnd = r.end(3, STATUS, r.length);
+      let type = '';
+      let value: Uint8Array | undefined;
+      while (r.pos < anyEnd) {
+        const t = r.tag();
+        if (t === ((1 << 3) | LEN)) type = r.string(1, ANY, anyEnd);
+        else if (t === ((2 << 3) | LEN)) value = r.bytes(2, ANY, anyEnd);
+        else r.skip(t, ANY, anyEnd);
+      }
+      if (type === RETRY_INFO_TYPE && value) return retryInfoMs(value);
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function retryInfoMs(bytes: Uint8Array): number | undefined {
+  const r = new WireReader(bytes);
+  while (r.pos < r.length) {
+    const tag = r.tag();
+    if (tag !== ((1 << 3) | LEN)) {
+      r.skip(tag, RETRY_INFO, r.length);
+      continue;
+    }
+    const end = r.end(1, RETRY_INFO, r.length);
+    let seconds = 0;
+    let nanos = 0;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === ((1 << 3) | VARINT)) seconds = r.int64();
+      else if (t === ((2 << 3) | VARINT)) nanos = r.int32();
+      else r.skip(t, DURATION, end);
+    }
+    return seconds * 1000 + nanos / 1e6;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadbalancingConfigSchema } from '../../../exporters/loadbalancing/config.ts';
+import { defaultBackendPort, loadbalancingConfigSchema } from '../../../exporters/loadbalancing/config.ts';
 import { LoadbalancingExporter } from '../../../exporters/loadbalancing/loadbalancing-exporter.ts';
 import type { Lookup } from '../../../exporters/loadbalancing/resolver.ts';
 import { decodeMetricsProto } from '../../../src/otlp/decode/index.ts';
@@ -133,7 +133,7 @@ describe('loadbalancing exporter config', () => {
     const c = loadbalancingConfigSchema.parse({ resolver: { static: { hostnames: ['a'] } } });
     expect(c.routing_key).toBeUndefined();
     expect(c.protocol.otlp.compression).toBe('gzip');
-    expect(c.protocol.otlp.default_port).toBe(4318);
+    expect(defaultBackendPort(c.protocol.otlp)).toBe(4318);
   });
 
   it('refuses both resolvers, or neither', () => {
@@ -141,10 +141,12 @@ describe('loadbalancing exporter config', () => {
     expect(loadbalancingConfigSchema.safeParse({ resolver: { static: { hostnames: ['a'] }, dns: { hostname: 'b' } } }).success).toBe(false);
   });
 
-  it('refuses gRPC at validate time with a message that says what to use', () => {
-    const r = loadbalancingConfigSchema.safeParse({ protocol: { otlp: { transport: 'grpc' } }, resolver: { static: { hostnames: ['a'] } } });
-    expect(r.success).toBe(false);
-    expect(JSON.stringify(r.error!.issues)).toContain('OTLP/HTTP');
+  it('takes transport: grpc, whose backends default to the OTLP/gRPC port 4317 (an explicit default_port wins)', () => {
+    const grpc = loadbalancingConfigSchema.parse({ protocol: { otlp: { transport: 'grpc' } }, resolver: { static: { hostnames: ['a'] } } });
+    expect(defaultBackendPort(grpc.protocol.otlp)).toBe(4317);
+    const explicit = loadbalancingConfigSchema.parse({ protocol: { otlp: { transport: 'grpc', default_port: 5317 } }, resolver: { static: { hostnames: ['a'] } } });
+    expect(defaultBackendPort(explicit.protocol.otlp)).toBe(5317);
+    expect(loadbalancingConfigSchema.safeParse({ protocol: { otlp: { transport: 'quic' } }, resolver: { static: { hostnames: ['a'] } } }).success).toBe(false);
   });
 
   it('refuses a persistent queue', () => {

@@ -76,10 +76,10 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 
-async function fleet(routing?: string) {
+async function fleet(routing?: string, routingAttributes?: string[]) {
   const backends = await Promise.all([backend(), backend(), backend()]);
   open.push(...backends);
-  const config = loadbalancingConfigSchema.parse({ ...(routing ? { routing_key: routing } : {}), protocol: { otlp: { batch_send_deadline: '20ms' } }, resolver: { static: { hostnames: backends.map((b) => b.name) } } });
+  const config = loadbalancingConfigSchema.parse({ ...(routing ? { routing_key: routing } : {}), ...(routingAttributes ? { routing_attributes: routingAttributes } : {}), protocol: { otlp: { batch_send_deadline: '20ms' } }, resolver: { static: { hostnames: backends.map((b) => b.name) } } });
   const exporter = new LoadbalancingExporter(silentSettings('loadbalancing'), config);
   open.push({ close: () => exporter.shutdown() });
   await exporter.start();
@@ -113,6 +113,26 @@ describe('loadbalancing exporter: traces and logs', () => {
       }
     }
     expect(owner.size).toBe(8);
+  });
+
+  it('routes by a list of attributes with routing_key: attributes: all of one tenant\'s spans on one backend, tenants spread', async () => {
+    const { backends, exporter } = await fleet('attributes', ['tenant']);
+    const batch = traces(240, 1, 4);
+    // The tenant is a span attribute, crossing services and traces.
+    for (const rs of batch.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) s.attributes = { tenant: `t${Number.parseInt(s.spanId, 16) % 12}` };
+    const tenantOf = new Map(batch.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => [s.spanId, String(s.attributes.tenant)] as const))));
+    await exporter.consumeTraces(batch);
+    await eventually(async () => (backends.reduce((n, b) => n + b.spans.length, 0) === 240 ? true : undefined), 10_000, 'every span delivered');
+    const owner = new Map<string, string>();
+    for (const b of backends) {
+      for (const s of b.spans) {
+        const tenant = tenantOf.get(s.spanId)!;
+        expect(owner.get(tenant) ?? b.name, tenant).toBe(b.name);
+        owner.set(tenant, b.name);
+      }
+    }
+    expect(owner.size).toBe(12);
+    expect(new Set(owner.values()).size).toBe(3);
   });
 
   it('routes log records to /v1/logs: each once, traceless ones spread too', async () => {
@@ -155,15 +175,27 @@ ${pipelines}`;
   it('refuses a metrics-only key in a traces pipeline, at the routing_key line of each exporter', () => {
     const found = issues(yaml('streamID', '    traces: { receivers: [otlp], exporters: [loadbalancing, nats] }\n'));
     expect(found).toEqual([
-      '/gateway.yaml:5:5: exporters.loadbalancing.routing_key: routing_key "streamID" cannot route traces (for traces: traceID, service, resource); this exporter is in a traces pipeline',
-      '/gateway.yaml:9:5: exporters.nats.routing_key: routing_key "streamID" cannot route traces (for traces: traceID, service, resource); this exporter is in a traces pipeline',
+      '/gateway.yaml:5:5: exporters.loadbalancing.routing_key: routing_key "streamID" cannot route traces (for traces: traceID, service, resource, attributes); this exporter is in a traces pipeline',
+      '/gateway.yaml:9:5: exporters.nats.routing_key: routing_key "streamID" cannot route traces (for traces: traceID, service, resource, attributes); this exporter is in a traces pipeline',
     ]);
   });
 
   it('refuses traceID in a metrics pipeline, once however many metrics pipelines use the exporter', () => {
     const found = issues(yaml('traceID', '    metrics: { receivers: [otlp], exporters: [loadbalancing] }\n    metrics/b: { receivers: [otlp], exporters: [loadbalancing] }\n'));
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^\/gateway\.yaml:5:5: exporters\.loadbalancing\.routing_key: routing_key "traceID" cannot route metrics \(for metrics: service, resource, metric, streamID\)/);
+    expect(found[0]).toMatch(/^\/gateway\.yaml:5:5: exporters\.loadbalancing\.routing_key: routing_key "traceID" cannot route metrics \(for metrics: service, resource, metric, streamID, attributes\)/);
+  });
+
+  it('refuses routing_key: attributes without routing_attributes, and routing_attributes with another key, at their lines', () => {
+    const pipelines = '    metrics: { receivers: [otlp], exporters: [loadbalancing, nats] }\n';
+    expect(issues(yaml('attributes', pipelines))).toEqual([
+      '/gateway.yaml:4:3: exporters.loadbalancing.routing_attributes: routing_key "attributes" needs routing_attributes: the list of attributes to route by',
+      '/gateway.yaml:7:3: exporters.nats.routing_attributes: routing_key "attributes" needs routing_attributes: the list of attributes to route by',
+    ]);
+    const stray = yaml('service', pipelines).replace('    routing_key: service\n    resolver', '    routing_key: service\n    routing_attributes: [tenant]\n    resolver');
+    expect(issues(stray)).toEqual(['/gateway.yaml:6:5: exporters.loadbalancing.routing_attributes: routing_attributes is only read with routing_key: attributes (routing_key is service)']);
+    const all = pipelines + '    traces: { receivers: [otlp], exporters: [loadbalancing, nats] }\n    logs: { receivers: [otlp], exporters: [loadbalancing, nats] }\n';
+    expect(issues(yaml('attributes', all).replace(/ {4}routing_key: attributes\n/g, '    routing_key: attributes\n    routing_attributes: [tenant, region]\n'))).toEqual([]);
   });
 
   it('accepts service for every signal, and an unset key everywhere (each signal\'s default)', () => {

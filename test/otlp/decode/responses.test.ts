@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeExportResponseJson, encodeExportResponseProto, encodeRetryInfoAny, encodeStatusJson, encodeStatusProto } from '../../../src/otlp/decode/index.ts';
+import { decodeRetryDelayMs, encodeExportResponseJson, encodeExportResponseProto, encodeRetryInfoAny, encodeStatusJson, encodeStatusProto } from '../../../src/otlp/decode/index.ts';
 import { LEN, VARINT, WireReader, schema } from '../../../src/otlp/decode/wire.ts';
 import { pb, toObject } from './protobufjs-oracle.ts';
 
@@ -54,5 +54,12 @@ describe('OTLP export responses', () => {
     expect(r.tag()).toBe(0x12);
     // RetryInfo{retry_delay (1): Duration{seconds (1): 1, nanos (2): 500,000,000}}
     expect(r.hex(2, A, r.length)).toBe(Buffer.from([0x0a, 0x08, 0x08, 0x01, 0x10, 0x80, 0xca, 0xb5, 0xee, 0x01]).toString('hex'));
+  });
+
+  it('reads back the retry delay of a Status carrying a RetryInfo (what the loadbalancing exporter honours over gRPC), and nothing from one without or from garbage', () => {
+    expect(decodeRetryDelayMs(encodeStatusProto(8, 'over the limit', [encodeRetryInfoAny(1500)]))).toBe(1500);
+    expect(decodeRetryDelayMs(encodeStatusProto(14, 'busy', [encodeRetryInfoAny(30_000)]))).toBe(30_000);
+    expect(decodeRetryDelayMs(encodeStatusProto(14, 'busy'))).toBeUndefined();
+    expect(decodeRetryDelayMs(Uint8Array.from([0x1a, 0x40, 0x01]))).toBeUndefined();
   });
 });
