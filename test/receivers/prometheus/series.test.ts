@@ -69,6 +69,34 @@ describe('scraped series as OTLP points', () => {
     expect(byName(scrape(state, page(3), 145), 'prompter_probe_attempts')[0]!.point.startTimeUnixNano).toBe(115 * S + 1e6);
   });
 
+  it('assembles a summary from its quantiles, _sum and _count, and starts a new interval when its count drops', () => {
+    const summary = (count: number, sum: number) => `# TYPE prompter_ensure_version_seconds summary
+prompter_ensure_version_seconds{provider="openai",quantile="0.99"} 0.9
+prompter_ensure_version_seconds{provider="openai",quantile="0.5"} 0.2
+prompter_ensure_version_seconds_sum{provider="openai"} ${sum}
+prompter_ensure_version_seconds_count{provider="openai"} ${count}
+`;
+    const state = new SeriesState();
+    const [first] = scrape(state, summary(10, 3.5), 100);
+    expect(first!.metric).toMatchObject({ name: 'prompter_ensure_version_seconds', type: 'summary' });
+    expect(first!.point).toEqual({
+      attributes: { provider: 'openai', env: 'prod' },
+      startTimeUnixNano: 100 * S,
+      timeUnixNano: 100 * S,
+      flags: 0,
+      count: 10,
+      sum: 3.5,
+      quantileValues: [
+        { quantile: 0.5, value: 0.2 },
+        { quantile: 0.99, value: 0.9 },
+      ],
+    });
+    expect(toBatch([first!], 'http').resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]).toMatchObject({ type: 'summary', name: 'prompter_ensure_version_seconds' });
+    expect(scrape(state, summary(12, 4), 115)[0]!.point.startTimeUnixNano).toBe(100 * S);
+    // The process restarted: fewer observations than before.
+    expect(scrape(state, summary(1, 0.2), 130)[0]!.point.startTimeUnixNano).toBe(115 * S + 1e6);
+  });
+
   it('gives gauges no start time', () => {
     expect(byName(scrape(new SeriesState(), page(1), 100), 'prompter_redis_up')[0]!.point.startTimeUnixNano).toBe(0);
   });
