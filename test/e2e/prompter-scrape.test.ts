@@ -18,11 +18,15 @@ import { SEED_LABELS } from '../helpers/seed-labels.ts';
  * /metrics, scraped by the gateway, beside an OTLP service (the real OpenTelemetry SDK); a real
  * Prometheus scrapes the gateway's :8889 and must see both with the seed's names and label sets, and
  * the app's restart (its counters back to zero) must give no negative rate and no double count. The
- * same metrics reach a DataDog intake stand-in under the DataDog dashboard's names.
+ * same metrics reach a DataDog intake stand-in under the DataDog dashboard's names, with the OTLP
+ * service's tag keys. Without SWITCHYARD_SCRAPE_TARGETS the pipelines are off.
  */
 
 /** The seed's series both kinds of service have here. */
 const NAMES = ['starlette_requests_total', 'starlette_requests_processing_seconds_bucket', 'starlette_requests_processing_seconds_count', 'prompter_probe_attempts_total', 'prompter_probe_failures_total', 'prompter_db_unique_violation_total'];
+
+/** The DataDog dashboard's names both services have here (besides the ratios made from them). */
+const DD_NAMES = ['prompter.http.requests', 'prompter.http.latency', 'prompter.probe.attempts', 'prompter.probe.failures', 'prompter.db.unique_violation'];
 
 const SCRAPED = 'prompter-legacy';
 const OTLP = 'prompter-api';
@@ -142,6 +146,27 @@ describe('pipelines/prompter-scrape.yaml', () => {
     expect(await prometheus.query(`scrape_duration_seconds{job="${SCRAPED}"}`)).toHaveLength(1);
   });
 
+  it('sends DataDog the scraped app’s metrics under the same names, types and tag keys as the OTLP service’s', async () => {
+    // Per metric name, what DataDog gets for one service: its type (0-3 for series, "sketch" for a
+    // distribution) and its tag keys.
+    const shapes = (service: string) => {
+      const tag = ddTag('service', service);
+      const out = new Map<string, string>();
+      const add = (metric: string, type: string, tags: string[]) => out.set(metric, `${type} ${[...new Set(tags.map((t) => t.split(':')[0]))].sort().join(',')}`);
+      for (const s of intake.series) if ((s.tags ?? []).includes(tag)) add(s.metric, String(s.type), s.tags ?? []);
+      for (const s of intake.sketches) if (s.tags.includes(tag)) add(s.metric, 'sketch', s.tags);
+      return out;
+    };
+    const [otlp, scraped] = await eventually(async () => {
+      const o = shapes(OTLP);
+      const sc = shapes(SCRAPED);
+      return DD_NAMES.every((m) => o.has(m)) && [...o.keys()].every((m) => sc.has(m)) ? [o, sc] : undefined;
+    }, 30_000, 'every DataDog metric of the OTLP service for the scraped app too');
+    for (const [metric, shape] of otlp) expect(scraped.get(metric), metric).toBe(shape);
+    // Nothing under a name of its own: no OTLP-form or Prometheus-form name, no doubled prefix.
+    expect([...scraped.keys()].filter((m) => !otlp.has(m))).toEqual([]);
+  });
+
   it('survives the app restarting: stale while it is down, then no negative rate and no double count', async () => {
     const series = `prompter_probe_attempts_total{service="${SCRAPED}"}`;
     await eventually(async () => ((await prometheus.query(series))[0]?.value[1] === '5' ? true : undefined), 30_000, 'attempts = 5 in Prometheus');
@@ -183,5 +208,21 @@ describe('pipelines/prompter-scrape.yaml', () => {
     expect(intake.requests.filter((r) => r.status !== 202)).toEqual([]);
     // The OTLP service was never touched by any of this.
     expect((await prometheus.query(`prompter_probe_attempts_total{service="${OTLP}"}`))[0]!.value[1]).toBe('2');
+  });
+
+  it('is off while SWITCHYARD_SCRAPE_TARGETS is unset, and says so once per pipeline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-scrape-off-'));
+    const env: NodeJS.ProcessEnv = { ...FREE_PORTS_ENV, DD_API_KEY: 'scrape-key', DD_URL: intake.url, SWITCHYARD_QUEUE_DIR: dir, SWITCHYARD_LOG_PATH: 'stderr', PROMETHEUS_REMOTE_WRITE_URL: '', SWITCHYARD_SCRAPE_JOB: SCRAPED };
+    delete env.SWITCHYARD_SCRAPE_TARGETS;
+    const off = await startGateway('config/gateway.yaml', env);
+    try {
+      const said = off.logs.map((l) => String(l.msg)).filter((m) => /scrape/.test(m));
+      expect(said).toEqual(['Pipeline metrics/scrape is off: no scrape target is set.', 'Pipeline metrics/scrape-datadog is off: no scrape target is set.']);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(find(parseExposition(await (await fetch(`http://${off.endpoints.prometheus}/metrics`)).text()), 'up', { job: SCRAPED })).toEqual([]);
+    } finally {
+      await off.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
