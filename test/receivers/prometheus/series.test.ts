@@ -140,6 +140,18 @@ prompter_ensure_version_seconds_count{provider="openai"} ${count}
     expect(honored.point.attributes).toEqual({ env: 'dev' });
   });
 
+  it('converts samples a replace rule renamed (through __name__) or gave a new label under the new name and labels', () => {
+    const relabels = compileRelabels([
+      { action: 'replace', source_labels: ['__name__'], regex: 'starlette_(.*)', target_label: '__name__', replacement: 'http_$1', separator: ';' },
+      { action: 'replace', source_labels: ['route'], regex: '/(x)', target_label: 'path', replacement: '/api/$1', separator: ';' },
+    ]);
+    const out = familiesToSeries(parseExposition(page(5), 'text'), { ...TARGET, relabels }, 0).series;
+    const [h] = out.filter((s) => s.metric.name === 'http_requests_processing_seconds');
+    expect(h!.metric.type).toBe('histogram');
+    expect(h!.point).toMatchObject({ count: 7, bucketCounts: [5, 1, 1], attributes: { method: 'GET', route: '/x', path: '/api/x', env: 'prod' } });
+    expect(out.map((s) => s.metric.name).sort()).toEqual(['http_requests_processing_seconds', 'prompter_probe_attempts', 'prompter_redis_up']);
+  });
+
   it('applies metric_relabel_configs before conversion and counts what it kept', () => {
     const relabels = compileRelabels([{ action: 'drop', source_labels: ['__name__'], regex: 'prompter_redis_up', separator: ';', replacement: '$1' }]);
     const out = familiesToSeries(parseExposition(page(1), 'text'), { ...TARGET, relabels }, 0);
