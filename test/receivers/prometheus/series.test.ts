@@ -107,6 +107,36 @@ prompter_ensure_version_seconds_count{provider="openai"} ${count}
     expect(series[0]!.point).toMatchObject({ value: 3, startTimeUnixNano: 1_700_000_000 * S });
   });
 
+  it('takes the _created gauges prometheus_client writes in the 0.0.4 format as start times, not as series', () => {
+    // What seed 001's generate_latest() writes: each family's creation times after it, as a gauge family.
+    const python = (requests: number, created: number) => `# HELP starlette_requests_total Total HTTP requests
+# TYPE starlette_requests_total counter
+starlette_requests_total{method="GET",route="/x",status="200"} ${requests}.0
+# HELP starlette_requests_created Total HTTP requests
+# TYPE starlette_requests_created gauge
+starlette_requests_created{method="GET",route="/x",status="200"} ${created}
+# HELP starlette_requests_processing_seconds Latency
+# TYPE starlette_requests_processing_seconds histogram
+starlette_requests_processing_seconds_bucket{method="GET",route="/x",le="0.1"} ${requests}.0
+starlette_requests_processing_seconds_bucket{method="GET",route="/x",le="+Inf"} ${requests}.0
+starlette_requests_processing_seconds_count{method="GET",route="/x"} ${requests}.0
+starlette_requests_processing_seconds_sum{method="GET",route="/x"} 0.5
+# HELP starlette_requests_processing_seconds_created Latency
+# TYPE starlette_requests_processing_seconds_created gauge
+starlette_requests_processing_seconds_created{method="GET",route="/x"} ${created}
+# TYPE cache_created gauge
+cache_created 7
+`;
+    const state = new SeriesState();
+    const first = scrape(state, python(5, 1_700_000_000.25), 1_700_000_100);
+    expect(first.map((s) => `${s.metric.name} ${s.metric.type}`).sort()).toEqual(['cache_created gauge', 'starlette_requests sum', 'starlette_requests_processing_seconds histogram']);
+    for (const name of ['starlette_requests', 'starlette_requests_processing_seconds']) expect(byName(first, name)[0]!.point.startTimeUnixNano, name).toBe(1_700_000_000.25 * S);
+    expect(byName(first, 'starlette_requests')[0]!.point).toMatchObject({ value: 5, attributes: { method: 'GET', route: '/x', status: '200', env: 'prod' } });
+    // The app restarted: a new creation time is the new start, whatever the value.
+    const after = scrape(state, python(9, 1_700_000_150), 1_700_000_160);
+    expect(byName(after, 'starlette_requests')[0]!.point).toMatchObject({ value: 9, startTimeUnixNano: 1_700_000_150 * S });
+  });
+
   it('sends a stale marker (no recorded value) for a series that disappears, and forgets its start time', () => {
     const state = new SeriesState();
     scrape(state, page(5, 'gone_total 1\n'), 100);
