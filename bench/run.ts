@@ -19,6 +19,7 @@ const sections: [string, () => Promise<Row[]>][] = [
   ['Prometheus scrape (100,000 series)', benchScrape],
   ['Prometheus remote-write encoding', benchRemoteWrite],
   ['Stateful processors (cardinality, ratio)', benchProcessors],
+  ['Prometheus receiver (one seed-001 prom-client page, beside prom-client writing it)', async () => (await import('./prometheus-receiver.ts')).benchPrometheusReceiver()],
   ['Host metrics (hostmetrics receiver)', async () => (await import('./hostmetrics.ts')).benchHostmetrics()],
   ['Worker threads (switchyard run --workers)', async () => (await import('./workers.ts')).benchWorkers()],
   ['Fleet (two tiers over NATS JetStream, every gateway its own process)', async () => (await import('./fleet.ts')).benchFleet()],

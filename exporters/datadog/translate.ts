@@ -192,10 +192,13 @@ type SeriesOut = (metric: string, type: DdPoint['type'], value: number, extraTag
 
 /**
  * The resource's tags, then the point's. DataDog tags are a set: a label that sanitizes to a tag already
- * there (the pipelines copy service and env from the resource to labels) is sent once.
+ * there (the pipelines copy service and env from the resource to labels) is sent once. `service` is
+ * DataDog's reserved tag of unified service tagging, one value a series: a point's own `service` label
+ * (a scraped app's, whose resource names the scrape job) replaces the resource's.
  */
 function pointTags(resourceTags: readonly string[], attributes: Attributes): string[] {
-  const tags = [...resourceTags];
+  const own = attributes.service === undefined ? '' : ddTag('service', attributes.service);
+  const tags = own === '' || resourceTags.includes(own) ? [...resourceTags] : resourceTags.filter((t) => !t.startsWith('service:'));
   for (const k in attributes) {
     const tag = ddTag(k, attributes[k]!);
     if (tag !== '' && !tags.includes(tag)) tags.push(tag);

@@ -45,7 +45,13 @@ export class RemoteWriteExporter implements Exporter {
     // retried without counting twice.
     this.sender.assertRoom(maxSamples(batch, this.config.exponential_histogram_max_buckets));
     const samples: PromSample[] = [];
-    const { typeConflicts } = this.state.apply(batch, Date.now(), (f, s) => samples.push(...seriesSamples(f, s, Math.round(s.timeUnixNano / 1e6))));
+    const { typeConflicts } = this.state.apply(
+      batch,
+      Date.now(),
+      (f, s) => samples.push(...seriesSamples(f, s, Math.round(s.timeUnixNano / 1e6))),
+      // A series its sender ended (a scrape target's vanished series) gets the stale marker now, not after metric_expiration.
+      (f, s, timeNs) => samples.push(...seriesSamples(f, s, Math.max(Math.round(timeNs / 1e6), Math.round(s.timeUnixNano / 1e6)), true)),
+    );
     if (typeConflicts > 0) this.settings.telemetry.failed('metrics', typeConflicts, 'type_conflict');
     this.sender.accept(samples);
   }

@@ -1,5 +1,6 @@
 import type { Attributes } from '../../src/model/common.ts';
 import type { HistogramDataPoint, NumberDataPoint, SummaryDataPoint } from '../../src/model/metrics.ts';
+import { foldCreatedGauges } from './created-gauges.ts';
 import type { FamilyType, ParsedFamily, ParsedSample } from './parse.ts';
 import { relabel, type CompiledRelabel } from './relabel.ts';
 
@@ -63,7 +64,7 @@ export function familiesToSeries(families: readonly ParsedFamily[], target: Targ
   const accs = new Map<string, Acc>();
   let samplesScraped = 0;
   let samplesKept = 0;
-  for (const f of families) {
+  for (const f of foldCreatedGauges(families)) {
     for (const s of f.samples) {
       samplesScraped++;
       const labels = withTargetLabels(s, target);

@@ -87,8 +87,12 @@ export class CumulativeState {
 
   constructor(private readonly options: StateOptions) {}
 
-  /** Applies a batch; `onUpdate` sees every series it changed, at its new value. */
-  apply(batch: MetricsBatch, nowMs: number, onUpdate?: (family: Family, series: Series) => void): ApplyResult {
+  /**
+   * Applies a batch; `onUpdate` sees every series it changed, at its new value, and `onStale` every
+   * series a point flagged "no recorded value" ended (a scraped target's series that vanished), with
+   * that point's time.
+   */
+  apply(batch: MetricsBatch, nowMs: number, onUpdate?: (family: Family, series: Series) => void, onStale?: (family: Family, series: Series, timeUnixNano: number) => void): ApplyResult {
     let typeConflicts = 0;
     for (const rm of batch.resourceMetrics) {
       const identity = jobAndInstance(rm.resource);
@@ -130,6 +134,12 @@ export class CumulativeState {
             if (labels === undefined) {
               labels = labelSet(p.attributes, resourceLabels, overrides, this.options.constLabels);
               labelSets.set(p.attributes, labels);
+            }
+            if (p.flags & FLAG_NO_RECORDED_VALUE) {
+              const ended = family.series.get(labels.key);
+              family.series.delete(labels.key);
+              if (ended && onStale) onStale(family, ended, p.timeUnixNano);
+              continue;
             }
             const updated = this.update(family, m, p, labels, nowMs, unitFactor);
             if (updated && onUpdate) onUpdate(family, updated);
@@ -185,10 +195,6 @@ export class CumulativeState {
   }
 
   private update(f: Family, m: Metric, p: Metric['points'][number], labels: LabelSet, nowMs: number, unitFactor: number): Series | undefined {
-    if (p.flags & FLAG_NO_RECORDED_VALUE) {
-      f.series.delete(labels.key);
-      return undefined;
-    }
     const held = f.series.get(labels.key);
     const delta = 'temporality' in m && m.temporality === 'delta';
     // Successive delta points of a series cover successive intervals: one no newer than what is held

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PORTS_ENV } from '../helpers/free-ports-env.ts';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
-import { eventually } from '../helpers/prometheus-server.ts';
+import { parse as parseYaml } from 'yaml';
+import { eventually, startPrometheus } from '../helpers/prometheus-server.ts';
 import { find, parseExposition, promtoolCheckMetrics, valueOf, type Sample } from '../helpers/prom-text.ts';
 
 /** /proc/stat's per-CPU seconds by "cpuN mode" (node-exporter's mode names), as the kernel counts them (USER_HZ = 100). */
@@ -90,6 +91,38 @@ describe('the shipped gateway serves its host as node-exporter would (pipelines/
       const v = valueOf(samples, name);
       expect(v, name).toBeGreaterThanOrEqual(Math.min(before[field]!, after[field]!) - tolerance);
       expect(v, name).toBeLessThanOrEqual(Math.max(before[field]!, after[field]!) + tolerance);
+    }
+  });
+
+  it('drives seed 002’s CPU, memory and disk alerts (config/prometheus/alerts.yml) in a real Prometheus scraping it, to this host’s own figures', async () => {
+    // The alerts' expressions without their thresholds: what each alert compares, per instance.
+    const rules = (parseYaml(readFileSync('config/prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+    const measure = (alert: string) => rules.find((r) => r.alert === alert)!.expr.trim().replace(/\s*>\s*\d+$/, '');
+    const prometheus = await startPrometheus({ config: `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: gateway\n    honor_labels: true\n    static_configs:\n      - targets: ["${gateway.endpoints.prometheus}"]\n` });
+    try {
+      // CPU: a busy percentage per instance, once Prometheus holds two samples of the idle seconds.
+      const cpu = await eventually(async () => {
+        const r = await prometheus.query(measure('HostHighCpuUsage'));
+        return r.length > 0 ? r : undefined;
+      }, 20_000, 'the CPU alert’s figure');
+      expect(cpu.map((s) => s.metric)).toEqual([{ instance: hostname() }]);
+      const busy = Number(cpu[0]!.value[1]);
+      expect(busy).toBeGreaterThanOrEqual(0);
+      expect(busy).toBeLessThanOrEqual(100);
+      // Memory: the percentage in use, as /proc/meminfo gives it now, within 2 points (other processes allocate meanwhile).
+      const memory = await prometheus.query(measure('HostHighMemoryUsage'));
+      expect(memory.map((s) => s.metric)).toEqual([{ instance: hostname(), job: 'node' }]);
+      const m = procMeminfo();
+      expect(Math.abs(Number(memory[0]!.value[1]) - 100 * (1 - m.MemAvailable! / m.MemTotal!))).toBeLessThanOrEqual(2);
+      // Disk: every real filesystem, / among them, as full as statfs says within 1 point; no tmpfs.
+      const disk = await prometheus.query(measure('HostDiskSpaceLow'));
+      expect(disk.every((s) => s.metric.fstype !== 'tmpfs' && s.metric.instance === hostname())).toBe(true);
+      const root = disk.find((s) => s.metric.mountpoint === '/');
+      expect(root, 'the root filesystem').toBeDefined();
+      const st = statfsSync('/');
+      expect(Math.abs(Number(root!.value[1]) - 100 * (1 - st.bavail / st.blocks))).toBeLessThanOrEqual(1);
+    } finally {
+      await prometheus.close();
     }
   });
 

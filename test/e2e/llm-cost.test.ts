@@ -1,4 +1,5 @@
-import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Attributes } from '@opentelemetry/api';
@@ -21,7 +22,7 @@ const PRICE_TABLE = `providers:
     - { pattern: "^claude-3-5-sonnet-(20240620|20241022)$", input: 3.00, output: 15.00, since: "2024-06-20" }
 `;
 
-/** A reader the test collects by hand, so it can send (and resend) exactly the bytes the SDK's OTLP exporter would. */
+/** A reader the test collects by hand, so it can export (and export again) exactly one collection. */
 class ManualReader extends MetricReader {
   constructor() {
     super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
@@ -30,9 +31,10 @@ class ManualReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
 }
 
-/** A service recording LLM calls with the real SDK, as the GenAI instrumentations do. */
+/** A service recording LLM calls with the real SDK, as the GenAI instrumentations do, exporting with the SDK's OTLP/HTTP protobuf exporter. */
 function llmApp() {
   const reader = new ManualReader();
+  const exporter = new OTLPMetricExporter({ url: `http://${gateway.endpoints['otlp.http']}/v1/metrics` });
   const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'prompter-api', 'deployment.environment.name': 'e2e' }), readers: [reader] });
   const usage = provider.getMeter('genai').createHistogram('gen_ai.client.token.usage', { unit: '{token}', description: 'Measures number of input and output tokens used.' });
   return {
@@ -41,12 +43,18 @@ function llmApp() {
       usage.record(input, { ...a, 'gen_ai.token.type': 'input' });
       usage.record(output, { ...a, 'gen_ai.token.type': 'output' });
     },
-    /** The OTLP/protobuf body of one export. */
-    async body(): Promise<Uint8Array> {
+    /** Collects once and exports that collection `times` times (more than once: a client resending the same request). */
+    async export(times = 1): Promise<void> {
       const { resourceMetrics } = await reader.collect();
-      return ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!;
+      for (let i = 0; i < times; i++) {
+        const result = await new Promise<ExportResult>((resolve) => exporter.export(resourceMetrics, resolve));
+        expect(result.code, String(result.error)).toBe(ExportResultCode.SUCCESS);
+      }
     },
-    shutdown: () => provider.shutdown(),
+    async shutdown() {
+      await provider.shutdown();
+      await exporter.shutdown();
+    },
   };
 }
 
@@ -60,11 +68,6 @@ afterAll(async () => {
   await gateway?.stop();
   files?.cleanup();
 });
-
-async function post(body: Uint8Array): Promise<void> {
-  const res = await fetch(`http://${gateway.endpoints['otlp.http']}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(body) });
-  expect(res.status).toBe(200);
-}
 
 async function scrape(): Promise<Sample[]> {
   return parseExposition(await (await fetch(`http://${gateway.endpoints.prometheus}/metrics`)).text());
@@ -91,11 +94,9 @@ describe('llmcost in the shipped Prometheus pipeline: llm_cost_usd_total from ge
       ['anthropic', 'claude-3-5-sonnet-latest', 'chat', 2000, 500, 'claude-3-5-sonnet-20241022'],
       ['anthropic', 'claude-4-preview', 'chat', 700, 300],
     ]);
-    const body = await first.body();
-    await post(body);
-    await post(body); // a client retry: the same request again, counted once
+    await first.export(2); // a client retry: the same request again, counted once
     calls(first, [['openai', 'gpt-4o', 'summarize', 400, 50]]);
-    await post(await first.body());
+    await first.export();
     await first.shutdown();
 
     // The service restarts: its cumulative series start again from a smaller value, a new start time.
@@ -104,7 +105,7 @@ describe('llmcost in the shipped Prometheus pipeline: llm_cost_usd_total from ge
       ['openai', 'gpt-4o', 'summarize', 50, 10],
       ['anthropic', 'claude-4-preview', 'chat', 20, 5],
     ]);
-    await post(await second.body());
+    await second.export();
     await second.shutdown();
 
     const samples = await eventually(async () => {

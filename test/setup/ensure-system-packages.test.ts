@@ -15,6 +15,11 @@ describe('ensuring the Debian packages the tests need', () => {
     expect(missingPackages([{ ...present, commands: ['ls', 'switchyard-no-such-command'] }])).toHaveLength(1);
   });
 
+  it('finds a package with no command of its own (a Python module) missing when a file it installs is not there', () => {
+    expect(missingPackages([{ ...present, files: ['/switchyard/no/such/module/__init__.py'] }])).toHaveLength(1);
+    expect(missingPackages([{ ...present, files: ['/bin/ls'] }])).toEqual([]);
+  });
+
   it('does nothing, and runs no apt-get, when every package is there', () => {
     const calls: string[][] = [];
     expect(ensureSystemPackages([present], { run: (argv) => (calls.push(argv), ok()) }, () => {})).toEqual([]);

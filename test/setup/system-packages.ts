@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** A Debian package that some test needs, and how to tell whether it is installed. */
@@ -7,6 +7,8 @@ export interface SystemPackage {
   package: string;
   /** Commands the package puts on the PATH; the package counts as installed when all are there. */
   commands: readonly string[];
+  /** Files it installs, for a package with no command of its own (a Python module); all must be there too. */
+  files?: readonly string[];
   /** Which tests need it (shown when it is missing). */
   neededBy: string;
   /** A service the package starts where an init system runs, which the tests must not meet (they start their own on free ports). */
@@ -22,6 +24,7 @@ export const SYSTEM_PACKAGES: readonly SystemPackage[] = [
   { package: 'chromium', commands: ['chromium'], neededBy: 'browser tests of the status page (playwright-core drives it)' },
   { package: 'docker-compose', commands: ['docker-compose'], neededBy: 'the docker-compose.yml validity test' },
   { package: 'openssl', commands: ['openssl'], neededBy: 'TLS tests (they make their certificates)' },
+  { package: 'python3-prometheus-client', commands: ['python3'], files: ['/usr/lib/python3/dist-packages/prometheus_client/__init__.py'], neededBy: 'the scrape e2e test’s seed 001 app (prometheus_client, as the seed uses it)' },
   { package: 'nats-server', commands: ['nats-server'], neededBy: 'the nats receiver and exporter tests (JetStream, -js)', startsService: 'nats-server' },
 ];
 
@@ -39,8 +42,8 @@ export function onPath(command: string, path = process.env.PATH ?? ''): boolean 
   });
 }
 
-export function missingPackages(packages: readonly SystemPackage[], has: (command: string) => boolean = (c) => onPath(c)): SystemPackage[] {
-  return packages.filter((p) => !p.commands.every(has));
+export function missingPackages(packages: readonly SystemPackage[], has: (command: string) => boolean = (c) => onPath(c), exists: (file: string) => boolean = existsSync): SystemPackage[] {
+  return packages.filter((p) => !p.commands.every(has) || !(p.files ?? []).every(exists));
 }
 
 /** The one command that installs them, as a person would type it. */

@@ -44,6 +44,12 @@ describe('datadog translation', () => {
     expect(translator().translate(batch(m), NOW_MS).items[0]!.tags).toEqual(['service:prompter_api', 'env:prod', 'provider:openai', 'env:staging']);
   });
 
+  it('sends one service tag: a point’s own service label (a scraped app’s, its resource naming the scrape job) replaces the resource’s', () => {
+    const m = counter(4, NS(10_000), NS(5_000));
+    (m.points[0]!.attributes as Record<string, string>).service = 'prompter-worker';
+    expect(translator().translate(batch(m), NOW_MS).items[0]!.tags).toEqual(['env:prod', 'provider:openai', 'service:prompter-worker']);
+  });
+
   it('keeps apart the series of two processes of one service on one host (prefork workers): each counts its own increases', () => {
     const t = translator();
     const worker = (instance: string, value: number, msAgo: number, temporality: 'cumulative' | 'delta' = 'cumulative'): MetricsBatch => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { remoteWriteExporterFactory } from '../../../exporters/prometheusremotewrite/factory.ts';
 import { encodeWriteRequest } from '../../../exporters/prometheusremotewrite/write-request.ts';
-import type { Metric, MetricsBatch } from '../../../src/model/metrics.ts';
+import { FLAG_NO_RECORDED_VALUE, type Metric, type MetricsBatch } from '../../../src/model/metrics.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
 import { remoteWriteReceiver, type Answer, type ReceivedRequest, type RemoteWriteReceiver } from '../../helpers/remote-write-receiver.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
@@ -175,6 +175,23 @@ describe('prometheusremotewrite exporter', () => {
     expect(stale.series[0]!.labels).toEqual({ __name__: 'hits_total', a: 'b', job: 'api' });
     // The double as protobuf writes it (field 1, wire type 1, then 8 bytes little-endian).
     expect(stale.body.includes(Buffer.from('09020000000000f07f', 'hex'))).toBe(true);
+  });
+
+  it('ends a series its sender flags "no recorded value" (a vanished scrape target) with the stale marker at once, at the flag’s time', async () => {
+    const r = await receiver();
+    const { exporter } = exporterFor(r.url);
+    await exporter.start();
+    await exporter.consumeMetrics!(hits([{ a: 'b', value: 3, t: 1.7e12 }, { a: 'c', value: 4, t: 1.7e12 }]));
+    const gone = hits([{ a: 'b', value: NaN, t: 1.7e12 + 15_000 }]);
+    gone.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.flags = FLAG_NO_RECORDED_VALUE;
+    await exporter.consumeMetrics!(gone);
+    await eventually(async () => (received(r).length === 3 ? true : undefined), 5_000, 'the stale marker');
+    expect(received(r).sort()).toEqual(['b=3@1700000000000', 'b=NaN@1700000015000', 'c=4@1700000000000']);
+    expect(r.seen.some((req) => req.body.includes(Buffer.from('09020000000000f07f', 'hex')))).toBe(true);
+    // Once: the series is gone, so a second flag sends nothing more.
+    await exporter.consumeMetrics!(gone);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(received(r)).toHaveLength(3);
   });
 
   it('sends at most max_samples_per_send samples per request', async () => {

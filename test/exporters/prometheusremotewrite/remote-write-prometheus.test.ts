@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteWriteExporterFactory } from '../../../exporters/prometheusremotewrite/factory.ts';
 import type { Attributes } from '../../../src/model/common.ts';
-import type { Metric, MetricsBatch } from '../../../src/model/metrics.ts';
+import { FLAG_NO_RECORDED_VALUE, type Metric, type MetricsBatch } from '../../../src/model/metrics.ts';
 import { eventually, startPrometheus, type PrometheusServer } from '../../helpers/prometheus-server.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
 
@@ -44,6 +44,17 @@ describe('prometheusremotewrite exporter against a real Prometheus', () => {
     expect(await valueOf('clash_latency_seconds_count{job="rw-unit"}')).toBe(3);
     expect(await valueOf('clash_gc_seconds{quantile="0.5"}')).toBe(0.2);
     expect(await valueOf('histogram_quantile(0.5, clash_latency_seconds_bucket)')).toBeGreaterThan(0.1);
+  });
+
+  it('ends a series its sender flags as gone (a vanished scrape target): Prometheus stops returning it at once, not after its 5-minute lookback', async () => {
+    const t = Date.now() - 10_000;
+    const gone = counter('vanished.events', { s: 'a' }, NaN, t + 5_000);
+    gone.points[0]!.flags = FLAG_NO_RECORDED_VALUE;
+    await send(batch([counter('vanished.events', { s: 'a' }, 5, t), counter('vanished.events', { s: 'b' }, 6, t)]), batch([gone]));
+    expect(await eventually(() => valueOf('vanished_events_total{s="b"}'), 10_000, 'b delivered')).toBe(6);
+    // Written, then ended: its sample is stored, and an instant query no longer finds it.
+    expect(await valueOf('count_over_time(vanished_events_total{s="a"}[1m])')).toBe(1);
+    expect(await prometheus.query('vanished_events_total{s="a"}')).toEqual([]);
   });
 
   it('delivers the never-sent samples of a resent request that also holds an already delivered, older one', async () => {

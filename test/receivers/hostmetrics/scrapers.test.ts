@@ -114,6 +114,28 @@ describe('hostmetrics receiver', () => {
   });
 });
 
+describe('hostmetrics receiver schedule', () => {
+  it('collects after initial_delay, then every collection_interval, reports each collection’s cost, and stops on shutdown', async () => {
+    const sent: number[] = [];
+    const settings = silentSettings('hostmetrics');
+    const config = hostmetricsReceiverConfigSchema.parse({ collection_interval: '300ms', initial_delay: '50ms', scrapers: { load: null } });
+    const r = new HostmetricsReceiver(settings, config, { metrics: { consumeMetrics: async () => void sent.push(Date.now()) } });
+    const started = Date.now();
+    await r.start();
+    await new Promise((res) => setTimeout(res, 1_100));
+    await r.shutdown();
+    const count = sent.length;
+    // 50 ms, then about 350, 650 and 950 ms: three or four collections on a busy machine, never more.
+    expect(count).toBeGreaterThanOrEqual(3);
+    expect(count).toBeLessThanOrEqual(4);
+    expect(sent[0]! - started).toBeGreaterThanOrEqual(45);
+    for (let i = 1; i < count; i++) expect(sent[i]! - sent[i - 1]!, `gap ${i}`).toBeGreaterThanOrEqual(295);
+    expect(settings.details.last_collection).toEqual({ wall_ms: expect.any(Number), cpu_ms: expect.any(Number) });
+    await new Promise((res) => setTimeout(res, 400));
+    expect(sent).toHaveLength(count);
+  });
+});
+
 describe('hostmetrics receiver under a root_path (the host mounted into a container)', () => {
   it('reads /proc under root_path, the host’s mount table, and statfs’s mount points under root_path', async () => {
     const files = tempFiles({

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/cli/validate.ts';
 import { formatIssue } from '../../../src/config/errors.ts';
 import { builtinRegistry } from '../../../src/components.ts';
 import { parsePromDurationMs, prometheusReceiverConfigSchema } from '../../../receivers/prometheus/config.ts';
 import { prometheusReceiverFactory } from '../../../receivers/prometheus/factory.ts';
+import { runCli } from '../../helpers/gateway-process.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
 
 const cleanups: (() => void)[] = [];
@@ -79,6 +81,20 @@ describe('prometheus receiver config', () => {
       expect.stringMatching(/^gateway\.yaml:6:40: .*static_configs\[0\]\.targets\[0\]: not a target "host:port"/),
       expect.stringMatching(/^gateway\.yaml:8:15: .*metric_relabel_configs\[0\]\.target_label: action "replace" needs a target_label/),
     ]);
+  });
+
+  it('switchyard validate names pipelines/prompter-scrape.yaml and its line when a SWITCHYARD_SCRAPE_* value is wrong', async () => {
+    const r = await runCli(['validate', '--config', 'config/gateway.yaml'], { SWITCHYARD_SCRAPE_TARGETS: 'http://api:8000/metrics', SWITCHYARD_SCRAPE_INTERVAL: '15 seconds' });
+    expect(r.code).toBe(1);
+    const lines = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('prompter-scrape.yaml'));
+    expect(lines).toEqual([
+      expect.stringMatching(/pipelines\/prompter-scrape\.yaml:\d+:\d+: receivers\.prometheus\/prompter\.config\.scrape_configs\[0\]\.scrape_interval: "15 seconds" is not a duration/),
+      expect.stringMatching(/pipelines\/prompter-scrape\.yaml:\d+:\d+: receivers\.prometheus\/prompter\.config\.scrape_configs\[0\]\.static_configs\[0\]\.targets\[0\]: not a target "host:port"/),
+    ]);
+    const shipped = readFileSync('pipelines/prompter-scrape.yaml', 'utf8').split('\n');
+    const lineOf = (l: string) => Number(/prompter-scrape\.yaml:(\d+):/.exec(l)![1]);
+    expect(shipped[lineOf(lines[0]!) - 1]).toContain('scrape_interval:');
+    expect(shipped[lineOf(lines[1]!) - 1]).toContain('targets:');
   });
 
   it('validate refuses a scrape_timeout longer than the scrape_interval', async () => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttps } from 'node:https';
+import { createServer as createHttps, type ServerOptions } from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { prometheusReceiverConfigSchema } from '../../../receivers/prometheus/config.ts';
@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: { key: string; cert: string }): Promise<string> {
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: ServerOptions): Promise<string> {
   const server: Server = tls ? createHttps(tls, handler) : createHttp(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
@@ -51,6 +51,15 @@ describe('prometheus receiver', () => {
     expect(r.settings.details.targets).toBe(1);
   });
 
+  it('asks for metrics_path with params as the query string, OpenMetrics first', async () => {
+    const asked: { url?: string; accept?: string }[] = [];
+    const target = await serve((req, res) => (asked.push({ url: req.url, accept: req.headers.accept }), res.writeHead(200).end(PAGE)));
+    const r = await receive({ metrics_path: '/probe/metrics', params: { module: ['http_2xx'], target: ['a', 'b'] }, static_configs: [{ targets: [target] }] });
+    expect(await r.up()).toBe(1);
+    expect(asked[0]!.url).toBe('/probe/metrics?module=http_2xx&target=a&target=b');
+    expect(asked[0]!.accept).toMatch(/^application\/openmetrics-text;version=1\.0\.0;q=0\.5,.*text\/plain;version=0\.0\.4/);
+  });
+
   it('sends basic auth, or an Authorization header from a file, and says up 0 when the target refuses', async () => {
     const seen: (string | undefined)[] = [];
     const target = await serve((req, res) => {
@@ -62,6 +71,8 @@ describe('prometheus receiver', () => {
     const t = tempFiles({ token: 'tok\n' });
     cleanups.push(t.cleanup);
     expect(await (await receive({ job_name: 'b', static_configs: [{ targets: [target] }], authorization: { credentials_file: t.path('token') } })).up()).toBe(1);
+    writeFileSync(t.path('password'), 'p\n');
+    expect(await (await receive({ job_name: 'pf', static_configs: [{ targets: [target] }], basic_auth: { username: 'u', password_file: t.path('password') } })).up()).toBe(1);
     const wrong = await receive({ job_name: 'c', static_configs: [{ targets: [target] }], authorization: { credentials: 'nope' } });
     expect(await wrong.up()).toBe(0);
     expect(wrong.settings.errors.at(-1)).toMatch(/1 of 1 target\(s\) down/);
@@ -76,6 +87,28 @@ describe('prometheus receiver', () => {
     expect(await (await receive({ scheme: 'https', static_configs: [{ targets: [target] }], tls_config: { ca_file: t.path('cert.pem') } })).up()).toBe(1);
     // Without the CA, the self-signed certificate is refused.
     expect(await (await receive({ job_name: 'untrusted', scheme: 'https', static_configs: [{ targets: [target] }] })).up()).toBe(0);
+  });
+
+  it('presents cert_file and key_file to a target that asks for a client certificate, checks server_name, and skips checks only with insecure_skip_verify', async () => {
+    const t = tempFiles({});
+    cleanups.push(t.cleanup);
+    const selfSigned = (name: string, subject: string, san: string) =>
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', subject, '-addext', san, '-keyout', t.path(`${name}.key`), '-out', t.path(`${name}.pem`)], { stdio: 'ignore' });
+    // The target's certificate names a host, not the address it is scraped at.
+    selfSigned('server', '/CN=metrics.internal', 'subjectAltName=DNS:metrics.internal');
+    selfSigned('client', '/CN=switchyard', 'extendedKeyUsage=clientAuth');
+    const pem = (name: string) => readFileSync(t.path(name), 'utf8');
+    const target = await serve((_req, res) => res.writeHead(200).end(PAGE), { key: pem('server.key'), cert: pem('server.pem'), ca: pem('client.pem'), requestCert: true, rejectUnauthorized: true });
+    const client = { cert_file: t.path('client.pem'), key_file: t.path('client.key') };
+    const job = (name: string, tls: Record<string, unknown>) => receive({ job_name: name, scheme: 'https', static_configs: [{ targets: [target] }], tls_config: tls });
+    expect(await (await job('mtls', { ca_file: t.path('server.pem'), server_name: 'metrics.internal', ...client })).up()).toBe(1);
+    // No client certificate: the target refuses the handshake.
+    expect(await (await job('no-client-cert', { ca_file: t.path('server.pem'), server_name: 'metrics.internal' })).up()).toBe(0);
+    // Without server_name the certificate is checked against 127.0.0.1, which it does not name.
+    const unnamed = await job('no-server-name', { ca_file: t.path('server.pem'), ...client });
+    expect(await unnamed.up()).toBe(0);
+    expect(Object.values(unnamed.settings.details.targets_down as Record<string, string>)[0]).toMatch(/altnames|IP/i);
+    expect(await (await job('insecure', { insecure_skip_verify: true, ...client })).up()).toBe(1);
   });
 
   it('reads gzip bodies, and fails a scrape that takes longer than scrape_timeout', async () => {

@@ -69,6 +69,34 @@ describe('scraped series as OTLP points', () => {
     expect(byName(scrape(state, page(3), 145), 'prompter_probe_attempts')[0]!.point.startTimeUnixNano).toBe(115 * S + 1e6);
   });
 
+  it('assembles a summary from its quantiles, _sum and _count, and starts a new interval when its count drops', () => {
+    const summary = (count: number, sum: number) => `# TYPE prompter_ensure_version_seconds summary
+prompter_ensure_version_seconds{provider="openai",quantile="0.99"} 0.9
+prompter_ensure_version_seconds{provider="openai",quantile="0.5"} 0.2
+prompter_ensure_version_seconds_sum{provider="openai"} ${sum}
+prompter_ensure_version_seconds_count{provider="openai"} ${count}
+`;
+    const state = new SeriesState();
+    const [first] = scrape(state, summary(10, 3.5), 100);
+    expect(first!.metric).toMatchObject({ name: 'prompter_ensure_version_seconds', type: 'summary' });
+    expect(first!.point).toEqual({
+      attributes: { provider: 'openai', env: 'prod' },
+      startTimeUnixNano: 100 * S,
+      timeUnixNano: 100 * S,
+      flags: 0,
+      count: 10,
+      sum: 3.5,
+      quantileValues: [
+        { quantile: 0.5, value: 0.2 },
+        { quantile: 0.99, value: 0.9 },
+      ],
+    });
+    expect(toBatch([first!], 'http').resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]).toMatchObject({ type: 'summary', name: 'prompter_ensure_version_seconds' });
+    expect(scrape(state, summary(12, 4), 115)[0]!.point.startTimeUnixNano).toBe(100 * S);
+    // The process restarted: fewer observations than before.
+    expect(scrape(state, summary(1, 0.2), 130)[0]!.point.startTimeUnixNano).toBe(115 * S + 1e6);
+  });
+
   it('gives gauges no start time', () => {
     expect(byName(scrape(new SeriesState(), page(1), 100), 'prompter_redis_up')[0]!.point.startTimeUnixNano).toBe(0);
   });
@@ -77,6 +105,36 @@ describe('scraped series as OTLP points', () => {
     const om = '# TYPE c counter\nc_total 3\nc_created 1700000000\n# EOF\n';
     const series = new SeriesState().adjust(familiesToSeries(parseExposition(om, 'openmetrics'), TARGET, 1_700_000_100_000).series, 1_700_000_100 * S);
     expect(series[0]!.point).toMatchObject({ value: 3, startTimeUnixNano: 1_700_000_000 * S });
+  });
+
+  it('takes the _created gauges prometheus_client writes in the 0.0.4 format as start times, not as series', () => {
+    // What seed 001's generate_latest() writes: each family's creation times after it, as a gauge family.
+    const python = (requests: number, created: number) => `# HELP starlette_requests_total Total HTTP requests
+# TYPE starlette_requests_total counter
+starlette_requests_total{method="GET",route="/x",status="200"} ${requests}.0
+# HELP starlette_requests_created Total HTTP requests
+# TYPE starlette_requests_created gauge
+starlette_requests_created{method="GET",route="/x",status="200"} ${created}
+# HELP starlette_requests_processing_seconds Latency
+# TYPE starlette_requests_processing_seconds histogram
+starlette_requests_processing_seconds_bucket{method="GET",route="/x",le="0.1"} ${requests}.0
+starlette_requests_processing_seconds_bucket{method="GET",route="/x",le="+Inf"} ${requests}.0
+starlette_requests_processing_seconds_count{method="GET",route="/x"} ${requests}.0
+starlette_requests_processing_seconds_sum{method="GET",route="/x"} 0.5
+# HELP starlette_requests_processing_seconds_created Latency
+# TYPE starlette_requests_processing_seconds_created gauge
+starlette_requests_processing_seconds_created{method="GET",route="/x"} ${created}
+# TYPE cache_created gauge
+cache_created 7
+`;
+    const state = new SeriesState();
+    const first = scrape(state, python(5, 1_700_000_000.25), 1_700_000_100);
+    expect(first.map((s) => `${s.metric.name} ${s.metric.type}`).sort()).toEqual(['cache_created gauge', 'starlette_requests sum', 'starlette_requests_processing_seconds histogram']);
+    for (const name of ['starlette_requests', 'starlette_requests_processing_seconds']) expect(byName(first, name)[0]!.point.startTimeUnixNano, name).toBe(1_700_000_000.25 * S);
+    expect(byName(first, 'starlette_requests')[0]!.point).toMatchObject({ value: 5, attributes: { method: 'GET', route: '/x', status: '200', env: 'prod' } });
+    // The app restarted: a new creation time is the new start, whatever the value.
+    const after = scrape(state, python(9, 1_700_000_150), 1_700_000_160);
+    expect(byName(after, 'starlette_requests')[0]!.point).toMatchObject({ value: 9, startTimeUnixNano: 1_700_000_150 * S });
   });
 
   it('sends a stale marker (no recorded value) for a series that disappears, and forgets its start time', () => {
@@ -110,6 +168,18 @@ describe('scraped series as OTLP points', () => {
     const honored = familiesToSeries(parseExposition(text, 'text'), { ...TARGET, honorLabels: true }, 0).series[0]!;
     expect(honored.job).toBe('app');
     expect(honored.point.attributes).toEqual({ env: 'dev' });
+  });
+
+  it('converts samples a replace rule renamed (through __name__) or gave a new label under the new name and labels', () => {
+    const relabels = compileRelabels([
+      { action: 'replace', source_labels: ['__name__'], regex: 'starlette_(.*)', target_label: '__name__', replacement: 'http_$1', separator: ';' },
+      { action: 'replace', source_labels: ['route'], regex: '/(x)', target_label: 'path', replacement: '/api/$1', separator: ';' },
+    ]);
+    const out = familiesToSeries(parseExposition(page(5), 'text'), { ...TARGET, relabels }, 0).series;
+    const [h] = out.filter((s) => s.metric.name === 'http_requests_processing_seconds');
+    expect(h!.metric.type).toBe('histogram');
+    expect(h!.point).toMatchObject({ count: 7, bucketCounts: [5, 1, 1], attributes: { method: 'GET', route: '/x', path: '/api/x', env: 'prod' } });
+    expect(out.map((s) => s.metric.name).sort()).toEqual(['http_requests_processing_seconds', 'prompter_probe_attempts', 'prompter_redis_up']);
   });
 
   it('applies metric_relabel_configs before conversion and counts what it kept', () => {
