@@ -193,16 +193,12 @@ export class Gateway {
 
   /**
    * The settings of `service.telemetry` every process applies itself, a worker thread too: the metrics
-   * level, and the logs' level and encoding (at once, for every logger of the process).
+   * level, and the logs' level, encoding and initial fields (at once, for every logger of the process).
    */
-  private applyTelemetrySettings(config: GatewayConfig, previous?: GatewayConfig): void {
+  private applyTelemetrySettings(config: GatewayConfig): void {
     const telemetry = config.telemetry.config;
     this.selfMetrics.level = telemetry.metrics.level;
     applyLogSettings(this.options.logger, this.options.env ?? process.env, telemetry.logs);
-    const before = previous?.telemetry.config.logs;
-    if (before && JSON.stringify(before.initial_fields) !== JSON.stringify(telemetry.logs.initial_fields)) {
-      this.options.logger.warn('service.telemetry.logs.initial_fields changed: lines carry the new fields from the next restart.');
-    }
   }
 
   private async startPipelines(config: GatewayConfig, handovers?: Map<string, ListenerHandover>): Promise<Running> {
@@ -271,7 +267,7 @@ export class Gateway {
     }
     try {
       // Before the new components start, so that what they log follows the new level and encoding.
-      this.applyTelemetrySettings(config, old.config);
+      this.applyTelemetrySettings(config);
       this.running = await this.startPipelines(config, handovers);
       await telemetry?.commit();
       // A worker's own line differs: "Configuration reloaded." is the gateway's, once, with its endpoints.
