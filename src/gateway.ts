@@ -4,6 +4,8 @@ import type { FactoryRegistry } from './component/registry.ts';
 import { AdminServer } from './admin/server.ts';
 import { ConfigError, locateFault } from './config/errors.ts';
 import { preflightListenerFiles } from './listener/preflight.ts';
+import { freeMovedPorts } from './listener/moved-ports.ts';
+import { boundEndpoints } from './config/endpoints.ts';
 import { configDigest, type ConfigVersion } from './config/config-version.ts';
 import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
@@ -248,6 +250,9 @@ export class Gateway {
     // Listeners stay bound through the swap (requests arriving meanwhile wait), once the old pipelines drained.
     const handovers = new Map<string, ListenerHandover>();
     await old.graph.shutdown(handovers);
+    // A port the new config gives to another component (moved, swapped) is freed for it now.
+    const freed = await freeMovedPorts(boundEndpoints(config), handovers);
+    if (freed.length > 0) log.debug({ listeners: freed }, 'Closed listeners whose ports the new configuration gives to other components.');
     try {
       return await this.swapPipelines(old, config, handovers, telemetry);
     } finally {
