@@ -101,7 +101,8 @@ export class HostmetricsReceiver implements Component {
 
   private tick(): void {
     if (this.stopped) return;
-    this.running = this.collectAndSend().finally(() => {
+    // Each collection one request of the detailed-level histograms (no body: no size).
+    this.running = this.settings.telemetry.timedIntake('metrics', 'scrape', () => this.collectAndSend()).finally(() => {
       this.running = undefined;
       if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.config.collection_interval);
     });
