@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AdminServer } from '../../src/admin/server.ts';
 import { HealthRegistry } from '../../src/pipeline/health.ts';
 import { TapRegistry } from '../../src/pipeline/tap.ts';
@@ -7,6 +7,7 @@ import { SelfMetrics } from '../../src/telemetry/self-metrics.ts';
 import { WorkerTapSource } from '../../src/workers/merged-taps.ts';
 import type { WorkerRequest } from '../../src/workers/protocol.ts';
 import { WorkerTaps } from '../../src/workers/worker-taps.ts';
+import { serveAdmin } from '../helpers/serve-admin.ts';
 
 /**
  * `--workers N` as the admin port sees it: one worker whose tap registry has one place (`before e` of
@@ -41,16 +42,10 @@ const admin = new AdminServer({
   configFiles: () => [],
   taps: () => source,
 });
-let base = '';
-
-beforeAll(async () => {
-  await admin.start();
-  base = `http://${admin.endpoint()}`;
-});
-afterAll(() => admin.close());
+const { url } = serveAdmin(admin);
 
 async function get(path: string) {
-  const res = await fetch(`${base}${path}`);
+  const res = await fetch(url(path));
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error?: string; sites?: Record<string, string[]> } };
 }
 
