@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AdminServer } from '../../src/admin/server.ts';
+import { tap } from '../../src/cli/tap.ts';
 import { HealthRegistry } from '../../src/pipeline/health.ts';
 import { TapRegistry } from '../../src/pipeline/tap.ts';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.ts';
@@ -76,5 +77,17 @@ describe('GET /tap with --workers N', () => {
     const r = await get('/tap');
     expect(r.status).toBe(200);
     expect(r.body.sites).toEqual({ metrics: ['before e'] });
+  });
+
+  it('is waited for by switchyard tap, which says so once and goes on when a worker runs again', async () => {
+    state.running = false;
+    const out: string[] = [];
+    const err: string[] = [];
+    const listing = tap(['--admin', url('')], { write: (t: string) => out.push(t) }, { write: (t: string) => err.push(t) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    state.running = true;
+    expect(await listing).toBe(0);
+    expect(err).toEqual(['waiting: no worker is running (starting or restarting); try again\n']);
+    expect(out.join('')).toBe('metrics\n  before e\n');
   });
 });
