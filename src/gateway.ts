@@ -4,6 +4,8 @@ import type { FactoryRegistry } from './component/registry.ts';
 import { AdminServer } from './admin/server.ts';
 import { ConfigError, locateFault } from './config/errors.ts';
 import { preflightListenerFiles } from './listener/preflight.ts';
+import { freeMovedPorts } from './listener/moved-ports.ts';
+import { boundEndpoints } from './config/endpoints.ts';
 import { configDigest, type ConfigVersion } from './config/config-version.ts';
 import { loadConfig } from './config/load.ts';
 import { resolveConfig, type GatewayConfig } from './config/resolve.ts';
@@ -193,16 +195,12 @@ export class Gateway {
 
   /**
    * The settings of `service.telemetry` every process applies itself, a worker thread too: the metrics
-   * level, and the logs' level and encoding (at once, for every logger of the process).
+   * level, and the logs' level, encoding and initial fields (at once, for every logger of the process).
    */
-  private applyTelemetrySettings(config: GatewayConfig, previous?: GatewayConfig): void {
+  private applyTelemetrySettings(config: GatewayConfig): void {
     const telemetry = config.telemetry.config;
     this.selfMetrics.level = telemetry.metrics.level;
     applyLogSettings(this.options.logger, this.options.env ?? process.env, telemetry.logs);
-    const before = previous?.telemetry.config.logs;
-    if (before && JSON.stringify(before.initial_fields) !== JSON.stringify(telemetry.logs.initial_fields)) {
-      this.options.logger.warn('service.telemetry.logs.initial_fields changed: lines carry the new fields from the next restart.');
-    }
   }
 
   private async startPipelines(config: GatewayConfig, handovers?: Map<string, ListenerHandover>): Promise<Running> {
@@ -252,6 +250,9 @@ export class Gateway {
     // Listeners stay bound through the swap (requests arriving meanwhile wait), once the old pipelines drained.
     const handovers = new Map<string, ListenerHandover>();
     await old.graph.shutdown(handovers);
+    // A port the new config gives to another component (moved, swapped) is freed for it now.
+    const freed = await freeMovedPorts(boundEndpoints(config), handovers);
+    if (freed.length > 0) log.debug({ listeners: freed }, 'Closed listeners whose ports the new configuration gives to other components.');
     try {
       return await this.swapPipelines(old, config, handovers, telemetry);
     } finally {
@@ -271,7 +272,7 @@ export class Gateway {
     }
     try {
       // Before the new components start, so that what they log follows the new level and encoding.
-      this.applyTelemetrySettings(config, old.config);
+      this.applyTelemetrySettings(config);
       this.running = await this.startPipelines(config, handovers);
       await telemetry?.commit();
       // A worker's own line differs: "Configuration reloaded." is the gateway's, once, with its endpoints.

@@ -74,7 +74,8 @@ export class LogExporter implements Exporter {
 
   private async write(job: Job): Promise<void> {
     if (!this.sink) throw ConsumerError.retryable('the log exporter is not started');
-    await this.sink.write(`${job.lines.join('\n')}\n`);
+    const sink = this.sink;
+    await this.settings.telemetry.timedSend(job.signal, () => sink.write(`${job.lines.join('\n')}\n`));
     this.settings.telemetry.sent(job.signal, job.lines.length);
     // The status page's "last success" for this exporter: the last batch written.
     this.settings.health.reportOk();

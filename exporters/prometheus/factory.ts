@@ -1,4 +1,5 @@
 import type { ExporterFactory } from '../../src/component/component.ts';
+import { prometheusNames } from '../../src/translate/prometheus-names.ts';
 import { prometheusExporterConfigSchema, type PrometheusExporterConfig } from './config.ts';
 import { PrometheusExporter } from './prometheus-exporter.ts';
 
@@ -6,6 +7,7 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusExporterConfig
   kind: 'exporter',
   type: 'prometheus',
   signals: ['metrics'],
+  metricNames: prometheusNames,
   configSchema: prometheusExporterConfigSchema,
   endpoints: (c) => [{ path: ['endpoint'], endpoint: c.endpoint }],
   scrapeListener: (c) => c,

@@ -80,7 +80,9 @@ export class PrometheusExporter implements Exporter {
   scrape(request: ScrapeRequest): ScrapePage {
     this.state.expire(Date.now(), this.config.metric_expiration);
     const format = negotiate(request.accept, this.config.enable_open_metrics);
-    const page = { body: serialize(this.state.families.values(), format, this.config.send_timestamps), contentType: CONTENT_TYPE[format], gzip: acceptsGzip(request.acceptEncoding) };
+    // A pull exporter's delivery: the page a scrape gets (one send of the detailed-level histograms).
+    const body = this.settings.telemetry.timedSend('metrics', () => serialize(this.state.families.values(), format, this.config.send_timestamps));
+    const page = { body, contentType: CONTENT_TYPE[format], gzip: acceptsGzip(request.acceptEncoding) };
     this.settings.health.reportOk();
     return page;
   }

@@ -4,7 +4,8 @@ import type { Component, CreateSettings } from '../../src/component/component.ts
 import type { SignalConsumers } from '../../src/consumer/consumer.ts';
 import type { Metric, MetricsBatch, ScopeMetrics } from '../../src/model/metrics.ts';
 import { countDataPoints } from '../../src/model/metrics.ts';
-import { kept, SCRAPER_METRICS, type HostmetricsReceiverConfig, type ScraperName } from './config.ts';
+import { kept, type HostmetricsReceiverConfig, type ScraperName } from './config.ts';
+import { metricEnabled } from './names.ts';
 import { scrapeCpu } from './scrapers/cpu.ts';
 import { scrapeDisk } from './scrapers/disk.ts';
 import { scrapeFilesystem } from './scrapers/filesystem.ts';
@@ -95,13 +96,13 @@ export class HostmetricsReceiver implements Component {
 
   /** Whether a metric of scraper `name` is on: its `metrics:` setting, else its default. */
   private enabledIn(name: ScraperName): (metric: string) => boolean {
-    const configured = this.config.scrapers[name]!.metrics;
-    return (metric) => configured[metric]?.enabled ?? SCRAPER_METRICS[name][metric]?.enabled ?? false;
+    return (metric) => metricEnabled(this.config, name, metric);
   }
 
   private tick(): void {
     if (this.stopped) return;
-    this.running = this.collectAndSend().finally(() => {
+    // Each collection one request of the detailed-level histograms (no body: no size).
+    this.running = this.settings.telemetry.timedIntake('metrics', 'scrape', () => this.collectAndSend()).finally(() => {
       this.running = undefined;
       if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.config.collection_interval);
     });

@@ -1,4 +1,4 @@
-import type { ListenerHandover } from '../../src/component/component.ts';
+import type { HeldListener, ListenerHandover } from '../../src/component/component.ts';
 import type { GrpcListener } from './grpc-server.ts';
 import type { HttpListener } from '../../src/listener/http-handover.ts';
 
@@ -35,5 +35,9 @@ export class OtlpHandover implements ListenerHandover {
 
   async close(): Promise<void> {
     await Promise.all([this.takeHttp()?.close(), this.takeGrpc()?.close()]);
+  }
+
+  held(): HeldListener[] {
+    return [this.peekHttp(), this.peekGrpc()].filter((l) => l !== undefined);
   }
 }

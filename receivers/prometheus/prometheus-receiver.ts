@@ -57,6 +57,7 @@ export class PrometheusReceiver implements Component {
                   logger.warn({ target: name, err: refusal.message }, `The pipelines refused a scrape of ${address}: ${refusal.message}.`);
                 }
               },
+              intake: (scrape) => telemetry.timedIntake('metrics', TRANSPORT, scrape),
               onScrape: ({ ok, error }) => {
                 if (ok) this.failing.delete(name);
                 else this.failing.set(name, error ?? 'failed');

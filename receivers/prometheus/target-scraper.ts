@@ -20,6 +20,8 @@ export interface TargetSettings {
   emit(batch: MetricsBatch): Promise<void>;
   /** Called after every scrape with its outcome, for health and self-metrics. */
   onScrape(outcome: { ok: boolean; error?: string; series: number }): void;
+  /** Runs one scrape, which resolves to the bytes of the page it read: the receiver times it (`timedIntake`). */
+  intake?(scrape: () => Promise<number>): Promise<void>;
 }
 
 /**
@@ -49,7 +51,7 @@ export class TargetScraper {
     const first = Date.now();
     const tick = (n: number) => {
       if (this.stopped) return;
-      this.running = this.scrapeOnce().finally(() => {
+      this.running = (this.s.intake ? this.s.intake(() => this.scrapeOnce()) : this.scrapeOnce()).then(() => undefined).finally(() => {
         this.running = undefined;
         if (this.stopped) return;
         // The next slot of the grid still ahead (a scrape longer than the interval skips slots).
@@ -69,15 +71,17 @@ export class TargetScraper {
     await this.running;
   }
 
-  /** One scrape; exported for tests that drive time themselves. */
-  async scrapeOnce(): Promise<void> {
+  /** One scrape; exported for tests that drive time themselves. Resolves to the bytes of the page read (0 when the scrape failed). */
+  async scrapeOnce(): Promise<number> {
     const startMs = Date.now();
     const startNs = startMs * 1e6;
     const job = this.s.labels.labels.job ?? this.s.job;
     let series;
     let report;
+    let bytes = 0;
     try {
       const res = await this.s.fetcher.fetch(this.s.address);
+      bytes = Buffer.byteLength(res.body);
       const families = parseExposition(res.body, formatOf(res.contentType));
       const converted = familiesToSeries(families, this.s.labels, startMs);
       series = this.state.adjust(converted.series, startNs);
@@ -95,5 +99,6 @@ export class TargetScraper {
     this.s.onScrape({ ok: report.up, ...(this.lastError !== undefined ? { error: this.lastError } : {}), series: this.state.seriesCount });
     series.push(...scrapeReportSeries(job, this.instance, this.reportAttributes, report, startMs));
     await this.s.emit(toBatch(series, this.s.scheme)).catch(() => undefined);
+    return bytes;
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TapError, type TapSource, type TapStream } from '../pipeline/tap.ts';
+import { TapError, TapUnavailableError, type TapSource, type TapStream } from '../pipeline/tap.ts';
 
 const DEFAULT_RATE = 100;
 const MAX_RATE = 10_000;
@@ -23,10 +23,19 @@ function parsePositive(value: string | null, name: string, max: number): number 
  * labels, value, resource, time), `stats` (sampled and dropped so far, every second), `end` (why).
  */
 export async function serveTap(req: IncomingMessage, res: ServerResponse, taps: TapSource | undefined, reply: Reply): Promise<void> {
-  if (!taps) return reply(503, { error: 'the pipelines are not running' });
+  // Nothing to tap for now (the pipelines stopped, no worker runs): 503 with Retry-After, the client retries; a wrong request is 400.
+  const unavailable = (error: string) => (res.setHeader('Retry-After', '1'), reply(503, { error }));
+  if (!taps) return unavailable('the pipelines are not running');
   const q = new URL(req.url ?? '/', 'http://admin').searchParams;
   const pipeline = q.get('pipeline');
-  if (pipeline === null) return reply(200, await taps.list());
+  if (pipeline === null) {
+    try {
+      return reply(200, await taps.list());
+    } catch (error) {
+      if (!(error instanceof TapUnavailableError)) throw error;
+      return unavailable(error.message);
+    }
+  }
 
   let tap: TapStream;
   let limit: number | undefined;
@@ -47,6 +56,7 @@ export async function serveTap(req: IncomingMessage, res: ServerResponse, taps: 
     limit = parsePositive(q.get('limit'), 'limit', Number.MAX_SAFE_INTEGER);
     tap = await taps.attach({ pipeline, position: after !== null ? 'after' : 'before', component: (after ?? before)! }, { match, pointsPerSecond, bufferPoints: BUFFER_POINTS });
   } catch (error) {
+    if (error instanceof TapUnavailableError) return unavailable(error.message);
     if (!(error instanceof TapError)) throw error;
     return reply(400, { error: error.message });
   }

@@ -10,17 +10,24 @@ import { datadogQueries, datadogVariables, isDatadogDashboard } from '../dashboa
 import { grafanaQueries, isGrafanaDashboard } from '../dashboards/grafana.ts';
 import { producedByDatadogCapture, producedByScrape, type Produced } from '../dashboards/produced.ts';
 
-export const CHECK_DASHBOARD_USAGE = `Usage: switchyard check-dashboard FILE… [--scrape URL] [--datadog-capture FILE | --pipeline CONFIG]
+export const CHECK_DASHBOARD_USAGE = `Usage: switchyard check-dashboard FILE… [--scrape URL] [--datadog-capture FILE] [--pipeline CONFIG]
 
 Lists every metric a dashboard queries that the gateway does not produce, and every label a query
 filters or groups on that the metric's series never carry; exits 1 if there is any, 0 if none.
   Grafana JSON   checked against --scrape URL: the gateway's Prometheus endpoint (e.g. http://127.0.0.1:8889/metrics)
+                 or, without --scrape, against --pipeline CONFIG, with no traffic: the names the config's
+                 pipelines to a prometheus or prometheusremotewrite exporter make, as Prometheus names
   DataDog JSON   checked against --datadog-capture FILE: the JSON bodies the gateway sent to DataDog
                  (v2 series and decoded sketches bodies, one per line)
                  or against --pipeline CONFIG (e.g. config/gateway.yaml), with no traffic: the names the
-                 config's pipelines to a datadog exporter make (rename, ratio, filter, …). A name only a
-                 service could bring, unchanged, is reported as undecidable, and does not fail the check.
+                 config's pipelines to a datadog exporter make (rename, ratio, filter, …)
+  With --pipeline, a name only a service could bring, unchanged, or one a metric's type or unit decides
+  (a histogram's _bucket), is reported as undecidable, and does not fail the check.
 `;
+
+/** The exporters each kind of dashboard reads from, for --pipeline. */
+const PROMETHEUS_EXPORTERS = ['prometheus', 'prometheusremotewrite'];
+const DATADOG_EXPORTERS = ['datadog'];
 
 interface Output {
   write(text: string): unknown;
@@ -56,7 +63,7 @@ export async function checkDashboard(argv: string[], out: Output = process.stdou
     return 2;
   }
 
-  let prometheus: Produced | undefined;
+  let prometheus: Produced | MetricLookup | undefined;
   let datadog: Produced | MetricLookup | undefined;
   let findings = 0;
   let undecidable = 0;
@@ -72,14 +79,14 @@ export async function checkDashboard(argv: string[], out: Output = process.stdou
     let queries: number;
     try {
       if (isGrafanaDashboard(json)) {
-        if (!scrape) throw new Error('a Grafana dashboard: give --scrape URL, the gateway’s Prometheus endpoint');
-        prometheus ??= await fetchScrape(scrape);
+        if (!scrape && !pipeline) throw new Error('a Grafana dashboard: give --scrape URL, the gateway’s Prometheus endpoint, or --pipeline CONFIG');
+        prometheus ??= scrape ? await fetchScrape(scrape) : pipelineNames(pipeline!, PROMETHEUS_EXPORTERS);
         const qs = grafanaQueries(json);
         queries = qs.length;
         found = checkPromql(qs, prometheus);
       } else if (isDatadogDashboard(json)) {
         if (!capture && !pipeline) throw new Error('a DataDog dashboard: give --datadog-capture FILE, what the gateway sent to DataDog, or --pipeline CONFIG');
-        datadog ??= capture ? producedByDatadogCapture(readFileSync(capture, 'utf8')) : datadogPipelines(pipeline!);
+        datadog ??= capture ? producedByDatadogCapture(readFileSync(capture, 'utf8')) : pipelineNames(pipeline!, DATADOG_EXPORTERS);
         const qs = datadogQueries(json);
         queries = qs.length;
         found = checkDatadog(qs, datadog, datadogVariables(json));
@@ -101,8 +108,8 @@ export async function checkDashboard(argv: string[], out: Output = process.stdou
   return findings > 0 ? 1 : 0;
 }
 
-/** The names a config's pipelines send to DataDog; throws with every config error, at its file and line. */
-function datadogPipelines(file: string): MetricLookup {
+/** The names a config's pipelines send to exporters of `types`; throws with every config error, at its file and line. */
+function pipelineNames(file: string, types: readonly string[]): MetricLookup {
   let result: ReturnType<typeof checkConfig>;
   try {
     result = checkConfig(loadConfig(file, process.env), builtinRegistry());
@@ -112,7 +119,7 @@ function datadogPipelines(file: string): MetricLookup {
   }
   const { config, issues } = result;
   if (!config || issues.length > 0) throw new Error(`${file} is not a valid config:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
-  const { flow, pipelines } = exportedNames(config, 'datadog');
-  if (pipelines.length === 0) throw new Error(`${file}: no metrics pipeline exports to a datadog exporter`);
+  const { flow, pipelines } = exportedNames(config, types);
+  if (pipelines.length === 0) throw new Error(`${file}: no metrics pipeline exports to a ${types.join(' or ')} exporter`);
   return flowLookup(flow);
 }

@@ -9,7 +9,8 @@ tap and drops the rest rather than slow the pipeline; the drops are counted and 
   --match REGEX      only metrics whose name matches
   --count N          stop after N points
   --json             print the gateway's events as JSON lines
-Without --pipeline, lists every place a tap can attach.
+Without --pipeline, lists every place a tap can attach. A gateway with nothing to tap yet (a reload,
+workers restarting: it answers 503) is waited for, up to 15 s.
 `;
 
 interface Output {
@@ -26,6 +27,22 @@ function formatPoint(e: TapEvent): string {
   const value = typeof e.value === 'number' ? String(e.value) : JSON.stringify(e.value);
   const resource = Object.entries((e.resource ?? {}) as Record<string, unknown>).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return `${String(e.name)}{${labels.join(',')}} ${value}  [${resource.join(' ')}]\n`;
+}
+
+/** How long the tap waits for a gateway that has nothing to tap yet (503: a reload, workers restarting). */
+const WAIT_UNAVAILABLE_MS = 15_000;
+
+/** GET `url`; while the gateway answers 503 (it says when to retry), waits, saying so once, for up to WAIT_UNAVAILABLE_MS. */
+async function fetchWaiting(url: URL, err: Output, signal: AbortSignal | undefined): Promise<Response> {
+  const until = Date.now() + WAIT_UNAVAILABLE_MS;
+  for (let said = false; ; said = true) {
+    const res = await fetch(url, { headers: { accept: 'application/x-ndjson' }, signal });
+    const retryMs = Math.max(100, Number(res.headers.get('retry-after') ?? 1) * 1000);
+    if (res.status !== 503 || Date.now() + retryMs > until || signal?.aborted) return res;
+    const { error } = (await res.json().catch(() => ({}))) as { error?: string };
+    if (!said) err.write(`waiting: ${error ?? 'the gateway has nothing to tap yet'}\n`);
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
+  }
 }
 
 /** `switchyard tap`: exit 0 when the stream ends, 1 when the gateway refuses the tap, 2 for a usage error. */
@@ -60,7 +77,7 @@ export async function tap(argv: string[], out: Output = process.stdout, err: Out
 
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/x-ndjson' }, signal });
+    res = await fetchWaiting(url, err, signal);
   } catch (error) {
     err.write(`cannot reach ${url.origin}: ${(error as Error).message}\n`);
     return 1;

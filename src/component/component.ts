@@ -33,6 +33,18 @@ export interface Component {
  */
 export interface ListenerHandover {
   close(): Promise<void>;
+  /**
+   * The listeners it still holds, by listener key (`host:port kind`), so that a reload can free a port
+   * that a component of another ID now wants (see `listener/moved-ports.ts`).
+   */
+  held?(): readonly HeldListener[];
+}
+
+/** One listener a handover holds: its key (`listenerKey`), whether it is closed, and how to close it. */
+export interface HeldListener {
+  readonly key: string;
+  readonly closed: boolean;
+  close(): Promise<void>;
 }
 
 /**

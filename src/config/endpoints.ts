@@ -8,6 +8,8 @@ import { pullReaders } from '../telemetry/config.ts';
 /** An address the gateway will listen on, and where the config says so. */
 export interface BoundEndpoint {
   endpoint: string;
+  /** Who listens there: a component's key, `service.admin` or `service.telemetry`. */
+  owner: string;
   located: Located;
   /** The YAML path of the endpoint inside `located`. */
   path: readonly (string | number)[];
@@ -22,10 +24,10 @@ export function boundEndpoints(config: GatewayConfig, issues: readonly ConfigIss
   const used = new Set(config.pipelines.flatMap((p) => [...p.receivers, ...p.exporters]));
   const refs: BoundEndpoint[] = [...config.receivers.values(), ...config.exporters.values()]
     .filter((c) => used.has(c.key) && !c.factory.disabledReason?.(c.config))
-    .flatMap((c) => (c.factory.endpoints?.(c.config) ?? []).map((e) => ({ endpoint: e.endpoint, located: c.located, path: e.path })));
-  refs.push({ endpoint: config.admin.endpoint, located: config.admin.located, path: ['endpoint'] });
+    .flatMap((c) => (c.factory.endpoints?.(c.config) ?? []).map((e) => ({ endpoint: e.endpoint, owner: c.key, located: c.located, path: e.path })));
+  refs.push({ endpoint: config.admin.endpoint, owner: 'service.admin', located: config.admin.located, path: ['endpoint'] });
   for (const reader of pullReaders(config.telemetry.config)) {
-    refs.push({ endpoint: reader.endpoint, located: config.telemetry.located, path: reader.path });
+    refs.push({ endpoint: reader.endpoint, owner: 'service.telemetry', located: config.telemetry.located, path: reader.path });
   }
   return refs.filter((ref) => !issues.some((i) => issueWithin(i, ref.located.source.file, ref.located.path)));
 }

@@ -79,6 +79,9 @@ export function checkQueries(queries: readonly DashboardQuery[], lookup: MetricL
   return findings;
 }
 
-export const checkPromql = (queries: readonly DashboardQuery[], produced: Produced) => checkQueries(queries, producedLookup(produced), promqlUses);
+/** A Produced (a scrape, a capture) or a lookup already made (a config's pipelines, `flowLookup`). */
+const lookupOf = (produced: Produced | MetricLookup): MetricLookup => (typeof produced === 'function' ? produced : producedLookup(produced));
+
+export const checkPromql = (queries: readonly DashboardQuery[], produced: Produced | MetricLookup) => checkQueries(queries, lookupOf(produced), promqlUses);
 export const checkDatadog = (queries: readonly DashboardQuery[], produced: Produced | MetricLookup, variables: ReadonlyMap<string, string>) =>
-  checkQueries(queries, typeof produced === 'function' ? produced : producedLookup(produced), (q) => datadogUses(q, variables));
+  checkQueries(queries, lookupOf(produced), (q) => datadogUses(q, variables));

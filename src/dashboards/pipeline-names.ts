@@ -8,17 +8,17 @@ function sourceNames(config: GatewayConfig, key: string): NameFlow {
 }
 
 /**
- * The metric names the config's metrics pipelines hand to exporters of type `exporterType` (e.g.
- * `datadog`), as the config alone tells: every such pipeline's receivers, then its processors in order,
- * then the exporter's own naming. Pipelines a config leaves off (an empty API key) are counted too: the
- * check is of what the config would send.
+ * The metric names the config's metrics pipelines hand to exporters of the types `exporterTypes` (e.g.
+ * `datadog`; `prometheus` and `prometheusremotewrite`), as the config alone tells: every such pipeline's
+ * receivers, then its processors in order, then the exporter's own naming. Pipelines a config leaves off
+ * (an empty API key) are counted too: the check is of what the config would send.
  */
-export function exportedNames(config: GatewayConfig, exporterType: string): { flow: NameFlow; pipelines: string[] } {
+export function exportedNames(config: GatewayConfig, exporterTypes: readonly string[]): { flow: NameFlow; pipelines: string[] } {
   const flows: NameFlow[] = [];
   const pipelines: string[] = [];
   for (const p of config.pipelines) {
     if (p.signal !== 'metrics') continue;
-    const exporters = p.exporters.map((k) => config.exporters.get(k)).filter((e) => e?.factory.type === exporterType);
+    const exporters = p.exporters.map((k) => config.exporters.get(k)).filter((e) => e !== undefined && exporterTypes.includes(e.factory.type));
     if (exporters.length === 0) continue;
     pipelines.push(p.key);
     let flow = unionNames(p.receivers.map((r) => sourceNames(config, r)));

@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
-import type { ListenerHandover } from '../component/component.ts';
+import type { HeldListener, ListenerHandover } from '../component/component.ts';
 import { listenOn } from '../config/listen.ts';
 import { createListenerServer, updateListenerTls } from './http-listener.ts';
 import { listenerKey, Relay, samePort, type BoundListener } from './relay.ts';
@@ -85,5 +85,9 @@ export class HttpHandover implements ListenerHandover {
 
   async close(): Promise<void> {
     await this.take()?.close();
+  }
+
+  held(): HeldListener[] {
+    return this.listener && !this.listener.closed ? [this.listener] : [];
   }
 }

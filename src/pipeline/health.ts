@@ -14,6 +14,26 @@ export interface ComponentStatus {
   details: Record<string, unknown>;
 }
 
+/**
+ * A detail that a `--workers N` worker sends in another form than `/health/detailed` shows (`toJSON`):
+ * `forMerge`, what the main thread needs to merge every worker's copy into one (e.g. the distinct
+ * values themselves, as hashes, where the page shows only their number).
+ */
+export interface MergeableDetail {
+  toJSON(): unknown;
+  forMerge(): unknown;
+}
+
+function isMergeable(value: unknown): value is MergeableDetail {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<MergeableDetail>).forMerge === 'function';
+}
+
+/** Statuses as plain data for the main thread: each MergeableDetail in its `forMerge` form, live getters (`toJSON`) read. */
+export function statusesForMerge(statuses: readonly ComponentStatus[]): ComponentStatus[] {
+  const forMerge = statuses.map((s) => ({ ...s, details: Object.fromEntries(Object.entries(s.details).map(([k, v]) => [k, isMergeable(v) ? v.forMerge() : v])) }));
+  return JSON.parse(JSON.stringify(forMerge)) as ComponentStatus[];
+}
+
 /** Lifecycle state and last error of every component, for `/health/ready` and `/health/detailed`. */
 export class HealthRegistry {
   private readonly statuses = new Map<string, ComponentStatus>();

@@ -182,6 +182,9 @@ export interface TapWhere {
 
 export class TapError extends Error {}
 
+/** No tap can be attached right now, though the request was right (no worker runs: a start or a restart): 503, to retry. */
+export class TapUnavailableError extends TapError {}
+
 /** The tap sites of one running graph, by pipeline and name (`after otlp`, `before prometheus`, …). */
 export class TapRegistry {
   private readonly sites = new Map<string, Map<string, TapSite>>();

@@ -41,6 +41,18 @@ export interface ComponentTelemetry {
    * at levels below `detailed` a shared no-op.
    */
   sendTimer(signal: Signal): SendTimer;
+  /**
+   * One unit a receiver takes in that is no request it answers (a scrape it makes, a host metrics
+   * collection, a JetStream message): `work`, from now until it settles, as one request
+   * (`requestTimer`); the number `work` resolves to, the bytes of its body, as its size (`requestSize`).
+   * Level `detailed` only, as those two; `work` runs at every level.
+   */
+  timedIntake(signal: Signal, transport: string, work: () => Promise<number | void>): Promise<void>;
+  /**
+   * One delivery of an exporter that sends through no queued sender (a file write, a scrape page served):
+   * `work` as one send (`sendTimer`), `success` unless it throws or rejects; answers what `work` answers.
+   */
+  timedSend<T>(signal: Signal, work: () => T): T;
   /** A counter of the component type's own (`switchyard_<type>_…`), shared by every instance of the type. */
   counter<L extends string>(def: OwnMetric<L>): OwnCounter<L>;
   /** A gauge of the component type's own, as `counter`. */
@@ -74,7 +86,7 @@ export interface OwnGauge<L extends string> {
 }
 
 export function componentTelemetry(metrics: SelfMetrics, component: string, pipeline = ''): ComponentTelemetry {
-  return {
+  const telemetry: ComponentTelemetry = {
     accepted: (signal, transport, items) => metrics.receiverAccepted.inc({ component, signal, transport }, items),
     refused: (signal, transport, items, reason) =>
       metrics.receiverRefused.inc({ component, signal, transport, reason }, items),
@@ -106,6 +118,33 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
       const start = process.hrtime.bigint();
       return { end: (outcome) => metrics.exporterSendDuration.observe({ component, signal, outcome }, secondsSince(start)) };
     },
+    timedIntake: async (signal, transport, work) => {
+      const timer = telemetry.requestTimer(signal, transport);
+      try {
+        const bytes = await work();
+        if (typeof bytes === 'number') telemetry.requestSize(signal, transport, bytes);
+      } finally {
+        timer.end();
+      }
+    },
+    timedSend: <T>(signal: Signal, work: () => T): T => {
+      const timer = telemetry.sendTimer(signal);
+      let result: T;
+      try {
+        result = work();
+      } catch (error) {
+        timer.end('failure');
+        throw error;
+      }
+      if (!(result instanceof Promise)) return timer.end('success'), result;
+      return result.then(
+        (value: unknown) => (timer.end('success'), value),
+        (error: unknown) => {
+          timer.end('failure');
+          throw error;
+        },
+      ) as T;
+    },
     span: (name, kind, signal) => startOwnSpan(metrics.tracer, name, kind, { 'switchyard.component': component, 'switchyard.signal': signal }),
     counter: <L extends string>(def: OwnMetric<L>): OwnCounter<L> => {
       const c = metrics.ownCounter(def);
@@ -116,4 +155,5 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
       return { set: (labels, value) => g.set(labels, value), remove: (labels) => g.remove(labels) };
     },
   };
+  return telemetry;
 }

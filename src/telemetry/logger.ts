@@ -28,11 +28,13 @@ function resolveSettings(env: NodeJS.ProcessEnv, logs: Partial<LogsConfig>): { l
  */
 export function createLogger(env: NodeJS.ProcessEnv = process.env, logs: Partial<LogsConfig> = {}): Logger {
   const { level, readable } = resolveSettings(env, logs);
-  const stream = new LogStream(readable);
+  const stream = new LogStream(readable, logs.initial_fields);
   return pino(
     {
       level,
-      base: { ...logs.initial_fields, service: 'switchyard' },
+      base: { service: 'switchyard' },
+      // initial_fields are added to each line as it is written, not bound at creation, so that a reload can change them for every logger.
+      mixin: () => ({ ...stream.fields }),
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       // The last stop before the stream: no token, password or API key is written, whoever logged it.
@@ -44,20 +46,27 @@ export function createLogger(env: NodeJS.ProcessEnv = process.env, logs: Partial
 
 /**
  * A reload's `service.telemetry.logs` applied to a running logger made by createLogger (or a child of
- * one): the level and the encoding change at once for every child logger that did not set a level of
- * its own (pino's children read both from their parent). `initial_fields` are bound into the lines of
- * loggers already made, so they change only at a restart. Throws LoggerSettingError as createLogger.
+ * one): the level, the encoding and `initial_fields` change at once for every child logger that did not
+ * set a level of its own (pino's children read the level, the stream and the mixin from their parent).
+ * A field a line is logged with wins over an initial field of the same name. Throws LoggerSettingError
+ * as createLogger.
  */
 export function applyLogSettings(logger: Logger, env: NodeJS.ProcessEnv, logs: Partial<LogsConfig>): void {
   const { level, readable } = resolveSettings(env, logs);
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
-  if (stream instanceof LogStream) stream.readable = readable;
+  if (stream instanceof LogStream) {
+    stream.readable = readable;
+    stream.fields = logs.initial_fields ?? {};
+  }
   logger.level = level;
 }
 
-/** Where the lines go: stderr as JSON, or rendered readable; switchable while running (a reload). */
+/** Where the lines go: stderr as JSON, or rendered readable; switchable while running (a reload), as the fields every line gets. */
 class LogStream {
-  constructor(public readable: boolean) {}
+  constructor(
+    public readable: boolean,
+    public fields: Readonly<Record<string, string | number | boolean>> = {},
+  ) {}
 
   write(line: string): boolean {
     return this.readable ? writeReadable(line) : process.stderr.write(line);

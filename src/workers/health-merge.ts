@@ -11,6 +11,10 @@ type DetailMerge = (values: unknown[]) => unknown;
 
 const later = (a: string | null | undefined, b: string | null | undefined) => (!a ? b : !b ? a : b > a ? b : a);
 
+/** Rows by `count`, largest first, then by their keys. */
+const largestFirst = (keys: string[], count: string) => (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  Number(b[count]) - Number(a[count]) || keys.map((k) => String(a[k]).localeCompare(String(b[k]))).find((c) => c !== 0) || 0;
+
 /** `{[key]: string, [count]: number}` rows added up by key over the workers, largest first, at most `limit`. */
 function sumRows(keys: string[], count: string, limit: number): DetailMerge {
   return (values) => {
@@ -20,13 +24,35 @@ function sumRows(keys: string[], count: string, limit: number): DetailMerge {
       for (const row of rows as Record<string, unknown>[]) {
         const id = JSON.stringify(keys.map((k) => row[k]));
         const seen = sums.get(id);
-        if (seen) {
-          seen[count] = Number(seen[count]) + Number(row[count]);
-          if (row.capped) seen.capped = true;
-        } else sums.set(id, { ...row });
+        if (seen) seen[count] = Number(seen[count]) + Number(row[count]);
+        else sums.set(id, { ...row });
       }
     }
-    return [...sums.values()].sort((a, b) => Number(b[count]) - Number(a[count]) || keys.map((k) => String(a[k]).localeCompare(String(b[k]))).find((c) => c !== 0) || 0).slice(0, limit);
+    return [...sums.values()].sort(largestFirst(keys, count)).slice(0, limit);
+  };
+}
+
+/**
+ * `{[key]: string, [count]: number, [hashes]: number[]}` rows (a worker's `MergeableDetail.forMerge`):
+ * the hashes of each key unioned over the workers, `count` their number, largest first, at most `limit`,
+ * without the hashes. A value two workers saw counts once. `capped` when any worker's part was capped
+ * (the union is then a lower bound).
+ */
+function unionRows(keys: string[], count: string, hashes: string, limit: number): DetailMerge {
+  return (values) => {
+    const unions = new Map<string, { row: Record<string, unknown>; seen: Set<number> }>();
+    for (const rows of values) {
+      if (!Array.isArray(rows)) continue;
+      for (const { [hashes]: hashed, ...row } of rows as Record<string, unknown>[]) {
+        const id = JSON.stringify(keys.map((k) => row[k]));
+        const u = unions.get(id) ?? { row: { ...row }, seen: new Set<number>() };
+        unions.set(id, u);
+        for (const h of Array.isArray(hashed) ? (hashed as number[]) : []) u.seen.add(h);
+        if (row.capped) u.row.capped = true;
+      }
+    }
+    const merged = [...unions.values()].map(({ row, seen }) => ({ ...row, [count]: seen.size }));
+    return merged.sort(largestFirst(keys, count)).slice(0, limit);
   };
 }
 
@@ -38,15 +64,16 @@ function sumRows(keys: string[], count: string, limit: number): DetailMerge {
  * - `api_key_valid`: false when any worker was refused.
  * - `series_by_metric` (cardinality): series per metric added up; the routing rule gives each service's
  *   series to one worker, so the sum is the gateway's count.
- * - `top_labels` (cardinality): distinct values per metric and label added up. An upper bound: one value
- *   seen in services of two workers counts twice (a single thread counts it once).
+ * - `top_labels` (cardinality): distinct values per metric and label, as the union of the values every
+ *   worker saw (their hashes), so a value seen in services of two workers counts once, as in a single
+ *   thread.
  */
 const DETAIL_MERGES: Record<string, DetailMerge> = {
   queue_oldest_age_seconds: (v) => Math.max(...v.map(Number)),
   refusing: (v) => v.some(Boolean),
   api_key_valid: (v) => v.every(Boolean),
   series_by_metric: sumRows(['metric'], 'series', 20),
-  top_labels: sumRows(['metric', 'label'], 'distinct_values', 5),
+  top_labels: unionRows(['metric', 'label'], 'distinct_values', 'value_hashes', 5),
 };
 
 /** The memory limiter of the worker closest to its hard limit: the one that refuses first. */

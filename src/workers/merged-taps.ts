@@ -1,4 +1,4 @@
-import { TapBuffer, TapError, type TapListing, type TapOptions, type TapSource, type TapStream, type TapWhere } from '../pipeline/tap.ts';
+import { TapBuffer, TapError, TapUnavailableError, type TapListing, type TapOptions, type TapSource, type TapStream, type TapWhere } from '../pipeline/tap.ts';
 import type { TappedPoint } from '../pipeline/tap-sample.ts';
 import type { TapMessage, WorkerRequest } from './protocol.ts';
 
@@ -49,14 +49,14 @@ export class WorkerTapSource implements TapSource {
 
   async list(): Promise<TapListing> {
     const first = this.workers.running()[0];
-    if (first === undefined) throw new TapError('no worker is running (starting or restarting); try again');
+    if (first === undefined) throw new TapUnavailableError('no worker is running (starting or restarting); try again');
     const sites = (await this.workers.request(first, { type: 'tap-list' })) as Record<string, string[]>;
     return { sites, taps: [...this.open.values()].map((t) => ({ site: t.site, sampled: t.sampled, dropped: t.dropped })) };
   }
 
   async attach(where: TapWhere, options: TapOptions): Promise<TapStream> {
     const running = this.workers.running();
-    if (running.length === 0) throw new TapError('no worker is running (starting or restarting); try again');
+    if (running.length === 0) throw new TapUnavailableError('no worker is running (starting or restarting); try again');
     const id = this.nextId++;
     const tap = new MergedTap(`${where.pipeline} ${where.position} ${where.component}`, options, () => {
       this.open.delete(id);

@@ -18,7 +18,9 @@ import { mergePlaces, type Places } from './places-merge.ts';
 import { fromWire } from './wire-error.ts';
 import { ProtoForwarder } from './proto-forward.ts';
 import { ScrapeServer } from './scrape-server.ts';
-import type { HttpListener } from '../listener/http-handover.ts';
+import { HttpHandover, type HttpListener } from '../listener/http-handover.ts';
+import { freeMovedPorts } from '../listener/moved-ports.ts';
+import { boundEndpoints } from '../config/endpoints.ts';
 import { splitByWorker } from './split.ts';
 
 /** One worker as `/health/detailed` shows it. */
@@ -102,6 +104,8 @@ export class WorkerPool implements PipelineHost {
     this.scrapeEndpoints.clear();
     try {
       const results = await Promise.all(this.slots.map((s) => this.request(s, { type: 'reload' }) as Promise<{ ok: boolean }>));
+      // A scrape port the new config gives to another exporter (moved, swapped) is freed for it first.
+      await freeMovedPorts(boundEndpoints(config), new Map([...held].map(([key, listener]) => [key, new HttpHandover(listener)])));
       await this.openScrapeServers(config, held);
       return results.every((r) => r.ok);
     } finally {

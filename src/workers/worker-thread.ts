@@ -5,7 +5,7 @@ import type { MetricsConsumer, LogsConsumer, TracesConsumer } from '../consumer/
 import { ConsumerError } from '../consumer/errors.ts';
 import { Gateway } from '../gateway.ts';
 import type { Signal } from '../model/common.ts';
-import type { ComponentStatus } from '../pipeline/health.ts';
+import { statusesForMerge } from '../pipeline/health.ts';
 import type { LogsBatch } from '../model/logs.ts';
 import type { MetricsBatch } from '../model/metrics.ts';
 import type { TracesBatch } from '../model/traces.ts';
@@ -29,9 +29,9 @@ onSecret((value) => post({ type: 'secret', value }));
 const logger = createLogger(process.env, logSettingsOf(data.configFile, process.env)).child({ worker: data.index });
 const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count } });
 
-/** Health as plain data: details may hold live getters (`toJSON`), which do not survive a structured clone. */
+/** Health as plain data (live getters do not survive a structured clone), details in the form the main thread merges. */
 function pushHealth(): void {
-  post({ type: 'health', statuses: JSON.parse(JSON.stringify(gateway.componentStatuses())) as ComponentStatus[], ready: gateway.ready() });
+  post({ type: 'health', statuses: statusesForMerge(gateway.componentStatuses()), ready: gateway.ready() });
 }
 
 async function consume(receiver: string, signal: Signal, batch: unknown): Promise<void> {

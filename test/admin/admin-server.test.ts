@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AdminServer } from '../../src/admin/server.ts';
 import { HealthRegistry } from '../../src/pipeline/health.ts';
 import { componentTelemetry } from '../../src/telemetry/component-telemetry.ts';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.ts';
 import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { serveAdmin } from '../helpers/serve-admin.ts';
 
 const health = new HealthRegistry();
 const selfMetrics = new SelfMetrics();
@@ -21,16 +22,10 @@ const admin = new AdminServer({
   logger: pino({ level: 'silent' }),
   configFiles: () => ['/etc/switchyard/gateway.yaml'],
 });
-let base = '';
-
-beforeAll(async () => {
-  await admin.start();
-  base = `http://${admin.endpoint()}`;
-});
-afterAll(() => admin.close());
+const { url } = serveAdmin(admin);
 
 async function get(path: string) {
-  const res = await fetch(`${base}${path}`);
+  const res = await fetch(url(path));
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
 }
 
@@ -98,7 +93,7 @@ describe('admin server', () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 500 } });
-      await page.goto(`${base}/`);
+      await page.goto(url('/'));
       expect(await page.title()).toBe('Switchyard status');
       await expect.poll(() => page.locator('#status').innerText()).toBe('degraded');
       const rows = await page.locator('#exporters tbody tr').allInnerTexts();

@@ -28,7 +28,7 @@ service:
   cleanups.push(files.cleanup);
   const { config, issues } = checkConfig(loadConfig(files.path('gateway.yaml'), {}), registry);
   expect(issues).toEqual([]);
-  const { flow, pipelines } = exportedNames(config!, 'datadog');
+  const { flow, pipelines } = exportedNames(config!, ['datadog']);
   expect(pipelines).toEqual(['metrics/datadog']);
   return flowLookup(flow);
 }

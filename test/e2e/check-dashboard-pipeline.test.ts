@@ -56,3 +56,64 @@ describe('switchyard check-dashboard --pipeline: a DataDog dashboard against the
     expect(r.stderr).toMatch(/broken\.yaml:4:\d+: processors\.rename\/x\.metrics\[0\]: give exactly one of "from"/);
   });
 });
+
+const GRAFANA = 'config/dashboards/grafana-prompter-rollout.json';
+const grafana = readFileSync(join(REPO_ROOT, GRAFANA), 'utf8');
+
+/** A one-panel Grafana dashboard querying `expr`. */
+const grafanaPanel = (expr: string) => JSON.stringify({ title: 'one panel', panels: [{ title: 'Probe failures', type: 'timeseries', targets: [{ expr }] }] });
+
+describe('switchyard check-dashboard --pipeline: a Grafana dashboard against the Prometheus pipelines, with no gateway running', () => {
+  const files = tempFiles({
+    'region.json': grafana.replace('prompter_redis_up{', 'prompter_redis_up{region=\\"eu\\",'),
+    'misspelt.json': grafanaPanel('sum by (provider) (rate(prompter_probe_failure_total{env="prod"}[5m]))'),
+    'right.json': grafanaPanel('sum by (provider) (rate(prompter_probe_failures_total{env="prod"}[5m]))'),
+    // Only the renamed probe counters reach the scrape endpoint: what the config allows is all it serves.
+    'filtered.yaml': `receivers:
+  otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } }
+processors:
+  rename/prometheus:
+    metrics:
+      - { from: prompter.probe.failures, to: prompter_probe_failures_total, aggregate_labels: [env, provider] }
+  filter/known:
+    metrics:
+      include: { match_type: strict, metric_names: [prompter_probe_failures_total] }
+exporters:
+  prometheus: { endpoint: "127.0.0.1:0", scope_labels: false }
+service:
+  pipelines:
+    metrics: { receivers: [otlp], processors: [rename/prometheus, filter/known], exporters: [prometheus] }
+`,
+  });
+  afterAll(() => files.cleanup());
+
+  it('passes the shipped dashboard: every metric is made by the Prometheus pipelines, a histogram’s series undecidable by its type', async () => {
+    expect(grafana).toContain('prompter_redis_up{');
+    const r = await runCli(['check-dashboard', GRAFANA, '--pipeline', CONFIG]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('grafana-prompter-rollout.json: no query reads what the gateway cannot produce; 4 undecidable without traffic');
+    const undecidable = [...r.stdout.matchAll(/undecidable: metric "([^"]+)"/g)].map((m) => m[1]);
+    expect(undecidable.sort()).toEqual(['celery_task_runtime_seconds_bucket', 'gen_ai_client_token_usage_sum', 'prompter_ensure_version_seconds_bucket', 'starlette_requests_processing_seconds_bucket']);
+    expect(r.stdout).toMatch(/undecidable: metric "starlette_requests_processing_seconds_bucket" is not made by the pipelines; it depends on the metric’s type and unit/);
+    expect(r.code).toBe(0);
+  });
+
+  it('fails on a label the pipeline’s rename never keeps on that metric, naming panel, label and metric', async () => {
+    const r = await runCli(['check-dashboard', files.path('region.json'), '--pipeline', CONFIG]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('panel "Redis up": filters on label "region", which metric "prompter_redis_up" never carries');
+    expect(r.stdout).toContain('1 problem(s), 4 undecidable\n');
+  });
+
+  it('fails on a misspelt metric that the pipeline’s filter never lets through, and reports it as undecidable where services could send it as is', async () => {
+    const filtered = await runCli(['check-dashboard', files.path('misspelt.json'), '--pipeline', files.path('filtered.yaml')]);
+    expect(filtered.code).toBe(1);
+    expect(filtered.stdout).toContain('panel "Probe failures": metric "prompter_probe_failure_total" is not produced');
+    const right = await runCli(['check-dashboard', files.path('right.json'), '--pipeline', files.path('filtered.yaml')]);
+    expect([right.code, right.stdout]).toEqual([0, `${files.path('right.json')}: all 1 queries read only what the gateway produces\n`]);
+    // The shipped pipeline passes on whatever else the services send (no filter): a name it does not make is theirs to send.
+    const open = await runCli(['check-dashboard', files.path('misspelt.json'), '--pipeline', CONFIG]);
+    expect(open.code).toBe(0);
+    expect(open.stdout).toContain('undecidable: metric "prompter_probe_failure_total" is not made by the pipelines; it depends on whether the senders of receiver otlp emit it under that name');
+  });
+});

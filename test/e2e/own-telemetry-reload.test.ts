@@ -105,6 +105,29 @@ describe('service.telemetry on a SIGHUP reload', () => {
     expect(status.config).toMatchObject({ generation: 2, last_reload: { ok: false } });
   }, 60_000);
 
+  it('puts new initial_fields on the lines of the main thread and of the --workers children from the reload on', async () => {
+    const t = tempFiles({ 'gateway.yaml': gatewayYaml(0, '{ initial_fields: { region: eu-1, cell: a } }') });
+    cleanups.push(t.cleanup);
+    const gw = await startGateway(t.path('gateway.yaml'), {}, 40_000, ['--workers', '2']);
+    cleanups.push(() => gw.stop());
+    expect(gw.logs.find((l) => l.msg === 'Gateway started.')).toMatchObject({ region: 'eu-1', cell: 'a' });
+
+    const mark = gw.logs.length;
+    writeFileSync(t.path('gateway.yaml'), gatewayYaml(0, '{ initial_fields: { region: us-2 } }'));
+    gw.child.kill('SIGHUP');
+    await gw.waitForLog((l) => gw.logs.indexOf(l) >= mark && l.msg === 'Configuration reloaded.');
+    const workersDone = () => gw.logs.slice(mark).filter((l) => l.msg === 'Worker pipelines reloaded.');
+    await eventually(async () => (workersDone().length === 2 ? true : undefined), 20_000, 'both workers reloaded');
+
+    const after = gw.logs.slice(mark).filter((l) => l.msg === 'Configuration reloaded.' || l.msg === 'Worker pipelines reloaded.');
+    expect(after.map((l) => [l.worker ?? 'main', l.region, l.cell]).sort()).toEqual([
+      [0, 'us-2', undefined],
+      [1, 'us-2', undefined],
+      ['main', 'us-2', undefined],
+    ]);
+    expect(gw.stderr()).not.toContain('next restart');
+  }, 90_000);
+
   it('changes the level and encoding in the --workers children too', async () => {
     const t = tempFiles({ 'gateway.yaml': gatewayYaml(0, '{ level: info, encoding: json }') });
     cleanups.push(t.cleanup);

@@ -43,6 +43,26 @@ describe('the detailed level’s histograms (service.telemetry.metrics.level: de
     expect(promtoolCheckMetrics((await self.render()).body).problems).toEqual([]);
   });
 
+  it('times an intake (a scrape, a message) and a send without a queue through the same histograms, by outcome', async () => {
+    const self = new SelfMetrics({ processMetrics: false });
+    self.level = 'detailed';
+    const nats = componentTelemetry(self, 'nats');
+    await nats.timedIntake('logs', 'nats', async () => 321);
+    await nats.timedIntake('logs', 'nats', async () => undefined);
+    const log = componentTelemetry(self, 'log');
+    expect(log.timedSend('metrics', () => 'page')).toBe('page');
+    await expect(log.timedSend('metrics', () => Promise.reject(new Error('disk full')))).rejects.toThrow('disk full');
+    expect(() => log.timedSend('metrics', () => { throw new Error('no sink'); })).toThrow('no sink');
+
+    const samples = parseExposition((await self.render()).body);
+    const intake = { component: 'nats', signal: 'logs', transport: 'nats' };
+    expect(valueOf(samples, 'switchyard_receiver_request_duration_seconds_count', intake)).toBe(2);
+    expect([valueOf(samples, 'switchyard_receiver_request_size_bytes_count', intake), valueOf(samples, 'switchyard_receiver_request_size_bytes_sum', intake)]).toEqual([1, 321]);
+    const sent = { component: 'log', signal: 'metrics' };
+    expect(valueOf(samples, 'switchyard_exporter_send_duration_seconds_count', { ...sent, outcome: 'success' })).toBe(1);
+    expect(valueOf(samples, 'switchyard_exporter_send_duration_seconds_count', { ...sent, outcome: 'failure' })).toBe(2);
+  });
+
   it('records nothing at normal, basic and none, and shows none of these series there', async () => {
     for (const level of ['normal', 'basic', 'none'] as const) {
       const self = new SelfMetrics({ processMetrics: false });

@@ -35,6 +35,24 @@ describe('the process logger across a reload (applyLogSettings)', () => {
     expect(JSON.parse(written[2]!)).toMatchObject({ msg: 'json again' });
   });
 
+  it('puts the new initial_fields on every line from then on, child loggers made before included, and a line’s own field wins', () => {
+    const logger = createLogger({}, { initial_fields: { region: 'eu-1', cell: 'a' } });
+    const child = logger.child({ component: 'otlp' });
+    child.info('before');
+    applyLogSettings(logger, {}, { initial_fields: { region: 'us-2' } });
+    child.info('after');
+    child.info({ region: 'own' }, 'own field');
+    applyLogSettings(logger, {}, {});
+    logger.info('none');
+
+    const lines = written.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ msg: 'before', region: 'eu-1', cell: 'a', component: 'otlp', service: 'switchyard' });
+    expect(lines[1]).toMatchObject({ msg: 'after', region: 'us-2', component: 'otlp' });
+    expect(lines[1]).not.toHaveProperty('cell');
+    expect(lines[2]).toMatchObject({ msg: 'own field', region: 'own' });
+    expect(lines[3]).not.toHaveProperty('region');
+  });
+
   it('falls back to LOG_LEVEL and LOG_FORMAT when the new config leaves level and encoding out', () => {
     const logger = createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'pretty' }, { level: 'debug', encoding: 'json' });
     logger.debug('config level');

@@ -1,6 +1,7 @@
 import type { CreateSettings } from '../../component/component.ts';
 import type { Resource } from '../../model/common.ts';
 import type { MetricsBatch } from '../../model/metrics.ts';
+import type { MergeableDetail } from '../../pipeline/health.ts';
 import { attributesKey } from '../../model/series-key.ts';
 import { mapMetrics } from '../../model/transform.ts';
 import { CardinalityMetrics } from './cardinality-metrics.ts';
@@ -36,7 +37,7 @@ export class CardinalityTransform {
     this.sweeper = new Sweeper(this.memory, config.series_ttl);
     this.metrics = new CardinalityMetrics(settings, this.memory);
     // Computed when /health/detailed is read, never on the data path.
-    settings.health.setDetail('top_labels', { toJSON: () => this.topLabels() });
+    settings.health.setDetail('top_labels', { toJSON: () => this.topLabels(), forMerge: () => TopLabels.mergeableRows(this.labelsByMetric()) } satisfies MergeableDetail);
     settings.health.setDetail('series_by_metric', { toJSON: () => this.seriesByMetric() });
   }
 
@@ -88,8 +89,12 @@ export class CardinalityTransform {
 
   /** The labels with the most distinct values among the label sets that went over a limit. */
   topLabels(): TopLabelRow[] {
+    return TopLabels.rows(this.labelsByMetric());
+  }
+
+  private labelsByMetric(): [string, TopLabels][] {
     const rows: [string, TopLabels][] = [];
     for (const s of this.memory.allStates()) if (s.top) rows.push([s.metric, s.top]);
-    return TopLabels.rows(rows);
+    return rows;
   }
 }

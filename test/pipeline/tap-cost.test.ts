@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricsConsumer } from '../../src/consumer/consumer.ts';
+import type { MetricsBatch } from '../../src/model/metrics.ts';
+import { TapRegistry } from '../../src/pipeline/tap.ts';
+import { attributesProcessorFactory } from '../../src/processors/attributes/factory.ts';
+import { renameProcessorFactory } from '../../src/processors/rename/factory.ts';
+import { silentSettings } from '../helpers/silent-settings.ts';
+
+const POINTS = 2_000;
+const BATCHES = 100;
+const ROUNDS = 9;
+
+/** A request's worth of counter points: 20 metrics of 100 series each, with two labels. */
+function batch(): MetricsBatch {
+  const metrics = Array.from({ length: 20 }, (_, m) => ({
+    name: `app.requests.${m}`,
+    description: '',
+    unit: '1',
+    type: 'sum' as const,
+    temporality: 'cumulative' as const,
+    monotonic: true,
+    points: Array.from({ length: POINTS / 20 }, (_, i) => ({ attributes: { 'http.route': `/r/${i}`, status: 200 + (i % 3) }, startTimeUnixNano: 0, timeUnixNano: 1, flags: 0, value: i })),
+  }));
+  return { resourceMetrics: [{ resource: { attributes: { 'service.name': 'svc' } }, schemaUrl: '', scopeMetrics: [{ scope: { name: 's', version: '', attributes: {} }, schemaUrl: '', metrics }] }] };
+}
+
+/**
+ * attributes → rename → a sink, the way PipelineGraph wires a pipeline: with `sites`, a tap site before
+ * each processor, after it and before the exporter (none with a tap attached); without, the bare chain.
+ */
+function pipeline(sites: boolean): MetricsConsumer {
+  const registry = new TapRegistry();
+  const site = (names: string[], next: MetricsConsumer): MetricsConsumer => (sites ? registry.site('metrics', names, next) : next);
+  const sink: MetricsConsumer = { consumeMetrics: async () => undefined };
+  const rename = renameProcessorFactory.createMetrics!(silentSettings('rename'), renameProcessorFactory.configSchema.parse({ labels: { 'http.route': 'route' }, metrics: [{ match: '^app\\.requests\\.(.*)$', to: 'app_requests_$1_total' }] }), site(['before sink'], sink));
+  const attributes = attributesProcessorFactory.createMetrics!(silentSettings('attributes'), attributesProcessorFactory.configSchema.parse({ actions: [{ key: 'service', from_resource: ['service.name'], action: 'upsert' }] }), site(['after attributes', 'before rename'], rename));
+  return site(['before attributes'], attributes);
+}
+
+async function timeOf(p: MetricsConsumer, input: MetricsBatch): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < BATCHES; i++) await p.consumeMetrics(input);
+  return performance.now() - t0;
+}
+
+describe('tap sites with no tap attached', () => {
+  it('leave the pipeline’s throughput unchanged within noise (best of interleaved rounds)', async () => {
+    const input = batch();
+    const bare = pipeline(false);
+    const sited = pipeline(true);
+    await timeOf(bare, input);
+    await timeOf(sited, input);
+    const times = { bare: [] as number[], sited: [] as number[] };
+    // Interleaved, so that a busy moment of the machine falls on both; the best round of each is its cost.
+    for (let r = 0; r < ROUNDS; r++) {
+      times.bare.push(await timeOf(bare, input));
+      times.sited.push(await timeOf(sited, input));
+    }
+    const best = (ts: number[]) => Math.min(...ts);
+    const ratio = best(times.sited) / best(times.bare);
+    const rate = (ms: number) => Math.round((BATCHES * POINTS) / (ms / 1000));
+    console.log(`tap sites, no tap: ${rate(best(times.bare))} points/s bare, ${rate(best(times.sited))} with 4 sites (${ratio.toFixed(3)}×)`);
+    expect(ratio).toBeLessThan(1.1);
+  }, 120_000);
+});
