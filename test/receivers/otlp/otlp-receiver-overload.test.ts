@@ -5,6 +5,7 @@ import type { Component } from '../../../src/component/component.ts';
 import { otlpReceiverFactory } from '../../../receivers/otlp/factory.ts';
 import { sdkMetricsBodies } from '../../helpers/sdk-bodies.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
+import { endlessChunkedPost } from '../../helpers/endless-chunked.ts';
 import { ConsumerError } from '../../../src/consumer/errors.ts';
 
 const id = (b: Buffer) => b;
@@ -165,6 +166,38 @@ describe('OTLP receiver max_request_bytes_in_flight', () => {
     release();
     expect((await first).status).toBe(200);
     expect((await post()).status).toBe(200);
+  });
+
+  it('counts a chunked body as it arrives: 429 as soon as it passes the limit while a held request fills the rest, and the connection closes', async () => {
+    const { proto } = await sdkMetricsBodies();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const settings = silentSettings('otlp');
+    const limit = proto.length + 200_000;
+    const receiver: Component = otlpReceiverFactory.create(
+      settings,
+      otlpReceiverFactory.configSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0', max_request_bytes_in_flight: limit } } }),
+      { metrics: { consumeMetrics: () => held } },
+    );
+    await receiver.start();
+    cleanups.push(() => receiver.shutdown());
+    const url = `http://${settings.details['endpoint.http'] as string}/v1/metrics`;
+    const first = fetch(url, { method: 'POST', body: proto as BodyInit, headers: { 'content-type': 'application/x-protobuf' } });
+    await sleep(200); // the first request read and held by its pipeline
+    const upload = await endlessChunkedPost(url, { 'content-type': 'application/x-protobuf' }, 16 * 1024);
+    expect(upload.status).toBe(429);
+    expect(upload.headers['retry-after']).toBe('1');
+    expect(upload.headers.connection).toBe('close');
+    expect(upload.text).toContain(`over max_request_bytes_in_flight (${limit} bytes of requests held at once)`);
+    expect(upload.closedByServer).toBe(true);
+    expect(upload.writtenAtAnswer).toBeLessThan(16_000_000);
+    const text = await settings.selfMetrics.registry.getSingleMetricAsString('switchyard_receiver_refused_requests_total');
+    expect(text).toMatch(/transport="http",reason="too_many_bytes_in_flight"\} 1/);
+    release();
+    expect((await first).status).toBe(200);
+    // The refused body's bytes were given back: a request as large as the limit alone passes again.
+    const alone = await fetch(url, { method: 'POST', body: proto as BodyInit, headers: { 'content-type': 'application/x-protobuf' } });
+    expect(alone.status).toBe(200);
   });
 
   it('answers RESOURCE_EXHAUSTED with RetryInfo over gRPC while held calls fill it', async () => {
