@@ -79,8 +79,8 @@ export class OtlpGrpcServer {
     if (adopted?.key === key && !adopted.closed) {
       if (tls) adopted.credentials?.rotate(tls);
       this.listener = adopted;
-      adopted.gate.current = this.gate;
       adopted.relay.attach(this.onCall);
+      adopted.gate.set(this.gate);
       return adopted.address;
     }
     if (adopted && samePort(adopted.key, key)) await adopted.close();
@@ -112,12 +112,12 @@ export class OtlpGrpcServer {
       close: async () => {
         if (listener.closed) return;
         listener.closed = true;
-        await closeGrpcListener(server, relay);
+        await closeGrpcListener(server, relay, gate);
       },
     };
     this.listener = listener;
-    gate.current = this.gate;
     relay.attach(this.onCall);
+    gate.set(this.gate);
     return listener.address;
   }
 
@@ -131,7 +131,7 @@ export class OtlpGrpcServer {
   async handOver(): Promise<GrpcListener | undefined> {
     const listener = this.listener;
     this.listener = undefined;
-    if (listener) listener.gate.current = undefined;
+    listener?.gate.clear();
     listener?.relay.detach();
     await drained(() => this.inFlight);
     return listener;
@@ -180,8 +180,8 @@ export class OtlpGrpcServer {
   }
 
   /**
-   * Auth again (a call that arrived while no receiver owned the listener, during a reload, passed no
-   * gate), then the export; `inFlight` is what a handover waits for.
+   * Auth again (a call its previous owner's gate let in may reach this one, after a reload: the token
+   * may have changed), then the export; `inFlight` is what a handover waits for.
    */
   private async admit(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     const refusal = grpcAuthRefusal(this.security.auth, call.metadata);
@@ -233,8 +233,10 @@ export class OtlpGrpcServer {
 }
 
 /** Stops listening; calls held for a successor are refused (UNAVAILABLE), running ones finish (cut after 5 s). */
-async function closeGrpcListener(server: Server, relay: Relay<GrpcCallArgs>): Promise<void> {
-  relay.refuseHeld((_signal, _call, callback) => callback(retryLater(status.UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry', 1_000)));
+async function closeGrpcListener(server: Server, relay: Relay<GrpcCallArgs>, gate: GateSlot): Promise<void> {
+  const stopped = () => retryLater(status.UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry', 1_000);
+  gate.refuseWaiting(stopped());
+  relay.refuseHeld((_signal, _call, callback) => callback(stopped()));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       server.forceShutdown();

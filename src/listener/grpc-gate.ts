@@ -14,11 +14,35 @@ export type GrpcRefusal = Pick<StatusObject, 'code' | 'details'> & { metadata?: 
 export type CallGate = (path: string, metadata: Metadata) => CallAdmission | undefined;
 
 /**
- * The gate of whichever component owns a listener now. Empty between two owners on a reload: calls
- * then pass, to be held by the listener's relay for the next owner.
+ * The gate of whichever component owns a listener now. Empty between two owners on a reload: a call
+ * arriving then waits, its message unread, until the next owner sets its gate, and goes through that
+ * (the limits of the config in force, not none); if nobody will own the listener, it is refused.
  */
 export class GateSlot {
-  current: CallGate | undefined;
+  private gate: CallGate | undefined;
+  private readonly waiting: ((gate: CallGate | GrpcRefusal) => void)[] = [];
+
+  /** The owner's gate from now on; the calls that waited go through it first, in the order they came. */
+  set(gate: CallGate): void {
+    this.gate = gate;
+    for (const decide of this.waiting.splice(0)) decide(gate);
+  }
+
+  /** No owner: calls wait for the next `set`. */
+  clear(): void {
+    this.gate = undefined;
+  }
+
+  /** Nobody will own the listener: each waiting call is answered `refusal`. */
+  refuseWaiting(refusal: GrpcRefusal): void {
+    for (const decide of this.waiting.splice(0)) decide(refusal);
+  }
+
+  /** Decides about a call by the owner's gate, now or once there is one. */
+  decide(path: string, metadata: Metadata, then: (admission: CallAdmission | undefined) => void): void {
+    if (this.gate) return then(this.gate(path, metadata));
+    this.waiting.push((gate) => then(typeof gate === 'function' ? gate(path, metadata) : { refuse: gate }));
+  }
 }
 
 /**
@@ -30,6 +54,7 @@ export class GateSlot {
 export function gateInterceptor(slot: GateSlot): ServerInterceptor {
   return (method, call) => {
     let release: (() => void) | undefined;
+    let cancelled = false;
     const done = () => {
       release?.();
       release = undefined;
@@ -37,13 +62,18 @@ export function gateInterceptor(slot: GateSlot): ServerInterceptor {
     return new ServerInterceptingCall(call, {
       start: (next) =>
         next({
-          onReceiveMetadata: (metadata, pass) => {
-            const admission = slot.current?.(method.path, metadata);
-            if (admission && 'refuse' in admission) return call.sendStatus(admission.refuse);
-            release = admission?.release;
-            pass(metadata);
+          onReceiveMetadata: (metadata, pass) =>
+            slot.decide(method.path, metadata, (admission) => {
+              if (admission && 'refuse' in admission) return call.sendStatus(admission.refuse);
+              // Cancelled while it waited for an owner: what the gate counted in is given back at once.
+              if (cancelled) return admission?.release();
+              release = admission?.release;
+              pass(metadata);
+            }),
+          onCancel: () => {
+            cancelled = true;
+            done();
           },
-          onCancel: done,
         }),
       sendStatus: (s, next) => {
         done();

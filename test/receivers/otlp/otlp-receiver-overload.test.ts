@@ -85,15 +85,21 @@ async function grpcReceiver(consume: () => Promise<void>, limits: Record<string,
   );
   await receiver.start();
   cleanups.push(() => receiver.shutdown());
-  const client = new MetricsClient(settings.details['endpoint.grpc'] as string, credentials.createInsecure());
+  return { call: grpcCaller(settings.details['endpoint.grpc'] as string), refusals: (reason: string) => grpcRefusals(settings, reason) };
+}
+
+/** Sends one body to a gRPC endpoint's metrics Export; the call's error, or null. */
+function grpcCaller(address: string) {
+  const client = new MetricsClient(address, credentials.createInsecure());
   cleanups.push(() => client.close());
-  const call = (body: Uint8Array) =>
+  return (body: Uint8Array) =>
     new Promise<ServiceError | null>((resolve) => (client as unknown as { Export(b: Buffer, cb: (e: ServiceError | null) => void): void }).Export(Buffer.from(body), (error) => resolve(error)));
-  const refusals = async (reason: string) => {
-    const text = await settings.selfMetrics.registry.getSingleMetricAsString('switchyard_receiver_refused_requests_total');
-    return Number(new RegExp(`transport="grpc",reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-  };
-  return { call, refusals };
+}
+
+/** The count of gRPC requests refused for `reason`. */
+async function grpcRefusals(settings: ReturnType<typeof silentSettings>, reason: string): Promise<number> {
+  const text = await settings.selfMetrics.registry.getSingleMetricAsString('switchyard_receiver_refused_requests_total');
+  return Number(new RegExp(`transport="grpc",reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
 }
 
 const retryInfoOf = (e: ServiceError) => (e.metadata.get('grpc-status-details-bin')[0] as Buffer | undefined)?.toString('latin1') ?? '';
@@ -132,6 +138,54 @@ describe('OTLP/gRPC admission, as the Collector answers', () => {
     const stoppingError = (await stopping.call(proto))!;
     expect([stoppingError.code, stoppingError.details]).toEqual([14, 'the gateway is shutting down']);
     expect(retryInfoOf(stoppingError)).toContain('google.rpc.RetryInfo');
+  });
+});
+
+describe('OTLP/gRPC calls that arrive during a reload', () => {
+  const config = (limits: Record<string, unknown> = {}) => otlpReceiverFactory.configSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0', ...limits } } });
+
+  /** A receiver handed over (a reload begun), and calls sent to its listener while no receiver owns it. */
+  async function midReload(calls: number) {
+    const settings = silentSettings('otlp');
+    const old: Component = otlpReceiverFactory.create(settings, config(), { metrics: { consumeMetrics: async () => {} } });
+    await old.start();
+    const call = grpcCaller(settings.details['endpoint.grpc'] as string);
+    const { proto } = await sdkMetricsBodies();
+    expect(await call(proto)).toBeNull();
+    const handover = await old.handOver!();
+    const answers = Array.from({ length: calls }, () => call(proto));
+    await sleep(300); // the calls arrived and wait for an owner
+    return { handover, answers };
+  }
+
+  it('wait for the new receiver and go through its limits (max_concurrent_requests), not none', async () => {
+    const { handover, answers } = await midReload(3);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const settings = silentSettings('otlp');
+    const next: Component = otlpReceiverFactory.create(settings, config({ max_concurrent_requests: 1 }), { metrics: { consumeMetrics: () => held } });
+    next.takeOver?.(handover);
+    await next.start();
+    cleanups.push(() => next.shutdown());
+    const settled: (ServiceError | null | 'pending')[] = await Promise.all(answers.map((a) => Promise.race([a, sleep(500).then(() => 'pending' as const)])));
+    const refused = settled.filter((e): e is ServiceError => e !== null && e !== 'pending');
+    expect(refused.map((e) => [e.code, e.details])).toEqual([
+      [8, 'over max_concurrent_requests (1); retry later'],
+      [8, 'over max_concurrent_requests (1); retry later'],
+    ]);
+    expect(settled.filter((e) => e === 'pending')).toHaveLength(1);
+    expect(await grpcRefusals(settings, 'too_many_requests')).toBe(2);
+    release();
+    expect((await Promise.all(answers)).filter((e) => e === null)).toHaveLength(1);
+  });
+
+  it('are refused UNAVAILABLE with RetryInfo when nobody takes the listener (a shutdown)', async () => {
+    const { handover, answers } = await midReload(2);
+    await handover.close();
+    for (const error of await Promise.all(answers)) {
+      expect([error?.code, error?.details]).toEqual([14, 'the receiver stopped (a reload or a shutdown); retry']);
+      expect(retryInfoOf(error!)).toContain('google.rpc.RetryInfo');
+    }
   });
 });
 
