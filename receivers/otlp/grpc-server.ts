@@ -3,7 +3,7 @@ import { ConfigFault, type CreateSettings } from '../../src/component/component.
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
 import { BytesInFlight } from '../../src/listener/bytes-in-flight.ts';
 import { drained, listenerKey, Relay, samePort, type BoundListener } from '../../src/listener/relay.ts';
-import { grpcAuthRefusal, grpcServerCredentials, ListenerCredentials } from '../../src/listener/grpc-listener.ts';
+import { grpcAuthRefusal, grpcServerCredentials, ListenerCredentials, widenFlowControl } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
@@ -100,6 +100,7 @@ export class OtlpGrpcServer {
       server.forceShutdown();
       throw error;
     });
+    widenFlowControl(server);
     await adopted?.close();
     const host = this.config.endpoint.slice(0, this.config.endpoint.lastIndexOf(':'));
     const listener: GrpcListener = {

@@ -105,6 +105,11 @@ async function grpcRefusals(settings: ReturnType<typeof silentSettings>, reason:
 const retryInfoOf = (e: ServiceError) => (e.metadata.get('grpc-status-details-bin')[0] as Buffer | undefined)?.toString('latin1') ?? '';
 
 describe('OTLP/gRPC admission, as the Collector answers', () => {
+  it('admits 16 calls at once by default (their messages share a connection’s window), where HTTP admits 128', () => {
+    const c = otlpReceiverFactory.configSchema.parse({ protocols: { http: null, grpc: null } });
+    expect([c.protocols.grpc!.max_concurrent_requests, c.protocols.http!.max_concurrent_requests]).toEqual([16, 128]);
+  });
+
   it('refuses a call over max_concurrent_requests with RESOURCE_EXHAUSTED and RetryInfo from its metadata, before its message is read', async () => {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
