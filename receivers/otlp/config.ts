@@ -37,6 +37,12 @@ const grpcSchema = z
     endpoint: endpoint('127.0.0.1:4317'),
     /** Largest request message accepted (after decompression). */
     max_recv_msg_size: byteSize(20 * 1024 * 1024),
+    /**
+     * Time an admitted call has to send its whole message, from its metadata; a slower one is ended
+     * DEADLINE_EXCEEDED (as HTTP answers 408), so a client trickling its message cannot hold one of
+     * max_concurrent_requests for good.
+     */
+    read_timeout: duration('30s'),
     ...requestLimits,
     /**
      * 16 on gRPC, not HTTP's 128: a connection's calls receive their messages through one shared

@@ -172,7 +172,14 @@ export class OtlpGrpcServer {
       return this.refuse(route, 'too_many_requests', retryLater(status.RESOURCE_EXHAUSTED, `over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
     }
     this.admitted++;
-    return { release: () => void this.admitted-- };
+    const readTimeout = {
+      ms: this.config.read_timeout,
+      refusal: () => {
+        this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'read_timeout');
+        return { code: status.DEADLINE_EXCEEDED, details: `the message did not arrive within read_timeout (${this.config.read_timeout} ms)` };
+      },
+    };
+    return { release: () => void this.admitted--, readTimeout };
   };
 
   private refuse(route: SignalRoute, reason: string, error: GrpcRefusal): CallAdmission {

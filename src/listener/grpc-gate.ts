@@ -5,7 +5,14 @@ import { encodeRetryInfoAny, encodeStatusProto } from '../otlp/decode/index.ts';
  * What the owner of a gRPC listener decides about a call from its metadata alone: refused (the status
  * to answer), or admitted, with what to undo when the call ends.
  */
-export type CallAdmission = { refuse: GrpcRefusal } | { release(): void };
+export type CallAdmission = { refuse: GrpcRefusal } | AdmittedCall;
+
+/** An admitted call: what to undo when it ends, and how long its message may take to arrive. */
+export interface AdmittedCall {
+  release(): void;
+  /** A message not arrived this long after the metadata is answered `refusal` and the call ended. */
+  readTimeout?: { ms: number; refusal(): GrpcRefusal };
+}
 
 /** A call's answer when refused: a status, its message, and (retry info) trailers. */
 export type GrpcRefusal = Pick<StatusObject, 'code' | 'details'> & { metadata?: Metadata };
@@ -55,7 +62,9 @@ export function gateInterceptor(slot: GateSlot): ServerInterceptor {
   return (method, call) => {
     let release: (() => void) | undefined;
     let cancelled = false;
+    let reading: NodeJS.Timeout | undefined;
     const done = () => {
+      clearTimeout(reading);
       release?.();
       release = undefined;
     };
@@ -68,8 +77,15 @@ export function gateInterceptor(slot: GateSlot): ServerInterceptor {
               // Cancelled while it waited for an owner: what the gate counted in is given back at once.
               if (cancelled) return admission?.release();
               release = admission?.release;
+              const timeout = admission?.readTimeout;
+              // A client trickling its message would hold its admission (max_concurrent_requests) for good.
+              if (timeout) reading = setTimeout(() => call.sendStatus(timeout.refusal()), timeout.ms);
               pass(metadata);
             }),
+          onReceiveMessage: (message, next) => {
+            clearTimeout(reading);
+            next(message);
+          },
           onCancel: () => {
             cancelled = true;
             done();

@@ -1,4 +1,5 @@
 import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { connect } from 'node:http2';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../../src/component/component.ts';
@@ -143,6 +144,40 @@ describe('OTLP/gRPC admission, as the Collector answers', () => {
     const stoppingError = (await stopping.call(proto))!;
     expect([stoppingError.code, stoppingError.details]).toEqual([14, 'the gateway is shutting down']);
     expect(retryInfoOf(stoppingError)).toContain('google.rpc.RetryInfo');
+  });
+});
+
+describe('OTLP/gRPC read_timeout', () => {
+  it('ends DEADLINE_EXCEEDED a call whose message does not arrive in time, and gives its admission back', async () => {
+    const settings = silentSettings('otlp');
+    const receiver: Component = otlpReceiverFactory.create(
+      settings,
+      otlpReceiverFactory.configSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0', read_timeout: '300ms', max_concurrent_requests: 1 } } }),
+      { metrics: { consumeMetrics: async () => {} } },
+    );
+    await receiver.start();
+    cleanups.push(() => receiver.shutdown());
+    const address = settings.details['endpoint.grpc'] as string;
+    // A raw HTTP/2 client: the message's 5-byte prefix promises 1,000 bytes, 10 come, then nothing.
+    const session = connect(`http://${address}`);
+    session.on('error', () => {});
+    cleanups.push(() => session.destroy());
+    const stream = session.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', 'content-type': 'application/grpc', te: 'trailers' });
+    stream.write(Buffer.concat([Buffer.from([0, 0, 0, 0x03, 0xe8]), Buffer.alloc(10)]));
+    const started = performance.now();
+    stream.on('error', () => {}); // the stream is reset once answered
+    // A trailers-only answer (no message was sent): the status comes in the response headers.
+    const trailers = await new Promise<Record<string, unknown>>((resolve) => {
+      stream.on('response', (headers) => headers['grpc-status'] !== undefined && resolve(headers));
+      stream.on('trailers', resolve);
+    });
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(trailers['grpc-status']).toBe('4'); // DEADLINE_EXCEEDED
+    expect(decodeURIComponent(String(trailers['grpc-message']))).toBe('the message did not arrive within read_timeout (300 ms)');
+    expect(await grpcRefusals(settings, 'read_timeout')).toBe(1);
+    // Its place under max_concurrent_requests (1) is free again.
+    const { proto } = await sdkMetricsBodies();
+    expect(await grpcCaller(address)(proto)).toBeNull();
   });
 });
 
