@@ -25,8 +25,8 @@ export interface BodyHold {
  * on the wire or the inflated bytes pass `limit` (a small gzip bomb never gets inflated in full), or
  * `hold` refuses the next bytes (429). Chunked bodies without Content-Length are counted the same way,
  * chunk by chunk: one over a limit is refused when its count passes it, not once it has all arrived.
- * After a refusal the rest of the body is not kept; the caller answers with `Connection: close`, so
- * Node closes the socket once the answer is written and a client still sending is cut off there.
+ * After a refusal the rest of the body is read and dropped, never kept (see the caller for when it
+ * closes the connection instead).
  */
 export function readBody(req: IncomingMessage, limit: number, hold?: BodyHold): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);

@@ -167,8 +167,11 @@ export class OtlpHttpServer {
         body = await readBody(req, this.config.max_request_body_size, hold);
       } catch (error) {
         if (!(error instanceof BodyError)) throw error;
-        // The rest of a refused body is not read: the socket closes once the answer is written.
-        if (!req.complete) res.setHeader('Connection', 'close');
+        // Over the size limit, the rest is not read: the socket closes once the answer is written (a
+        // client may send without end). Other refused bodies are read to their end and dropped, the
+        // connection kept: closing a socket with unread data resets it, and the client loses the answer
+        // (a 429 it would have retried after Retry-After becomes ECONNRESET). read_timeout bounds that.
+        if (error.status === 413) res.setHeader('Connection', 'close');
         if (error.status === 429) return this.tooManyBytes(undefined, res, route, encoding);
         this.settings.telemetry.refusedRequest(route.signal, 'http', BODY_ERROR_REASON[error.status]);
         return this.fail(res, encoding, error.status, INVALID_ARGUMENT, error.message);

@@ -15,9 +15,10 @@ export interface EndlessUpload {
 
 /**
  * POSTs a chunked body (no Content-Length) that never ends: `chunk`-byte chunks, each written once
- * the last has drained, until the gateway answers and closes the connection, or `cap` bytes.
+ * the last has drained, until the gateway answers and closes the connection, or `cap` bytes. With
+ * `endOnAnswer`, the body ends once the answer's head has arrived (a gateway draining the rest).
  */
-export function endlessChunkedPost(url: string, headers: Record<string, string>, chunk = 64 * 1024, cap = 256 * 1024 * 1024): Promise<EndlessUpload> {
+export function endlessChunkedPost(url: string, headers: Record<string, string>, chunk = 64 * 1024, cap = 256 * 1024 * 1024, endOnAnswer = false): Promise<EndlessUpload> {
   return new Promise((resolve, reject) => {
     let written = 0;
     let answer: Omit<EndlessUpload, 'writtenInAll' | 'closedByServer'> | undefined;
@@ -28,6 +29,10 @@ export function endlessChunkedPost(url: string, headers: Record<string, string>,
       res.setEncoding('latin1');
       res.on('data', (d: string) => (a.text += d));
       res.on('error', () => {});
+      if (!endOnAnswer) return;
+      stopped = true;
+      req.end();
+      res.on('end', () => resolve({ ...a, writtenInAll: written, closedByServer: false }));
     });
     const write = () => {
       if (stopped) return;
@@ -43,6 +48,7 @@ export function endlessChunkedPost(url: string, headers: Record<string, string>,
     // The socket cut mid-upload shows as an error (EPIPE, ECONNRESET) on the request: expected here.
     req.on('error', () => {});
     req.on('close', () => {
+      if (endOnAnswer && answer) return;
       const closedByServer = !stopped;
       stopped = true;
       if (!answer) return reject(new Error(`no answer; ${written} bytes written`));
