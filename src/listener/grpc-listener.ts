@@ -66,6 +66,7 @@ export function widenFlowControl(server: Server): void {
   if (!(servers instanceof Map)) throw new Error('@grpc/grpc-js no longer exposes its HTTP/2 servers: flow-control windows cannot be set');
   for (const h2 of servers.keys()) {
     h2.on('session', (session: ServerHttp2Session) => {
+      if (session.destroyed || session.closed) return; // gone at once: a throw here would end the process
       session.settings({ initialWindowSize: GRPC_STREAM_WINDOW });
       session.setLocalWindowSize(GRPC_CONNECTION_WINDOW);
     });
