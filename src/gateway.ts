@@ -35,7 +35,10 @@ export interface GatewayOptions {
 export interface PipelineHost {
   /** Starts the pipelines of `config`, before any receiver starts. */
   start(config: GatewayConfig): Promise<void>;
-  /** Called once the receivers stopped: the pipelines take the new config. Resolves to whether it took. */
+  /**
+   * Called once the receivers stopped: the pipelines take the new config. Resolves to whether it took;
+   * throws, having changed nothing, when the new config cannot be served (a scrape port in use).
+   */
   reload(config: GatewayConfig): Promise<boolean>;
   /** Called once the receivers stopped: the pipelines drain and stop. */
   shutdown(): Promise<void>;
@@ -264,11 +267,13 @@ export class Gateway {
   private async swapPipelines(old: Running, config: GatewayConfig, handovers: Map<string, ListenerHandover>, telemetry: TelemetryChange | undefined): Promise<boolean> {
     const log = this.options.logger;
     const host = this.options.host;
-    if (host && !(await host.reload(config))) {
+    // A host that throws (a scrape port of the new config in use) changed nothing: as a refusal.
+    const refusal = host && (await host.reload(config).then((ok) => (ok ? undefined : new Error('the workers refused the new configuration')), (error: unknown) => error));
+    if (refusal) {
       await telemetry?.abort();
-      log.error('Reload failed in the workers, which went back to the previous configuration; the receivers restart with it.');
+      log.error({ err: refusal }, 'Reload failed in the workers, which went back to the previous configuration; the receivers restart with it.');
       this.running = await this.startPipelines(old.config, handovers);
-      return this.reloaded({ error: new Error('the workers refused the new configuration') });
+      return this.reloaded({ error: refusal });
     }
     try {
       // Before the new components start, so that what they log follows the new level and encoding.

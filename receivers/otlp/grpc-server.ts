@@ -3,7 +3,7 @@ import { ConfigFault, type CreateSettings } from '../../src/component/component.
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
 import { BytesInFlight } from '../../src/listener/bytes-in-flight.ts';
 import { drained, listenerKey, Relay, samePort, type BoundListener } from '../../src/listener/relay.ts';
-import { grpcAuthRefusal, grpcServerCredentials, ListenerCredentials } from '../../src/listener/grpc-listener.ts';
+import { grpcAuthRefusal, grpcServerCredentials, ListenerCredentials, widenFlowControl } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
@@ -74,8 +74,8 @@ export class OtlpGrpcServer {
     if (adopted?.key === key && !adopted.closed) {
       if (tls) adopted.credentials?.rotate(tls);
       this.listener = adopted;
-      adopted.gate.current = this.gate;
       adopted.relay.attach(this.onCall);
+      adopted.gate.set(this.gate);
       return adopted.address;
     }
     if (adopted && samePort(adopted.key, key)) await adopted.close();
@@ -95,6 +95,7 @@ export class OtlpGrpcServer {
       server.forceShutdown();
       throw error;
     });
+    widenFlowControl(server);
     await adopted?.close();
     const host = this.config.endpoint.slice(0, this.config.endpoint.lastIndexOf(':'));
     const listener: GrpcListener = {
@@ -107,12 +108,12 @@ export class OtlpGrpcServer {
       close: async () => {
         if (listener.closed) return;
         listener.closed = true;
-        await closeGrpcListener(server, relay);
+        await closeGrpcListener(server, relay, gate);
       },
     };
     this.listener = listener;
-    gate.current = this.gate;
     relay.attach(this.onCall);
+    gate.set(this.gate);
     return listener.address;
   }
 
@@ -126,7 +127,7 @@ export class OtlpGrpcServer {
   async handOver(): Promise<GrpcListener | undefined> {
     const listener = this.listener;
     this.listener = undefined;
-    if (listener) listener.gate.current = undefined;
+    listener?.gate.clear();
     listener?.relay.detach();
     await drained(() => this.inFlight);
     return listener;
@@ -166,7 +167,14 @@ export class OtlpGrpcServer {
       return this.refuse(route, 'too_many_requests', retryLater(status.RESOURCE_EXHAUSTED, `over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
     }
     this.admitted++;
-    return { release: () => void this.admitted-- };
+    const readTimeout = {
+      ms: this.config.read_timeout,
+      refusal: () => {
+        this.settings.telemetry.refusedRequest(route.signal, 'grpc', 'read_timeout');
+        return { code: status.DEADLINE_EXCEEDED, details: `the message did not arrive within read_timeout (${this.config.read_timeout} ms)` };
+      },
+    };
+    return { release: () => void this.admitted--, readTimeout };
   };
 
   private refuse(route: SignalRoute, reason: string, error: GrpcRefusal): CallAdmission {
@@ -175,8 +183,8 @@ export class OtlpGrpcServer {
   }
 
   /**
-   * Auth again (a call that arrived while no receiver owned the listener, during a reload, passed no
-   * gate), then the export; `inFlight` is what a handover waits for.
+   * Auth again (a call its previous owner's gate let in may reach this one, after a reload: the token
+   * may have changed), then the export; `inFlight` is what a handover waits for.
    */
   private async admit(route: SignalRoute, call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     const refusal = grpcAuthRefusal(this.security.auth, call.metadata);
@@ -228,8 +236,10 @@ export class OtlpGrpcServer {
 }
 
 /** Stops listening; calls held for a successor are refused (UNAVAILABLE), running ones finish (cut after 5 s). */
-async function closeGrpcListener(server: Server, relay: Relay<GrpcCallArgs>): Promise<void> {
-  relay.refuseHeld((_signal, _call, callback) => callback(retryLater(status.UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry', 1_000)));
+async function closeGrpcListener(server: Server, relay: Relay<GrpcCallArgs>, gate: GateSlot): Promise<void> {
+  const stopped = () => retryLater(status.UNAVAILABLE, 'the receiver stopped (a reload or a shutdown); retry', 1_000);
+  gate.refuseWaiting(stopped());
+  relay.refuseHeld((_signal, _call, callback) => callback(stopped()));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       server.forceShutdown();

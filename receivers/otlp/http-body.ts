@@ -4,7 +4,7 @@ import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zli
 /** Why a body could not be read; `status` is the HTTP answer. */
 export class BodyError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413 | 415 | 429,
     message: string,
   ) {
     super(message);
@@ -12,11 +12,23 @@ export class BodyError extends Error {
 }
 
 /**
- * Reads a request body, inflating gzip or deflate on the fly, and stops as soon as either the bytes
- * on the wire or the inflated bytes pass `limit` (a small gzip bomb never gets inflated in full).
- * Chunked bodies without Content-Length are counted the same way.
+ * Takes `size` more bytes of a body into the listener's count of bytes held (max_request_bytes_in_flight),
+ * or says no, with why.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export interface BodyHold {
+  take(size: number): boolean;
+  message(): string;
+}
+
+/**
+ * Reads a request body, inflating gzip or deflate on the fly, and stops as soon as either the bytes
+ * on the wire or the inflated bytes pass `limit` (a small gzip bomb never gets inflated in full), or
+ * `hold` refuses the next bytes (429). Chunked bodies without Content-Length are counted the same way,
+ * chunk by chunk: one over a limit is refused when its count passes it, not once it has all arrived.
+ * After a refusal the rest of the body is read and dropped, never kept (see the caller for when it
+ * closes the connection instead).
+ */
+export function readBody(req: IncomingMessage, limit: number, hold?: BodyHold): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new BodyError(413, `request body of ${declared} bytes is over max_request_body_size (${limit} bytes)`));
@@ -42,9 +54,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const sink = inflater ?? req;
     sink.on('data', (chunk: Buffer) => {
+      if (settled) return; // refused: the rest is drained, not kept
       size += chunk.length;
       if (size > limit) {
         fail(new BodyError(413, `request body is over max_request_body_size (${limit} bytes)${inflater ? ' once decompressed' : ''}`));
+        return;
+      }
+      if (hold && !hold.take(chunk.length)) {
+        fail(new BodyError(429, hold.message()));
         return;
       }
       chunks.push(chunk);

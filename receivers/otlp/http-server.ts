@@ -20,7 +20,7 @@ type Encoding = 'proto' | 'json';
 const CONTENT_TYPE: Record<Encoding, string> = { proto: 'application/x-protobuf', json: 'application/json' };
 
 /** The `reason` label of a request refused while its body was read. */
-const BODY_ERROR_REASON: Record<BodyError['status'], string> = { 400: 'malformed', 413: 'too_large', 415: 'unsupported_media_type' };
+const BODY_ERROR_REASON: Record<Exclude<BodyError['status'], 429>, string> = { 400: 'malformed', 413: 'too_large', 415: 'unsupported_media_type' };
 
 /** gRPC status codes used in google.rpc.Status bodies. */
 const INVALID_ARGUMENT = 3;
@@ -150,22 +150,35 @@ export class OtlpHttpServer {
       this.settings.telemetry.refusedRequest(route.signal, 'http', 'unsupported_media_type');
       return this.fail(res, 'json', 415, INVALID_ARGUMENT, `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; use application/x-protobuf or application/json`, req);
     }
-    let body: Buffer;
+    // The body's bytes count against max_request_bytes_in_flight as they arrive (a chunked body has
+    // no Content-Length to check before), and stay counted until the request is answered.
+    let held = 0;
+    const hold = {
+      take: (size: number) => {
+        if (!this.bytes.grow(held, size)) return false;
+        held += size;
+        return true;
+      },
+      message: () => this.bytes.message(),
+    };
     try {
-      body = await readBody(req, this.config.max_request_body_size);
-    } catch (error) {
-      if (error instanceof BodyError) {
-        this.settings.telemetry.refusedRequest(route.signal, 'http', BODY_ERROR_REASON[error.status]);
+      let body: Buffer;
+      try {
+        body = await readBody(req, this.config.max_request_body_size, hold);
+      } catch (error) {
+        if (!(error instanceof BodyError)) throw error;
+        // Over the size limit, the rest is not read: the socket closes once the answer is written (a
+        // client may send without end). Other refused bodies are read to their end and dropped, the
+        // connection kept: closing a socket with unread data resets it, and the client loses the answer
+        // (a 429 it would have retried after Retry-After becomes ECONNRESET). read_timeout bounds that.
         if (error.status === 413) res.setHeader('Connection', 'close');
+        if (error.status === 429) return this.tooManyBytes(undefined, res, route, encoding);
+        this.settings.telemetry.refusedRequest(route.signal, 'http', BODY_ERROR_REASON[error.status]);
         return this.fail(res, encoding, error.status, INVALID_ARGUMENT, error.message);
       }
-      throw error;
-    }
-    if (!this.bytes.reserve(body.length)) return this.tooManyBytes(undefined, res, route, encoding);
-    try {
       await this.exportRead(res, route, body, encoding);
     } finally {
-      this.bytes.release(body.length);
+      this.bytes.release(held);
     }
   }
 

@@ -16,7 +16,15 @@ export class BytesInFlight {
 
   /** Counts `size` bytes in, unless that passes the limit; whether it did. */
   reserve(size: number): boolean {
-    if (this.refuses(size)) return false;
+    return this.grow(0, size);
+  }
+
+  /**
+   * Counts `size` more bytes of a request that already holds `held` (a body counted as it arrives),
+   * unless that passes the limit while other requests hold bytes too; whether it did.
+   */
+  grow(held: number, size: number): boolean {
+    if (this.bytes > held && this.bytes + size > this.limit) return false;
     this.bytes += size;
     return true;
   }

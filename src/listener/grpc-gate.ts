@@ -5,7 +5,14 @@ import { encodeRetryInfoAny, encodeStatusProto } from '../otlp/decode/index.ts';
  * What the owner of a gRPC listener decides about a call from its metadata alone: refused (the status
  * to answer), or admitted, with what to undo when the call ends.
  */
-export type CallAdmission = { refuse: GrpcRefusal } | { release(): void };
+export type CallAdmission = { refuse: GrpcRefusal } | AdmittedCall;
+
+/** An admitted call: what to undo when it ends, and how long its message may take to arrive. */
+export interface AdmittedCall {
+  release(): void;
+  /** A message not arrived this long after the metadata is answered `refusal` and the call ended. */
+  readTimeout?: { ms: number; refusal(): GrpcRefusal };
+}
 
 /** A call's answer when refused: a status, its message, and (retry info) trailers. */
 export type GrpcRefusal = Pick<StatusObject, 'code' | 'details'> & { metadata?: Metadata };
@@ -14,11 +21,35 @@ export type GrpcRefusal = Pick<StatusObject, 'code' | 'details'> & { metadata?: 
 export type CallGate = (path: string, metadata: Metadata) => CallAdmission | undefined;
 
 /**
- * The gate of whichever component owns a listener now. Empty between two owners on a reload: calls
- * then pass, to be held by the listener's relay for the next owner.
+ * The gate of whichever component owns a listener now. Empty between two owners on a reload: a call
+ * arriving then waits, its message unread, until the next owner sets its gate, and goes through that
+ * (the limits of the config in force, not none); if nobody will own the listener, it is refused.
  */
 export class GateSlot {
-  current: CallGate | undefined;
+  private gate: CallGate | undefined;
+  private readonly waiting: ((gate: CallGate | GrpcRefusal) => void)[] = [];
+
+  /** The owner's gate from now on; the calls that waited go through it first, in the order they came. */
+  set(gate: CallGate): void {
+    this.gate = gate;
+    for (const decide of this.waiting.splice(0)) decide(gate);
+  }
+
+  /** No owner: calls wait for the next `set`. */
+  clear(): void {
+    this.gate = undefined;
+  }
+
+  /** Nobody will own the listener: each waiting call is answered `refusal`. */
+  refuseWaiting(refusal: GrpcRefusal): void {
+    for (const decide of this.waiting.splice(0)) decide(refusal);
+  }
+
+  /** Decides about a call by the owner's gate, now or once there is one. */
+  decide(path: string, metadata: Metadata, then: (admission: CallAdmission | undefined) => void): void {
+    if (this.gate) return then(this.gate(path, metadata));
+    this.waiting.push((gate) => then(typeof gate === 'function' ? gate(path, metadata) : { refuse: gate }));
+  }
 }
 
 /**
@@ -30,20 +61,35 @@ export class GateSlot {
 export function gateInterceptor(slot: GateSlot): ServerInterceptor {
   return (method, call) => {
     let release: (() => void) | undefined;
+    let cancelled = false;
+    let reading: NodeJS.Timeout | undefined;
     const done = () => {
+      clearTimeout(reading);
       release?.();
       release = undefined;
     };
     return new ServerInterceptingCall(call, {
       start: (next) =>
         next({
-          onReceiveMetadata: (metadata, pass) => {
-            const admission = slot.current?.(method.path, metadata);
-            if (admission && 'refuse' in admission) return call.sendStatus(admission.refuse);
-            release = admission?.release;
-            pass(metadata);
+          onReceiveMetadata: (metadata, pass) =>
+            slot.decide(method.path, metadata, (admission) => {
+              if (admission && 'refuse' in admission) return call.sendStatus(admission.refuse);
+              // Cancelled while it waited for an owner: what the gate counted in is given back at once.
+              if (cancelled) return admission?.release();
+              release = admission?.release;
+              const timeout = admission?.readTimeout;
+              // A client trickling its message would hold its admission (max_concurrent_requests) for good.
+              if (timeout) reading = setTimeout(() => call.sendStatus(timeout.refusal()), timeout.ms);
+              pass(metadata);
+            }),
+          onReceiveMessage: (message, next) => {
+            clearTimeout(reading);
+            next(message);
           },
-          onCancel: done,
+          onCancel: () => {
+            cancelled = true;
+            done();
+          },
         }),
       sendStatus: (s, next) => {
         done();

@@ -1,4 +1,5 @@
-import { ServerCredentials, status, type Metadata } from '@grpc/grpc-js';
+import { ServerCredentials, status, type Metadata, type Server } from '@grpc/grpc-js';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import type { GrpcRefusal } from './grpc-gate.ts';
 import type { SecureContextOptions } from 'node:tls';
 import type { AuthRefusal, BearerAuth } from './bearer-auth.ts';
@@ -39,4 +40,35 @@ export function grpcAuthRefusal(auth: BearerAuth | undefined, metadata: Metadata
   const reason = auth.check(typeof values[0] === 'string' ? values[0] : undefined);
   if (!reason) return undefined;
   return { reason, error: { code: status.UNAUTHENTICATED, details: reason === 'invalid_token' ? 'invalid bearer token' : 'missing bearer token (authorization: Bearer …)' } };
+}
+
+/**
+ * HTTP/2 flow-control windows of a gRPC listener's connections: what a call may send before the
+ * gateway acknowledges (WINDOW_UPDATE) what it received. Node's default, 64 KiB per stream and per
+ * connection, makes a large message arrive 64 KiB per turn of the event loop, shared by every call on
+ * the connection: an overloaded gateway then receives its admitted calls' messages all together and
+ * slowly (measured: p99 12–29 s at twice capacity), instead of one after the other, where their wait
+ * can be measured and shed. A stream's window holds a typical batch (an SDK's 2,000 points per
+ * instrument ≈ 1–2 MiB); the connection's holds several. Calls refused at the gate have their data
+ * discarded, admitted ones read theirs whole anyway (max_recv_msg_size), so this adds no memory per
+ * admitted call.
+ */
+export const GRPC_STREAM_WINDOW = 2 * 1024 * 1024;
+export const GRPC_CONNECTION_WINDOW = 16 * 1024 * 1024;
+
+/**
+ * Gives every new connection of a bound grpc-js server the windows above. grpc-js has no server option
+ * for them, so this reaches its HTTP/2 servers (a private field, checked: a grpc-js without it throws
+ * here, and test/listener/grpc-windows.test.ts sees a connection's settings).
+ */
+export function widenFlowControl(server: Server): void {
+  const servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  if (!(servers instanceof Map)) throw new Error('@grpc/grpc-js no longer exposes its HTTP/2 servers: flow-control windows cannot be set');
+  for (const h2 of servers.keys()) {
+    h2.on('session', (session: ServerHttp2Session) => {
+      if (session.destroyed || session.closed) return; // gone at once: a throw here would end the process
+      session.settings({ initialWindowSize: GRPC_STREAM_WINDOW });
+      session.setLocalWindowSize(GRPC_CONNECTION_WINDOW);
+    });
+  }
 }

@@ -64,6 +64,8 @@ export class WorkerPool implements PipelineHost {
   private stopping = false;
   private scrapeServers: [exporter: string, server: ScrapeServer][] = [];
   private scrapeEndpoints = new Map<string, string>();
+  /** The config the workers run (their scrape servers follow it). */
+  private config: GatewayConfig | undefined;
   /** `switchyard tap` and the status page's tap: every worker's points, merged. */
   readonly taps = new WorkerTapSource({
     running: () => this.slots.filter((s) => s.worker && s.status.state === 'running').map((s) => s.status.index),
@@ -91,10 +93,56 @@ export class WorkerPool implements PipelineHost {
     this.stopping = false;
     await Promise.all(this.slots.map((slot) => this.spawn(slot)));
     await this.openScrapeServers(config);
+    this.config = config;
   }
 
+  /**
+   * The scrape ports move first: one the new config cannot bind refuses the reload (thrown, located)
+   * before any worker changes, the running ones handed back to servers of the running config. Then the
+   * workers reload; if they refuse, the scrape ports go back to the running config too.
+   */
   async reload(config: GatewayConfig): Promise<boolean> {
-    // Scrape ports stay bound through the workers' reload; scrapes wait, then get the new pages.
+    const previous = this.config!;
+    await this.moveScrapeServers(config, previous);
+    const results = await Promise.all(this.slots.map((s) => this.request(s, { type: 'reload' }) as Promise<{ ok: boolean }>));
+    if (results.every((r) => r.ok)) {
+      this.config = config;
+      return true;
+    }
+    await this.moveScrapeServers(previous);
+    return false;
+  }
+
+  /**
+   * Scrape servers for `config` in place of the current ones. A port kept stays bound throughout (scrapes
+   * arriving meanwhile wait, then get the new servers' pages); one that moved is bound anew and the old
+   * one closed; one no longer used is closed. When a new server cannot listen and `fallback` is given,
+   * the listeners go back to servers of `fallback` (the config still running) and the error is thrown.
+   */
+  private async moveScrapeServers(config: GatewayConfig, fallback?: GatewayConfig): Promise<void> {
+    const held = this.handOverScrapeServers();
+    try {
+      // A scrape port the new config gives to another exporter (moved, swapped) is freed for it first.
+      await freeMovedPorts(boundEndpoints(config), new Map([...held].map(([key, listener]) => [key, new HttpHandover(listener)])));
+      await this.openScrapeServers(config, held);
+    } catch (error) {
+      if (!fallback) throw error;
+      // What the new servers took, and what they had not taken yet, back to the running config's servers.
+      const back = this.handOverScrapeServers();
+      for (const [key, listener] of held) if (!back.has(key) && !listener.closed) back.set(key, listener);
+      held.clear();
+      await this.openScrapeServers(fallback, back)
+        .catch((again: unknown) => this.options.logger.error({ err: again }, 'A scrape port of the running configuration could not be served again.'))
+        .finally(() => closeAll(back));
+      throw error;
+    } finally {
+      // Listeners no new server took (a port moved or no longer used): closed now.
+      await closeAll(held);
+    }
+  }
+
+  /** Every scrape server stops answering but stays bound: its listener, by exporter key (scrapes wait in it). */
+  private handOverScrapeServers(): Map<string, HttpListener> {
     const held = new Map<string, HttpListener>();
     for (const [key, server] of this.scrapeServers) {
       const listener = server.handOver();
@@ -102,15 +150,7 @@ export class WorkerPool implements PipelineHost {
     }
     this.scrapeServers = [];
     this.scrapeEndpoints.clear();
-    try {
-      const results = await Promise.all(this.slots.map((s) => this.request(s, { type: 'reload' }) as Promise<{ ok: boolean }>));
-      // A scrape port the new config gives to another exporter (moved, swapped) is freed for it first.
-      await freeMovedPorts(boundEndpoints(config), new Map([...held].map(([key, listener]) => [key, new HttpHandover(listener)])));
-      await this.openScrapeServers(config, held);
-      return results.every((r) => r.ok);
-    } finally {
-      await Promise.all([...held.values()].map((l) => l.close()));
-    }
+    return held;
   }
 
   async shutdown(): Promise<void> {
@@ -278,6 +318,12 @@ export class WorkerPool implements PipelineHost {
     this.scrapeServers = [];
     this.scrapeEndpoints.clear();
   }
+}
+
+/** Closes the listeners in `held` and forgets them. */
+async function closeAll(held: Map<string, HttpListener>): Promise<void> {
+  await Promise.all([...held.values()].map((l) => l.close()));
+  held.clear();
 }
 
 /** Waits for every send; the first refusal (in worker order) is the request's answer. */

@@ -32,15 +32,20 @@ const count = (r: LoadReport, ...statuses: string[]) => statuses.reduce((n, s) =
 
 /**
  * How each transport drives load, its accepted and retryable-refusal answers, and the p99 latency under
- * overload it must stay below. HTTP: the SDKs' 10 s export timeout. gRPC: the calls admitted (up to
- * max_concurrent_requests) receive their 1.7 MB messages through shared HTTP/2 flow-control windows
- * before any decode wait can be measured, so at twice capacity they take seconds (p99 ≈ 16 s measured
- * on this 2-core machine); the bound only proves no call hangs.
+ * overload it must stay below: the SDKs' 10 s export timeout, on both. (gRPC took p99 5–29 s before its
+ * connections got wide flow-control windows and max_concurrent_requests 16: measured after, 1.1–1.7 s.)
  */
 const TRANSPORTS = {
   http: { endpoint: 'otlp.http', drive: (o: LoadOptions) => driveLoad({ ...o, url: `http://${o.url}/v1/metrics` }), ok: '200', refused: ['429', '503'], p99BoundMs: 10_000 },
-  grpc: { endpoint: 'otlp.grpc', drive: driveGrpcLoad, ok: 'OK', refused: ['RESOURCE_EXHAUSTED', 'UNAVAILABLE'], p99BoundMs: 40_000 },
+  grpc: { endpoint: 'otlp.grpc', drive: driveGrpcLoad, ok: 'OK', refused: ['RESOURCE_EXHAUSTED', 'UNAVAILABLE'], p99BoundMs: 10_000 },
 } as const;
+
+/**
+ * The share of its capacity the gateway must keep accepting at twice that load, on both transports
+ * (measured 0.7–1.3×; the capacity is measured minutes apart on a shared machine, hence the margin).
+ * Without it, a gateway refusing nearly everything would pass (gRPC kept 0.03–0.06× once).
+ */
+const MIN_ACCEPTED_SHARE = 0.25;
 
 describe('the gateway under twice the load it can take', () => {
   for (const [transport, t] of Object.entries(TRANSPORTS)) {
@@ -80,6 +85,7 @@ describe('the gateway under twice the load it can take', () => {
         overload_p99_ms: Math.round(percentile(overload.latenciesMs, 0.99)),
         max_rss_mib: Math.round(maxRss),
         recovery: recovery.statuses,
+        accepted_share: Number((count(overload, t.ok) / (overload.elapsedMs / 1000) / capacityRps).toFixed(2)),
         shed_requests: shed,
       };
       console.info(`overload figures: ${JSON.stringify(figures)}`);
@@ -92,6 +98,7 @@ describe('the gateway under twice the load it can take', () => {
       expect(count(overload, ...t.refused)).toBeGreaterThan(0);
       expect(shed).toBeGreaterThan(0);
       expect(percentile(overload.latenciesMs, 0.99)).toBeLessThan(t.p99BoundMs);
+      expect(count(overload, t.ok) / (overload.elapsedMs / 1000)).toBeGreaterThanOrEqual(MIN_ACCEPTED_SHARE * capacityRps);
       expect(maxRss).toBeLessThan(LIMIT_MIB);
       // Back to normal by itself: at half its capacity the gateway takes (nearly) everything again.
       expect(count(recovery, t.ok)).toBeGreaterThanOrEqual(0.9 * recovery.latenciesMs.length);

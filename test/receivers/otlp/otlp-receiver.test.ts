@@ -24,6 +24,7 @@ import { find, parseExposition, type Sample } from '../../helpers/prom-text.ts';
 import { sdkMetricsBodies } from '../../helpers/sdk-bodies.ts';
 import { len, logsRequest, metricsRequest, str, tag, uint } from '../../otlp/decode/proto-writer.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
+import { endlessChunkedPost } from '../../helpers/endless-chunked.ts';
 
 const metrics: MetricsBatch[] = [];
 const traces: TracesBatch[] = [];
@@ -229,6 +230,19 @@ describe('OTLP receiver', () => {
       it('answers 413 for a chunked body over the limit', async () => {
         const res = await postChunked('/v1/metrics', Array.from({ length: 11 }, () => Buffer.alloc(100_000)), PROTO);
         expect(res.status).toBe(413);
+        await expectGoodRequestStillLands();
+      });
+
+      it('answers 413 as soon as a chunked body passes the limit, and closes the connection instead of reading the rest', async () => {
+        const upload = await endlessChunkedPost(`${http}/v1/metrics`, PROTO);
+        expect(upload.status).toBe(413);
+        expect(upload.headers.connection).toBe('close');
+        expect(upload.text).toContain('over max_request_body_size (1000000 bytes)');
+        expect(upload.closedByServer).toBe(true);
+        // Answered while the body was still coming, within what the sockets buffer past the limit.
+        expect(upload.writtenAtAnswer).toBeGreaterThan(1_000_000);
+        expect(upload.writtenAtAnswer).toBeLessThan(16_000_000);
+        expect(upload.writtenInAll).toBeLessThan(32_000_000);
         await expectGoodRequestStillLands();
       });
 
