@@ -2,6 +2,7 @@ import type { ScrapeRequest } from '../component/component.ts';
 import type { Signal } from '../model/common.ts';
 import type { AdmissionFigures, RequestLimits } from '../otlp/admission.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
+import type { WireSpan } from '../telemetry/forwarded-spans.ts';
 import type { TapWhere } from '../pipeline/tap.ts';
 import type { TappedPoint } from '../pipeline/tap-sample.ts';
 
@@ -34,6 +35,8 @@ export type FromWorker =
   | { type: 'health'; statuses: ComponentStatus[]; ready: boolean }
   /** A secret the worker learned (a Basic header it built, a token file it read): the main thread scrubs it too. */
   | { type: 'secret'; value: string }
+  /** The worker's own finished spans (`service.telemetry.traces`): the main thread exports them. */
+  | { type: 'spans'; spans: WireSpan[] }
   | TapMessage
   | { type: 'reply'; id: number; ok: true; value?: unknown }
   | { type: 'reply'; id: number; ok: false; error: WireError };

@@ -10,6 +10,7 @@ import { ConsumerError } from '../consumer/errors.ts';
 import type { PipelineHost } from '../gateway.ts';
 import type { Signal } from '../model/common.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
+import type { WireSpan } from '../telemetry/forwarded-spans.ts';
 import { mergeExpositions } from './exposition-merge.ts';
 import { combineStatuses } from './health-merge.ts';
 import type { FromWorker, ToWorker, WorkerData, WorkerRequest } from './protocol.ts';
@@ -62,6 +63,8 @@ export class WorkerPool implements PipelineHost {
   private stopping = false;
   private scrapeServers: [exporter: string, server: ScrapeServer][] = [];
   private scrapeEndpoints = new Map<string, string>();
+  /** Where the workers' own spans go (the gateway's tracer); dropped until it is set. */
+  private spanSink: ((spans: WireSpan[]) => void) | undefined;
   /** `switchyard tap` and the status page's tap: every worker's points, merged. */
   readonly taps = new WorkerTapSource({
     running: () => this.slots.filter((s) => s.worker && s.status.state === 'running').map((s) => s.status.index),
@@ -160,6 +163,10 @@ export class WorkerPool implements PipelineHost {
     return (await Promise.all(live.map((s) => this.request(s, { type: 'self-metrics' }).catch(() => [])))) as MetricObjectWithValues<MetricValue<string>>[][];
   }
 
+  onSpans(sink: (spans: WireSpan[]) => void): void {
+    this.spanSink = sink;
+  }
+
   /** Ends a worker thread as a crash would (fault drills and tests): it is restarted like any dead worker. */
   async terminate(index: number): Promise<void> {
     await this.slots[index]?.worker?.terminate();
@@ -187,6 +194,8 @@ export class WorkerPool implements PipelineHost {
             return;
           case 'secret':
             return registerSecret(m.value);
+          case 'spans':
+            return this.spanSink?.(m.spans);
           case 'tap-points':
           case 'tap-closed':
             return this.taps.receive(slot.status.index, m);

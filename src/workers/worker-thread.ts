@@ -27,7 +27,7 @@ const post = (m: FromWorker) => port.postMessage(m);
 onSecret((value) => post({ type: 'secret', value }));
 // As the main thread's logger: the config's service.telemetry.logs, else LOG_LEVEL/LOG_FORMAT; a reload applies the new ones here too.
 const logger = createLogger(process.env, logSettingsOf(data.configFile, process.env)).child({ worker: data.index });
-const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count } });
+const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count }, forwardSpans: (spans) => post({ type: 'spans', spans }) });
 
 /** Health as plain data: details may hold live getters (`toJSON`), which do not survive a structured clone. */
 function pushHealth(): void {
