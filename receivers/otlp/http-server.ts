@@ -161,11 +161,13 @@ export class OtlpHttpServer {
       }
       throw error;
     }
-    if (!this.bytes.reserve(body.length)) return this.tooManyBytes(undefined, res, route, encoding);
+    // Its size now: with `--workers N` the body's buffer is moved to a worker thread, and reads 0 bytes after.
+    const size = body.length;
+    if (!this.bytes.reserve(size)) return this.tooManyBytes(undefined, res, route, encoding);
     try {
       await this.exportRead(res, route, body, encoding);
     } finally {
-      this.bytes.release(body.length);
+      this.bytes.release(size);
     }
   }
 
