@@ -54,6 +54,8 @@ export interface PipelineHost {
   places(): Promise<Record<string, Record<string, number | null>>>;
   /** Each worker's own metrics, added to the main thread's on the admin `/metrics`. */
   selfMetrics(): Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
+  /** Has every worker send its health now (at most about a second's wait for a busy one). */
+  refreshHealth(): Promise<void>;
   /** Where the workers' own spans go: the main thread's tracer exports them. */
   onSpans(sink: (spans: WireSpan[]) => void): void;
 }
@@ -112,7 +114,7 @@ export class Gateway {
       startedAt: this.startedAt,
       health: () => [...(this.health?.all() ?? []), ...(host?.health() ?? [])],
       ready: () => !this.stopping && (this.health?.ready() ?? false) && (host?.ready() ?? true),
-      ...(host ? { details: () => host.details() } : {}),
+      ...(host ? { details: () => host.details(), refreshHealth: () => host.refreshHealth() } : {}),
       stopping: () => this.stopping,
       selfMetrics: this.selfMetrics,
       logger: this.options.logger.child({ component: 'admin' }),

@@ -25,6 +25,11 @@ export interface StatusSource {
   configVersion?: () => ConfigVersion | undefined;
   /** What passed each place, when the pipelines run elsewhere (`--workers N`); else the running pipelines' own meters. */
   places?: () => Promise<Record<string, Record<string, number | null>>>;
+  /**
+   * With `--workers N`: has every worker send its health now. Their health otherwise arrives every 0.5 s,
+   * so a page or a `/health/detailed` read right after a change could still miss it.
+   */
+  refreshHealth?: () => Promise<void>;
 }
 
 /**
@@ -36,7 +41,7 @@ export interface StatusSource {
  */
 export async function readStatus(source: StatusSource, now?: number): Promise<StatusDocument> {
   const running = source.pipelines?.();
-  const [counts, places] = await Promise.all([readSelfCounts(source.selfMetrics), source.places && running ? source.places() : running?.meters.read()]);
+  const [counts, places] = await Promise.all([readSelfCounts(source.selfMetrics), source.places && running ? source.places() : running?.meters.read(), source.refreshHealth?.()]);
   const time = now ?? Date.now();
   return statusDocument({
     now: time,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
@@ -13,7 +14,7 @@ import type { ComponentStatus } from '../pipeline/health.ts';
 import type { WireSpan } from '../telemetry/forwarded-spans.ts';
 import { mergeExpositions } from './exposition-merge.ts';
 import { combineStatuses } from './health-merge.ts';
-import type { FromWorker, ToWorker, WorkerData, WorkerRequest } from './protocol.ts';
+import type { FromWorker, ToWorker, WorkerData, WorkerHealth, WorkerRequest } from './protocol.ts';
 import { WorkerTapSource } from './merged-taps.ts';
 import { mergePlaces, type Places } from './places-merge.ts';
 import { fromWire } from './wire-error.ts';
@@ -42,6 +43,8 @@ interface Slot {
 }
 
 const RESTART_BACKOFF_MS = [100, 500, 1000, 5000];
+/** How long a health read waits for a busy worker before its last pushed health (at most 0.5 s old then) is shown. */
+const HEALTH_WAIT_MS = 1000;
 
 /**
  * The workers of `switchyard run --workers N`, as the main thread sees them: one thread per worker,
@@ -161,6 +164,20 @@ export class WorkerPool implements PipelineHost {
   async selfMetrics(): Promise<MetricObjectWithValues<MetricValue<string>>[][]> {
     const live = this.slots.filter((s) => s.status.state === 'running');
     return (await Promise.all(live.map((s) => this.request(s, { type: 'self-metrics' }).catch(() => [])))) as MetricObjectWithValues<MetricValue<string>>[][];
+  }
+
+  async refreshHealth(): Promise<void> {
+    const running = this.slots.filter((s) => s.worker && s.status.state === 'running');
+    await Promise.all(
+      running.map(async (slot) => {
+        const worker = slot.worker;
+        const health = (await Promise.race([this.request(slot, { type: 'health' }).catch(() => undefined), sleep(HEALTH_WAIT_MS, undefined, { ref: false })])) as WorkerHealth | undefined;
+        // Not when the worker was replaced meanwhile: its successor's pushes are the ones to keep.
+        if (!health || slot.worker !== worker) return;
+        slot.health = health.statuses;
+        slot.ready = health.ready;
+      }),
+    );
   }
 
   onSpans(sink: (spans: WireSpan[]) => void): void {

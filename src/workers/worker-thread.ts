@@ -12,7 +12,7 @@ import type { TracesBatch } from '../model/traces.ts';
 import { logSettingsOf } from '../telemetry/log-settings.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { ProtoExports } from './proto-export.ts';
-import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import type { FromWorker, ToWorker, WorkerData, WorkerHealth } from './protocol.ts';
 import { toWire } from './wire-error.ts';
 import { WorkerTaps } from './worker-taps.ts';
 
@@ -30,8 +30,12 @@ const logger = createLogger(process.env, logSettingsOf(data.configFile, process.
 const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count }, forwardSpans: (spans) => post({ type: 'spans', spans }) });
 
 /** Health as plain data: details may hold live getters (`toJSON`), which do not survive a structured clone. */
+function healthNow(): WorkerHealth {
+  return { statuses: JSON.parse(JSON.stringify(gateway.componentStatuses())) as ComponentStatus[], ready: gateway.ready() };
+}
+
 function pushHealth(): void {
-  post({ type: 'health', statuses: JSON.parse(JSON.stringify(gateway.componentStatuses())) as ComponentStatus[], ready: gateway.ready() });
+  post({ type: 'health', ...healthNow() });
 }
 
 async function consume(receiver: string, signal: Signal, batch: unknown): Promise<void> {
@@ -69,6 +73,8 @@ async function handle(m: ToWorker): Promise<unknown> {
     }
     case 'self-metrics':
       return gateway.selfMetrics.everyValue();
+    case 'health':
+      return healthNow();
     case 'places':
       return gateway.graph()?.meters.read() ?? {};
     case 'tap-list':
