@@ -16,6 +16,7 @@ import { PipelineGraph, type GraphContext } from './pipeline/graph.ts';
 import { HealthRegistry, type ComponentStatus } from './pipeline/health.ts';
 import { registrySource, type TapSource } from './pipeline/tap.ts';
 import { applyLogSettings } from './telemetry/logger.ts';
+import type { WireSpan } from './telemetry/forwarded-spans.ts';
 import { OwnTelemetry, type TelemetryChange } from './telemetry/own-telemetry.ts';
 import { SelfMetrics } from './telemetry/self-metrics.ts';
 import { VERSION } from './version.ts';
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   host?: PipelineHost;
   /** `--workers N`, worker thread: which worker this is; it runs the pipelines, no admin server and no receivers. */
   worker?: WorkerPlacement;
+  /** Worker thread: where its own spans go (the main thread, which exports them with its resource). */
+  forwardSpans?: (spans: WireSpan[]) => void;
 }
 
 /** The pipelines, run elsewhere (in worker threads) while this process runs the receivers and the admin server. */
@@ -56,6 +59,10 @@ export interface PipelineHost {
   places(): Promise<Record<string, Record<string, number | null>>>;
   /** Each worker's own metrics, added to the main thread's on the admin `/metrics`. */
   selfMetrics(): Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
+  /** Has every worker send its health now (at most about a second's wait for a busy one). */
+  refreshHealth(): Promise<void>;
+  /** Where the workers' own spans go: the main thread's tracer exports them. */
+  onSpans(sink: (spans: WireSpan[]) => void): void;
 }
 
 interface Running {
@@ -78,7 +85,10 @@ export class Gateway {
   private health: HealthRegistry | undefined;
   private stopping = false;
   private admin: AdminServer | undefined;
-  /** `service.telemetry`'s readers and tracer (not in a worker thread: the main thread reports for all). */
+  /**
+   * `service.telemetry`'s readers and tracer. In a worker thread only the tracer, whose spans the main
+   * thread exports: the main thread reports for all.
+   */
   private ownTelemetry: OwnTelemetry | undefined;
   private reloading: Promise<boolean> | undefined;
   private configVersion: ConfigVersion | undefined;
@@ -92,11 +102,15 @@ export class Gateway {
     const config = this.load();
     this.selfMetrics.level = config.telemetry.config.metrics.level;
     if (this.options.worker) {
+      if (this.options.forwardSpans) await this.startOwnTelemetry(config);
       this.running = await this.startPipelines(config);
       return;
     }
     const host = this.options.host;
-    if (host) this.selfMetrics.workerValues = () => host.selfMetrics();
+    if (host) {
+      this.selfMetrics.workerValues = () => host.selfMetrics();
+      host.onSpans((spans) => this.ownTelemetry?.receiveSpans(spans));
+    }
     const admin = new AdminServer({
       endpoint: config.admin.endpoint,
       auth: config.admin.auth,
@@ -105,7 +119,7 @@ export class Gateway {
       startedAt: this.startedAt,
       health: () => [...(this.health?.all() ?? []), ...(host?.health() ?? [])],
       ready: () => !this.stopping && (this.health?.ready() ?? false) && (host?.ready() ?? true),
-      ...(host ? { details: () => host.details() } : {}),
+      ...(host ? { details: () => host.details(), refreshHealth: () => host.refreshHealth() } : {}),
       stopping: () => this.stopping,
       selfMetrics: this.selfMetrics,
       logger: this.options.logger.child({ component: 'admin' }),
@@ -183,7 +197,7 @@ export class Gateway {
 
   /** `service.telemetry`: the gateway's resource, metrics readers and tracer. */
   private async startOwnTelemetry(config: GatewayConfig): Promise<void> {
-    const own = new OwnTelemetry(this.selfMetrics, this.options.logger.child({ component: 'telemetry' }));
+    const own = new OwnTelemetry(this.selfMetrics, this.options.logger.child({ component: 'telemetry' }), this.options.forwardSpans);
     this.ownTelemetry = own;
     try {
       await own.start(config.telemetry.config);

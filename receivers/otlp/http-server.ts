@@ -178,6 +178,8 @@ export class OtlpHttpServer {
       }
       await this.exportRead(res, route, body, encoding);
     } finally {
+      // The count taken as the body arrived, not body.length: with `--workers N` the buffer is moved to a
+      // worker thread and reads 0 bytes by now.
       this.bytes.release(held);
     }
   }

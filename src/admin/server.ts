@@ -116,6 +116,7 @@ export class AdminServer {
         return json(res, 503, { status: 'not ready', waiting });
       }
       case '/health/detailed': {
+        await o.refreshHealth?.();
         const ready = o.ready();
         const ok = ready && o.health().every((s) => !s.lastError);
         return json(res, ready ? 200 : 503, { status: ok ? 'ok' : 'degraded', version: o.version, uptime_seconds: uptimeSeconds, config_files: o.configFiles(), ...o.details?.(), components: o.health() });

@@ -25,21 +25,34 @@ export interface StatusSource {
   configVersion?: () => ConfigVersion | undefined;
   /** What passed each place, when the pipelines run elsewhere (`--workers N`); else the running pipelines' own meters. */
   places?: () => Promise<Record<string, Record<string, number | null>>>;
+  /**
+   * With `--workers N`: has every worker send its health now. Their health otherwise arrives every 0.5 s,
+   * so a page or a `/health/detailed` read right after a change could still miss it.
+   */
+  refreshHealth?: () => Promise<void>;
 }
 
-/** `GET /status.json`: reading it keeps the pipelines' meters on for a while (see EdgeMeters). */
-export async function readStatus(source: StatusSource, now = Date.now()): Promise<StatusDocument> {
+/**
+ * `GET /status.json`: reading it keeps the pipelines' meters on for a while (see EdgeMeters). The counts
+ * and places are read first, together (with `--workers N` each is a round trip to every worker, which a
+ * busy worker answers late); health and readiness after them, so that a slow answer still shows the state
+ * of the moment it is sent: a component's new error reaches the page one poll after the gateway knows it,
+ * however long the workers took to answer.
+ */
+export async function readStatus(source: StatusSource, now?: number): Promise<StatusDocument> {
   const running = source.pipelines?.();
+  const [counts, places] = await Promise.all([readSelfCounts(source.selfMetrics), source.places && running ? source.places() : running?.meters.read(), source.refreshHealth?.()]);
+  const time = now ?? Date.now();
   return statusDocument({
-    now,
+    now: time,
     version: source.version,
-    uptimeSeconds: Math.round((now - source.startedAt.getTime()) / 1000),
+    uptimeSeconds: Math.round((time - source.startedAt.getTime()) / 1000),
     ready: source.ready(),
     stopping: source.stopping?.() ?? false,
     config: source.configVersion?.(),
     pipelines: running?.topology() ?? [],
     components: source.health(),
-    counts: await readSelfCounts(source.selfMetrics),
-    places: (source.places && running ? await source.places() : running?.meters.read()) ?? {},
+    counts,
+    places: places ?? {},
   });
 }

@@ -4,6 +4,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
 import { pullReaders, type TelemetryConfig } from './config.ts';
 import type { OwnMetrics } from './own-metrics.ts';
+import type { WireSpan } from './forwarded-spans.ts';
 import type { OwnTraces } from './own-traces.ts';
 import { bindPullListener, type PullListener } from './pull-listener.ts';
 import { gatewayResource } from './resource.ts';
@@ -42,6 +43,9 @@ function nowHrTime(): HrTime {
  * is written the same keeps its listener. The counts live in SelfMetrics, which no reload replaces,
  * and the readers report them from one start time: a pushed or pulled sum carries on across a reload.
  * The SDK loads only when a reader or the tracer is configured.
+ *
+ * A worker thread's OwnTelemetry (`forwardSpans` given) runs only the tracer, whose spans go to the main
+ * thread (`receiveSpans` there); its metrics are the main thread's to report (it asks every worker).
  */
 export class OwnTelemetry {
   /** `service.instance.id`: one per process, reloads included. */
@@ -56,6 +60,7 @@ export class OwnTelemetry {
   constructor(
     private readonly selfMetrics: SelfMetrics,
     private readonly logger: Logger,
+    private readonly forwardSpans?: (spans: WireSpan[]) => void,
   ) {}
 
   /** Throws ConfigFault (at its path under `service.telemetry`) when a pull reader's port is taken; nothing stays bound then. */
@@ -66,7 +71,7 @@ export class OwnTelemetry {
   /** Binds the pull ports `next` adds; throws ConfigFault as `start`, leaving everything running as it was. */
   async prepare(next: TelemetryConfig): Promise<TelemetryChange> {
     const previous = this.config;
-    const metricsChanged = previous === undefined || metricsPart(previous) !== metricsPart(next);
+    const metricsChanged = !this.forwardSpans && (previous === undefined || metricsPart(previous) !== metricsPart(next));
     const tracesChanged = previous === undefined || tracesPart(previous) !== tracesPart(next);
     const pulls = metricsChanged ? await this.bindPulls(next) : undefined;
     return {
@@ -80,6 +85,11 @@ export class OwnTelemetry {
         await Promise.all((pulls?.fresh ?? []).map((l) => l.close()));
       },
     };
+  }
+
+  /** A worker thread's finished spans: exported with this process's resource while the tracer is on, else dropped. */
+  receiveSpans(spans: readonly WireSpan[]): void {
+    this.traces?.receive(spans);
   }
 
   /** `host:port` of each pull reader in force, in config order. */
@@ -142,7 +152,7 @@ export class OwnTelemetry {
     this.selfMetrics.tracer = undefined;
     if (tracesOn(next)) {
       const { OwnTraces } = await import('./own-traces.ts');
-      this.traces = new OwnTraces(next, resource, this.logger);
+      this.traces = new OwnTraces(next, resource, this.logger, this.forwardSpans);
       this.selfMetrics.tracer = this.traces.start();
     }
     await old?.shutdown();

@@ -2,6 +2,7 @@ import type { ScrapeRequest } from '../component/component.ts';
 import type { Signal } from '../model/common.ts';
 import type { AdmissionFigures, RequestLimits } from '../otlp/admission.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
+import type { WireSpan } from '../telemetry/forwarded-spans.ts';
 import type { TapWhere } from '../pipeline/tap.ts';
 import type { TappedPoint } from '../pipeline/tap-sample.ts';
 
@@ -18,6 +19,7 @@ export type ToWorker =
   | { type: 'commit' | 'abort'; id: number; hold: number }
   | { type: 'scrape'; id: number; exporter: string; request: ScrapeRequest }
   | { type: 'self-metrics'; id: number }
+  | { type: 'health'; id: number }
   | { type: 'places'; id: number }
   | { type: 'tap-list'; id: number }
   | { type: 'tap-attach'; id: number; tap: number; where: TapWhere; options: WireTapOptions }
@@ -31,9 +33,11 @@ export type WorkerRequest = ToWorker extends infer M ? (M extends { id: number }
 export type FromWorker =
   | { type: 'started'; scrapeable: string[] }
   | { type: 'start-failed'; message: string }
-  | { type: 'health'; statuses: ComponentStatus[]; ready: boolean }
+  | ({ type: 'health' } & WorkerHealth)
   /** A secret the worker learned (a Basic header it built, a token file it read): the main thread scrubs it too. */
   | { type: 'secret'; value: string }
+  /** The worker's own finished spans (`service.telemetry.traces`): the main thread exports them. */
+  | { type: 'spans'; spans: WireSpan[] }
   | TapMessage
   | { type: 'reply'; id: number; ok: true; value?: unknown }
   | { type: 'reply'; id: number; ok: false; error: WireError };
@@ -50,6 +54,12 @@ export interface WireError {
   retryable: boolean;
   retryAfterMs?: number;
   rejectedItems?: number;
+}
+
+/** A worker's components as it last reported them: pushed every 0.5 s, and the answer to `health`. */
+export interface WorkerHealth {
+  statuses: ComponentStatus[];
+  ready: boolean;
 }
 
 /** What each worker thread is started with. */

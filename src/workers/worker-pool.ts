@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
@@ -10,9 +11,10 @@ import { ConsumerError } from '../consumer/errors.ts';
 import type { PipelineHost } from '../gateway.ts';
 import type { Signal } from '../model/common.ts';
 import type { ComponentStatus } from '../pipeline/health.ts';
+import type { WireSpan } from '../telemetry/forwarded-spans.ts';
 import { mergeExpositions } from './exposition-merge.ts';
 import { combineStatuses } from './health-merge.ts';
-import type { FromWorker, ToWorker, WorkerData, WorkerRequest } from './protocol.ts';
+import type { FromWorker, ToWorker, WorkerData, WorkerHealth, WorkerRequest } from './protocol.ts';
 import { WorkerTapSource } from './merged-taps.ts';
 import { mergePlaces, type Places } from './places-merge.ts';
 import { fromWire } from './wire-error.ts';
@@ -43,6 +45,8 @@ interface Slot {
 }
 
 const RESTART_BACKOFF_MS = [100, 500, 1000, 5000];
+/** How long a health read waits for a busy worker before its last pushed health (at most 0.5 s old then) is shown. */
+const HEALTH_WAIT_MS = 1000;
 
 /**
  * The workers of `switchyard run --workers N`, as the main thread sees them: one thread per worker,
@@ -66,6 +70,8 @@ export class WorkerPool implements PipelineHost {
   private scrapeEndpoints = new Map<string, string>();
   /** The config the workers run (their scrape servers follow it). */
   private config: GatewayConfig | undefined;
+  /** Where the workers' own spans go (the gateway's tracer); dropped until it is set. */
+  private spanSink: ((spans: WireSpan[]) => void) | undefined;
   /** `switchyard tap` and the status page's tap: every worker's points, merged. */
   readonly taps = new WorkerTapSource({
     running: () => this.slots.filter((s) => s.worker && s.status.state === 'running').map((s) => s.status.index),
@@ -204,6 +210,24 @@ export class WorkerPool implements PipelineHost {
     return (await Promise.all(live.map((s) => this.request(s, { type: 'self-metrics' }).catch(() => [])))) as MetricObjectWithValues<MetricValue<string>>[][];
   }
 
+  async refreshHealth(): Promise<void> {
+    const running = this.slots.filter((s) => s.worker && s.status.state === 'running');
+    await Promise.all(
+      running.map(async (slot) => {
+        const worker = slot.worker;
+        const health = (await Promise.race([this.request(slot, { type: 'health' }).catch(() => undefined), sleep(HEALTH_WAIT_MS, undefined, { ref: false })])) as WorkerHealth | undefined;
+        // Not when the worker was replaced meanwhile: its successor's pushes are the ones to keep.
+        if (!health || slot.worker !== worker) return;
+        slot.health = health.statuses;
+        slot.ready = health.ready;
+      }),
+    );
+  }
+
+  onSpans(sink: (spans: WireSpan[]) => void): void {
+    this.spanSink = sink;
+  }
+
   /** Ends a worker thread as a crash would (fault drills and tests): it is restarted like any dead worker. */
   async terminate(index: number): Promise<void> {
     await this.slots[index]?.worker?.terminate();
@@ -231,6 +255,8 @@ export class WorkerPool implements PipelineHost {
             return;
           case 'secret':
             return registerSecret(m.value);
+          case 'spans':
+            return this.spanSink?.(m.spans);
           case 'tap-points':
           case 'tap-closed':
             return this.taps.receive(slot.status.index, m);

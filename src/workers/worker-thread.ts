@@ -12,7 +12,7 @@ import type { TracesBatch } from '../model/traces.ts';
 import { logSettingsOf } from '../telemetry/log-settings.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { ProtoExports } from './proto-export.ts';
-import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import type { FromWorker, ToWorker, WorkerData, WorkerHealth } from './protocol.ts';
 import { toWire } from './wire-error.ts';
 import { WorkerTaps } from './worker-taps.ts';
 
@@ -27,11 +27,15 @@ const post = (m: FromWorker) => port.postMessage(m);
 onSecret((value) => post({ type: 'secret', value }));
 // As the main thread's logger: the config's service.telemetry.logs, else LOG_LEVEL/LOG_FORMAT; a reload applies the new ones here too.
 const logger = createLogger(process.env, logSettingsOf(data.configFile, process.env)).child({ worker: data.index });
-const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count } });
+const gateway = new Gateway({ configFile: data.configFile, registry: builtinRegistry(), logger, worker: { index: data.index, count: data.count }, forwardSpans: (spans) => post({ type: 'spans', spans }) });
 
 /** Health as plain data (live getters do not survive a structured clone), details in the form the main thread merges. */
+function healthNow(): WorkerHealth {
+  return { statuses: statusesForMerge(gateway.componentStatuses()), ready: gateway.ready() };
+}
+
 function pushHealth(): void {
-  post({ type: 'health', statuses: statusesForMerge(gateway.componentStatuses()), ready: gateway.ready() });
+  post({ type: 'health', ...healthNow() });
 }
 
 async function consume(receiver: string, signal: Signal, batch: unknown): Promise<void> {
@@ -69,6 +73,8 @@ async function handle(m: ToWorker): Promise<unknown> {
     }
     case 'self-metrics':
       return gateway.selfMetrics.everyValue();
+    case 'health':
+      return healthNow();
     case 'places':
       return gateway.graph()?.meters.read() ?? {};
     case 'tap-list':
