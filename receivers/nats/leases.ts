@@ -128,7 +128,7 @@ export class PartitionLeases {
       const members = await this.members();
       const share = Math.ceil(this.settings.partitionCount / members.count);
       this.shed(share, members.preferredByOthers);
-      await this.claim(share);
+      await this.claim(share, members.preferredByOthers);
       while (this.renewDue && !this.stopped) {
         this.renewDue = false;
         await this.renew();
@@ -195,11 +195,16 @@ export class PartitionLeases {
     while (this.held.size > share && rest.length > 0) this.release(rest.shift()!);
   }
 
-  /** Preferred partitions always; others while below its share, starting at a place of its own so instances spread. */
-  private async claim(share: number): Promise<void> {
+  /**
+   * Preferred partitions always; others while below its share, starting at a place of its own so instances
+   * spread, but never one a live member prefers: that one takes it. (Taking it would only lend it until the
+   * next `shed`, and an instance whose rounds fall just after each give-back would win it back every time,
+   * so the one that prefers it never got it.)
+   */
+  private async claim(share: number, preferredByOthers: ReadonlySet<number>): Promise<void> {
     const n = this.settings.partitionCount;
     const start = Number.parseInt(this.id.slice(-6), 16) % n;
-    const others = Array.from({ length: n }, (_, i) => (start + i) % n).filter((p) => !this.settings.preferred.includes(p));
+    const others = Array.from({ length: n }, (_, i) => (start + i) % n).filter((p) => !this.settings.preferred.includes(p) && !preferredByOthers.has(p));
     for (const p of [...this.settings.preferred, ...others]) {
       if (this.held.has(p)) continue;
       if (this.held.size >= share && !this.settings.preferred.includes(p)) break;
