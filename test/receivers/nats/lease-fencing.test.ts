@@ -1,13 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, type KV, type NatsConnection } from 'nats';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMetricsRequest } from '../../../src/exporterhelper/otlp-metrics-encoder.ts';
 import { ownCount } from '../../helpers/fleet.ts';
-import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
-import { leaseOwners, leasedLogGateway } from '../../helpers/lease-gateways.ts';
-import { startNatsServer, type NatsServer } from '../../helpers/nats-server.ts';
+import { gaugeRequest, LeaseTestBed } from '../../helpers/lease-gateways.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
-import { tempFiles } from '../../helpers/temp-files.ts';
 
 /*
  * A frozen lease holder (SIGSTOP, as a long GC pause or a paused VM would freeze it) must not hand its
@@ -17,40 +12,15 @@ import { tempFiles } from '../../helpers/temp-files.ts';
  */
 const TTL_S = 3;
 const PARTITIONS = 4;
-const t = tempFiles({});
-let nats: NatsServer;
-let nc: NatsConnection;
-let kv: KV;
-const running: GatewayProcess[] = [];
-const outs: string[] = [];
-
-async function gateway(preferred: number[]): Promise<GatewayProcess> {
-  const name = preferred.join('');
-  const out = t.path(`out-${name}.jsonl`);
-  outs.push(out);
-  writeFileSync(t.path(`tier2-${name}.yaml`), leasedLogGateway({ url: nats.url, partitionCount: PARTITIONS, preferred, bucket: 'FENCE_LEASES', ttlS: TTL_S, out }));
-  const g = await startGateway(t.path(`tier2-${name}.yaml`), {}, 40_000);
-  running.push(g);
-  return g;
-}
-
-const owners = () => leaseOwners(kv, PARTITIONS);
+const bed = new LeaseTestBed({ bucket: 'FENCE_LEASES', partitions: PARTITIONS, ttlS: TTL_S });
+const gateway = (preferred: number[]) => bed.gateway(preferred);
+const owners = () => bed.owners();
+const outs = bed.outs;
 
 /** Publishes `n` points tagged `<round>-<p>-<i>` to partition p, one message. */
 async function publish(round: string, partitions: number[], n: number): Promise<void> {
-  const js = nc.jetstream();
-  for (const p of partitions) {
-    const body = encodeMetricsRequest({
-      resourceMetrics: [
-        {
-          resource: { attributes: { 'service.name': 'fence-test' } },
-          schemaUrl: '',
-          scopeMetrics: [{ scope: { name: '', version: '', attributes: {} }, schemaUrl: '', metrics: [{ type: 'gauge', name: 'g', description: '', unit: '', points: Array.from({ length: n }, (_, i) => ({ attributes: { tag: `${round}-${p}-${i}` }, startTimeUnixNano: 0, timeUnixNano: Date.now() * 1e6, flags: 0, value: i })) }] }],
-        },
-      ],
-    });
-    await js.publish(`switchyard.metrics.${p}`, body, { msgID: `${round}-${p}` });
-  }
+  const js = bed.nc.jetstream();
+  for (const p of partitions) await js.publish(`switchyard.metrics.${p}`, gaugeRequest('fence-test', n, (i) => ({ tag: `${round}-${p}-${i}` })), { msgID: `${round}-${p}` });
 }
 
 /** How many times each tag of `round` was written, over every gateway's file, and in `only` alone. */
@@ -63,25 +33,14 @@ function seen(round: string, only?: string): Map<string, number> {
   return counts;
 }
 
-const consumerInfo = async (p: number) => (await nc.jetstreamManager()).consumers.info('SWITCHYARD_METRICS', `switchyard-p${p}`);
+const consumerInfo = async (p: number) => (await bed.nc.jetstreamManager()).consumers.info('SWITCHYARD_METRICS', `switchyard-p${p}`);
 
-beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
-}, 30_000);
-
-afterAll(async () => {
-  for (const g of running) g.child.kill('SIGCONT');
-  await Promise.all(running.map((g) => g.stop()));
-  await nc?.close();
-  await nats?.close();
-  t.cleanup();
-});
+beforeAll(() => bed.start(), 30_000);
+afterAll(() => bed.close());
 
 describe('nats receiver: a frozen lease holder is fenced', () => {
   it('does not export, once it wakes up, what was delivered to it while frozen and is now another gateway\'s partition', async () => {
     const a = await gateway([0, 1]);
-    kv = await nc.jetstream().views.kv('FENCE_LEASES');
     const b = await gateway([2, 3]);
     await eventually(async () => (JSON.stringify(await owners()) === JSON.stringify([a.child.pid, a.child.pid, b.child.pid, b.child.pid]) ? true : undefined), 20_000, 'partitions 2 and 3 held by the second gateway');
     await publish('warm', [0, 1, 2, 3], 5);

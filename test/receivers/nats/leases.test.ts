@@ -1,13 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { connect, type KV, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMetricsRequest } from '../../../src/exporterhelper/otlp-metrics-encoder.ts';
 import { ownCount } from '../../helpers/fleet.ts';
-import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
-import { leaseOwners, leasedLogGateway } from '../../helpers/lease-gateways.ts';
-import { startNatsServer, type NatsServer } from '../../helpers/nats-server.ts';
+import { gaugeRequest, LeaseTestBed } from '../../helpers/lease-gateways.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
-import { tempFiles } from '../../helpers/temp-files.ts';
 
 /*
  * Partition ownership by leases (receivers/nats/leases.ts) with a real nats-server -js and real gateway
@@ -17,50 +11,16 @@ import { tempFiles } from '../../helpers/temp-files.ts';
  */
 const TTL_S = 3;
 const PARTITIONS = 4;
-const t = tempFiles({});
-let nats: NatsServer;
-let nc: NatsConnection;
-let kv: KV;
-const running: GatewayProcess[] = [];
+const bed = new LeaseTestBed({ bucket: 'TEST_LEASES', partitions: PARTITIONS, ttlS: TTL_S });
+const gateway = (preferred: number[]) => bed.gateway(preferred);
+const owners = () => bed.owners();
 
-async function gateway(preferred: number[]): Promise<GatewayProcess> {
-  const file = t.path(`tier2-${preferred.join('')}.yaml`);
-  writeFileSync(file, leasedLogGateway({ url: nats.url, partitionCount: PARTITIONS, preferred, bucket: 'TEST_LEASES', ttlS: TTL_S, out: t.path(`log-${preferred.join('')}.jsonl`) }));
-  const g = await startGateway(file, {}, 40_000);
-  running.push(g);
-  return g;
-}
-
-const owners = () => leaseOwners(kv, PARTITIONS);
-
-function points(n: number) {
-  return encodeMetricsRequest({
-    resourceMetrics: [
-      {
-        resource: { attributes: { 'service.name': 'lease-test' } },
-        schemaUrl: '',
-        scopeMetrics: [{ scope: { name: '', version: '', attributes: {} }, schemaUrl: '', metrics: [{ type: 'gauge', name: 'g', description: '', unit: '', points: Array.from({ length: n }, (_, i) => ({ attributes: { i }, startTimeUnixNano: 0, timeUnixNano: Date.now() * 1e6, flags: 0, value: i })) }] }],
-      },
-    ],
-  });
-}
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
-}, 30_000);
-
-afterAll(async () => {
-  await Promise.all(running.map((g) => g.stop()));
-  await nc?.close();
-  await nats?.close();
-  t.cleanup();
-});
+beforeAll(() => bed.start(), 30_000);
+afterAll(() => bed.close());
 
 describe('nats receiver: partition leases', () => {
   it('spreads partitions by preference, and takes over a SIGKILLed gateway\'s partitions within 7/6 × the TTL', async () => {
     const a = await gateway([0, 1]);
-    kv = await nc.jetstream().views.kv('TEST_LEASES');
     // Alone, the first gateway holds every partition.
     await eventually(async () => ((await owners()).every((o) => o === a.child.pid) ? true : undefined), 15_000, 'the first gateway holding all partitions');
     const b = await gateway([2, 3]);
@@ -80,8 +40,8 @@ describe('nats receiver: partition leases', () => {
 
     // And it consumes what goes to them now.
     const before = await ownCount(a, 'switchyard_receiver_accepted_points_total', { component: 'nats' });
-    const js = nc.jetstream();
-    for (const p of [2, 3]) await js.publish(`switchyard.metrics.${p}`, points(10), { msgID: `after-kill-${p}` });
+    const js = bed.nc.jetstream();
+    for (const p of [2, 3]) await js.publish(`switchyard.metrics.${p}`, gaugeRequest('lease-test', 10, (i) => ({ i })), { msgID: `after-kill-${p}` });
     await eventually(async () => ((await ownCount(a, 'switchyard_receiver_accepted_points_total', { component: 'nats' })) - before === 20 ? true : undefined), 15_000, 'the survivor consuming partitions 2 and 3');
   }, 90_000);
 });
