@@ -24,6 +24,7 @@ const sections: [string, () => Promise<Row[]>][] = [
   ['Worker threads (switchyard run --workers)', async () => (await import('./workers.ts')).benchWorkers()],
   ['Fleet (two tiers over NATS JetStream, every gateway its own process)', async () => (await import('./fleet.ts')).benchFleet()],
   ['Own telemetry levels (service.telemetry.metrics.level: CPU per request)', async () => (await import('./telemetry-levels.ts')).benchTelemetryLevels()],
+  ['Tap sites with no tap attached (the places a tap can attach, around every stage)', async () => (await import('./tap-sites.ts')).benchTapSites()],
   ['DataDog encoding (series beside @datadog/datadog-api-client; sketches beside protobufjs)', async () => (await import('./datadog.ts')).benchDatadog()],
 ];
 

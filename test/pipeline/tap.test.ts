@@ -31,6 +31,25 @@ describe('tap sites and taps', () => {
     expect(got[1]).toBe(b);
   });
 
+  it('with no tap attached and no status page counting, hands the batch on without reading any of it', async () => {
+    const { got, consumer } = sink();
+    const site = new TapRegistry().site('metrics', ['before x'], consumer);
+    const reads: PropertyKey[] = [];
+    const b = new Proxy(batch(['a'], 3), { get: (target, key, receiver) => (reads.push(key), Reflect.get(target, key, receiver)) });
+    await site.consumeMetrics(b);
+    expect(got[0]).toBe(b);
+    expect(reads).toEqual([]);
+  });
+
+  it('reads the batch again once a tap is attached (the check above could fail)', async () => {
+    const registry = new TapRegistry();
+    const site = registry.site('metrics', ['before x'], sink().consumer);
+    registry.attach({ pipeline: 'metrics', position: 'before', component: 'x' }, { pointsPerSecond: 10, bufferPoints: 10 });
+    const reads: PropertyKey[] = [];
+    await site.consumeMetrics(new Proxy(batch(['a'], 3), { get: (target, key, receiver) => (reads.push(key), Reflect.get(target, key, receiver)) }));
+    expect(reads).toContain('resourceMetrics');
+  });
+
   it('keeps at most its rate of points a second, spread over the batch, and counts the rest as dropped', () => {
     const registry = new TapRegistry();
     const site: TapSite = registry.site('metrics', ['after r'], sink().consumer);
