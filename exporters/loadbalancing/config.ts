@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from '../../src/config/schema-helpers.ts';
 import { queuedSenderSchema } from '../../src/exporterhelper/queued-sender.ts';
 import { checkRoutingAttributes, routingConfigSchema } from '../../src/exporterhelper/routing-config.ts';
+import { clientTlsSchema } from '../../src/listener/client-tls.ts';
 
 /** `host` or `host:port` (IPv6 as `[::1]:port`); no scheme: every backend speaks the one `transport`. */
 const HOSTNAME = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?$/;
@@ -25,6 +26,8 @@ export const loadbalancingConfigSchema = z
             transport: z.enum(['http', 'grpc']).default('http'),
             /** Port used for a static hostname without one; unset: the transport's OTLP port (4318, gRPC 4317). */
             default_port: z.number().int().min(1).max(65535).optional(),
+            /** TLS to every backend (the Collector's configtls client keys); unset: plaintext. */
+            tls: clientTlsSchema.optional(),
             ...queuedSenderSchema,
           })
           .strict()
