@@ -180,8 +180,9 @@ export class K8sEndpointsWatcher {
   }
 
   /** A GET to the API with the service account's current token; rejects on a non-2xx answer. */
-  private get(path: string, timeoutMs: number): Promise<IncomingMessage> {
+  private async get(path: string, timeoutMs: number): Promise<IncomingMessage> {
     const dir = this.api.serviceAccountDir;
+    // In an async function: a token file gone missing rejects (a retry), never throws at the caller.
     const options: RequestOptions = {
       host: this.api.server.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
       port: Number(/:(\d+)$/.exec(this.api.server)?.[1] ?? 443),
