@@ -3,6 +3,7 @@ import { ConsumerError } from '../../src/consumer/errors.ts';
 import { QueuedSender } from '../../src/exporterhelper/queued-sender.ts';
 import { SendError } from '../../src/exporterhelper/retry.ts';
 import { SIGNAL_ROUTES, type RoutedItem } from '../../src/exporterhelper/routed-items.ts';
+import { readClientTls, type ClientTls } from '../../src/listener/client-tls.ts';
 import type { Signal } from '../../src/model/common.ts';
 import type { LogsBatch } from '../../src/model/logs.ts';
 import type { MetricsBatch } from '../../src/model/metrics.ts';
@@ -41,6 +42,8 @@ export class LoadbalancingExporter implements Exporter {
   private readonly leaving = new Set<Backend>();
   private readonly resolver: BackendResolver;
   private drainTimer: NodeJS.Timeout | undefined;
+  /** `protocol.otlp.tls` as read at start (so re-read on every reload). */
+  private tls: ClientTls | undefined;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -51,6 +54,8 @@ export class LoadbalancingExporter implements Exporter {
   }
 
   async start(): Promise<void> {
+    // Before any backend exists: a bad file fails the start at its YAML path.
+    this.tls = readClientTls(this.config.protocol.otlp.tls, ['protocol', 'otlp', 'tls']);
     await this.resolver.start();
     this.settings.health.setDetail('backends', { toJSON: () => this.ring.list() });
   }
@@ -123,7 +128,7 @@ export class LoadbalancingExporter implements Exporter {
 
   private createBackend(name: string): Backend {
     const otlp = this.config.protocol.otlp;
-    const options = { timeoutMs: otlp.timeout, headers: otlp.headers, compression: otlp.compression };
+    const options = { timeoutMs: otlp.timeout, headers: otlp.headers, compression: otlp.compression, tls: this.tls };
     return { name, client: otlp.transport === 'grpc' ? new OtlpGrpcClient(name, options) : new OtlpHttpClient(name, options), senders: new Map() };
   }
 

@@ -1,3 +1,4 @@
+import type { ClientTls } from '../../src/listener/client-tls.ts';
 import type { Signal } from '../../src/model/common.ts';
 
 /** What each backend gets from `protocol.otlp`, whatever the transport. */
@@ -5,6 +6,8 @@ export interface OtlpClientOptions {
   timeoutMs: number;
   headers: Record<string, string>;
   compression: 'gzip' | 'none';
+  /** `protocol.otlp.tls`, its files already read; undefined: plaintext. */
+  tls: ClientTls | undefined;
 }
 
 /** One backend's OTLP client: sends an encoded export request; rejects with a SendError (retryable or not). */

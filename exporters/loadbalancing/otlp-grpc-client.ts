@@ -1,4 +1,5 @@
-import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { createSecureContext } from 'node:tls';
+import { Client, credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { SendError } from '../../src/exporterhelper/retry.ts';
 import type { Signal } from '../../src/model/common.ts';
 import { decodeRetryDelayMs } from '../../src/otlp/decode/index.ts';
@@ -17,7 +18,7 @@ const passThrough = (b: Buffer): Buffer => b;
 
 /**
  * One backend's OTLP/gRPC client: the unary Export call of each signal's service on one HTTP/2 channel
- * (plaintext), with the request already encoded as OTLP protobuf. `compression: gzip` compresses every
+ * (plaintext, or TLS with `tls`), with the request already encoded as OTLP protobuf. `compression: gzip` compresses every
  * message (grpc-encoding gzip, which every OTLP receiver accepts). A RetryInfo in the error's
  * `grpc-status-details-bin` becomes the retry delay, as the SDKs and the Collector honour it.
  */
@@ -28,7 +29,11 @@ export class OtlpGrpcClient implements OtlpClient {
     private readonly backend: string,
     private readonly options: OtlpClientOptions,
   ) {
-    this.client = new Client(backend, credentials.createInsecure(), {
+    const tls = options.tls;
+    const channel: ChannelCredentials = tls ? credentials.createFromSecureContext(createSecureContext(tls.context), { rejectUnauthorized: tls.rejectUnauthorized }) : credentials.createInsecure();
+    this.client = new Client(backend, channel, {
+      // The name the certificate is checked against, and the :authority sent.
+      ...(tls?.servername ? { 'grpc.ssl_target_name_override': tls.servername, 'grpc.default_authority': tls.servername } : {}),
       'grpc.primary_user_agent': `Switchyard/${VERSION}`,
       // 2 = gzip in grpc-js's CompressionAlgorithms.
       ...(options.compression === 'gzip' ? { 'grpc.default_compression_algorithm': 2 } : {}),

@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { SendError, parseRetryAfter } from '../../src/exporterhelper/retry.ts';
 import type { Signal } from '../../src/model/common.ts';
@@ -7,23 +8,30 @@ import type { OtlpClient, OtlpClientOptions } from './otlp-client.ts';
 
 
 /**
- * One backend's OTLP/HTTP client: protobuf POSTs to `http://<backend>/v1/<signal>`. 2xx is success;
- * 429, 502, 503, 504 (the OTLP spec's retryable codes) and any other 5xx, timeouts and refused
- * connections are retryable; any other answer is permanent.
+ * One backend's OTLP/HTTP client: protobuf POSTs to `http://<backend>/v1/<signal>`, or with `tls` to
+ * `https://` (its own keep-alive agent holding the CA and client certificate). 2xx is success;
+ * 429, 502, 503, 504 (the OTLP spec's retryable codes) and any other 5xx, timeouts, refused
+ * connections and failed handshakes are retryable; any other answer is permanent.
  */
 export class OtlpHttpClient implements OtlpClient {
+  private readonly agent: HttpsAgent | undefined;
+
   constructor(
     private readonly backend: string,
     private readonly options: OtlpClientOptions,
-  ) {}
+  ) {
+    const tls = options.tls;
+    if (tls) this.agent = new HttpsAgent({ keepAlive: true, ...tls.context, rejectUnauthorized: tls.rejectUnauthorized, ...(tls.servername ? { servername: tls.servername } : {}) });
+  }
 
   send(signal: Signal, body: Buffer): Promise<void> {
-    const url = new URL(`http://${this.backend}/v1/${signal}`);
+    const url = new URL(`${this.agent ? 'https' : 'http'}://${this.backend}/v1/${signal}`);
+    const request = this.agent ? httpsRequest : httpRequest;
     const payload = this.options.compression === 'gzip' ? gzipSync(body) : body;
     const headers: Record<string, string | number> = { ...this.options.headers, 'Content-Type': 'application/x-protobuf', 'Content-Length': payload.length, 'User-Agent': `Switchyard/${VERSION}` };
     if (this.options.compression === 'gzip') headers['Content-Encoding'] = 'gzip';
     return new Promise((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers, timeout: this.options.timeoutMs }, (res) => {
+      const req = request(url, { method: 'POST', headers, timeout: this.options.timeoutMs, ...(this.agent ? { agent: this.agent } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -40,6 +48,8 @@ export class OtlpHttpClient implements OtlpClient {
     });
   }
 
-  /** Nothing held open: each request uses node's global agent. */
-  close(): void {}
+  /** Plaintext holds nothing open (node's global agent); TLS closes its agent's connections. */
+  close(): void {
+    this.agent?.destroy();
+  }
 }

@@ -1,25 +1,25 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
+import { backendName } from './backend-name.ts';
 import type { LoadbalancingConfig } from './config.ts';
+import { inClusterApi, K8sEndpointsWatcher, type KubernetesApi } from './k8s-resolver.ts';
 
 /** Every address a name resolves to (A and AAAA), as `dns.lookup({ all: true })` answers. */
 export type Lookup = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
 const defaultLookup: Lookup = (hostname) => dnsLookup(hostname, { all: true });
 
-/** `host:port`, with IPv6 addresses bracketed. */
-export function backendName(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
 
 /**
  * The set of backends: fixed (`resolver.static`), or the addresses a DNS name resolves to, re-resolved
- * every `interval` (`resolver.dns`; a Kubernetes headless Service answers with one address per ready pod).
+ * every `interval` (`resolver.dns`; a Kubernetes headless Service answers with one address per ready pod),
+ * or the ready endpoints of a Service's EndpointSlices, watched (`resolver.k8s`, k8s-resolver.ts).
  * A failed or timed-out resolution keeps the last answer: a DNS hiccup must not empty the ring.
  */
 export class BackendResolver {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private k8s: K8sEndpointsWatcher | undefined;
 
   constructor(
     private readonly config: LoadbalancingConfig['resolver'],
@@ -27,6 +27,7 @@ export class BackendResolver {
     private readonly logger: Logger,
     private readonly onChange: (backends: string[]) => void,
     private readonly lookup: Lookup = defaultLookup,
+    private readonly kubernetes: () => KubernetesApi = () => inClusterApi(),
   ) {}
 
   /** Resolves once (so the exporter starts with its backends), then keeps re-resolving in the background. */
@@ -34,6 +35,11 @@ export class BackendResolver {
     if (this.config.static) {
       this.onChange(this.config.static.hostnames.map((h) => (/:\d+$/.test(h) ? h : `${h}:${this.defaultPort}`)));
       return;
+    }
+    if (this.config.k8s) {
+      const k8s = this.config.k8s;
+      this.k8s = new K8sEndpointsWatcher({ ...k8s, ports: k8s.ports ?? [this.defaultPort] }, this.kubernetes(), this.logger, this.onChange);
+      return this.k8s.start();
     }
     await this.resolve();
     const dns = this.config.dns!;
@@ -47,6 +53,7 @@ export class BackendResolver {
 
   stop(): void {
     this.stopped = true;
+    this.k8s?.stop();
     if (this.timer) clearTimeout(this.timer);
   }
 

@@ -33,6 +33,12 @@ export const listenerAuthSchema = z
 
 const TLS_VERSIONS = { '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' } as const;
 
+/** `min_version` of any `tls` block (a listener's or a client's), the Collector's values, as Node's name. */
+export const tlsMinVersion = z
+  .enum(['1.2', '1.3'], { errorMap: () => ({ message: 'min_version must be "1.2" or "1.3" (older TLS versions are not offered)' }) })
+  .default('1.2')
+  .transform((v) => TLS_VERSIONS[v]);
+
 /**
  * `tls:` of a listener, the Collector's keys: the server's certificate and key, and with
  * `client_ca_file` every client must show a certificate signed by that CA (mutual TLS). The files are
@@ -43,10 +49,7 @@ export const listenerTlsSchema = z
     cert_file: z.string({ required_error: 'tls needs cert_file (the server certificate, PEM)' }).min(1),
     key_file: z.string({ required_error: 'tls needs key_file (the private key of cert_file, PEM)' }).min(1),
     client_ca_file: z.string().min(1).optional(),
-    min_version: z
-      .enum(['1.2', '1.3'], { errorMap: () => ({ message: 'min_version must be "1.2" or "1.3" (older TLS versions are not offered)' }) })
-      .default('1.2')
-      .transform((v) => TLS_VERSIONS[v]),
+    min_version: tlsMinVersion,
   })
   .strict();
 

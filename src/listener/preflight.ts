@@ -3,10 +3,10 @@ import type { Located } from '../config/load.ts';
 import type { GatewayConfig } from '../config/resolve.ts';
 import { ConfigFault } from '../component/component.ts';
 import type { ListenerAuthConfig, ListenerTlsConfig } from './config.ts';
-import { readBearerToken, readFileAt, readTlsContext } from './secrets.ts';
+import { readBearerToken, readCaAt, readFileAt, readTlsContext } from './secrets.ts';
 
 /** The keys of an `auth` or `tls` block that name a file the gateway reads at start and on reload. */
-const FILE_KEYS = ['bearer_token_file', 'cert_file', 'key_file', 'client_ca_file'] as const;
+const FILE_KEYS = ['bearer_token_file', 'cert_file', 'key_file', 'client_ca_file', 'ca_file'] as const;
 
 /**
  * Reads every token, certificate and key file the config's `auth` and `tls` blocks name, as the
@@ -35,8 +35,10 @@ function blockFault(kind: 'tls' | 'auth', block: Record<string, unknown>, at: (s
   try {
     if (kind === 'auth' && typeof block.bearer_token_file === 'string') readBearerToken(block as ListenerAuthConfig, at);
     else if (kind === 'tls' && typeof block.cert_file === 'string' && typeof block.key_file === 'string') readTlsContext(block as ListenerTlsConfig, at);
-    // Any other block naming files (an exporter's client TLS): each must at least be readable.
-    else for (const key of FILE_KEYS) if (typeof block[key] === 'string') readFileAt(block[key], [...at, key]);
+    // A client's CA (an exporter's `tls`, src/listener/client-tls.ts): parsed as it will be.
+    if (kind === 'tls' && typeof block.ca_file === 'string') readCaAt(block.ca_file, [...at, 'ca_file']);
+    // Any other file named: each must at least be readable.
+    for (const key of FILE_KEYS) if (typeof block[key] === 'string') readFileAt(block[key], [...at, key]);
     return undefined;
   } catch (error) {
     if (error instanceof ConfigFault) return error;

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigFault } from '../component/component.ts';
@@ -31,14 +32,32 @@ export function readBearerToken(auth: ListenerAuthConfig, at: YamlPath): string 
  * and not by the first handshake.
  */
 export function readTlsContext(tls: ListenerTlsConfig, at: YamlPath): SecureContextOptions {
+  const { cert, key } = readCertAndKey(tls, at);
+  const ca = tls.client_ca_file ? readCaAt(tls.client_ca_file, [...at, 'client_ca_file']) : undefined;
+  return { cert, key, ...(ca ? { ca } : {}), minVersion: tls.min_version };
+}
+
+/** A `tls` block's `cert_file` and `key_file` (a server's, or a client's for mutual TLS), read and checked to match. */
+export function readCertAndKey(tls: { cert_file: string; key_file: string }, at: YamlPath): { cert: Buffer; key: Buffer } {
   const cert = readFileAt(tls.cert_file, [...at, 'cert_file']);
   const key = readFileAt(tls.key_file, [...at, 'key_file']);
-  const ca = tls.client_ca_file ? readFileAt(tls.client_ca_file, [...at, 'client_ca_file']) : undefined;
   usable({ cert }, [...at, 'cert_file'], `${tls.cert_file} is not a PEM certificate`);
   usable({ key }, [...at, 'key_file'], `${tls.key_file} is not a PEM private key`);
   usable({ cert, key }, [...at, 'key_file'], `${tls.key_file} is not the private key of ${tls.cert_file}`);
-  if (ca) usable({ ca }, [...at, 'client_ca_file'], `${tls.client_ca_file} is not a PEM CA certificate`);
-  return { cert, key, ...(ca ? { ca } : {}), minVersion: tls.min_version };
+  return { cert, key };
+}
+
+/** A CA file (a listener's `client_ca_file`, a client's `ca_file`), read and parsed. */
+export function readCaAt(file: string, path: YamlPath): Buffer {
+  const ca = readFileAt(file, path);
+  // OpenSSL skips what is not a certificate in a CA list (a junk file trusts nothing, silently): parse the first one.
+  try {
+    new X509Certificate(ca);
+  } catch (error) {
+    throw new ConfigFault(path, `${file} is not a PEM CA certificate (${(error as Error).message})`);
+  }
+  usable({ ca }, path, `${file} is not a PEM CA certificate`);
+  return ca;
 }
 
 /** Throws `message` at `path` when OpenSSL refuses `options` (its reason appended; never the file's content). */

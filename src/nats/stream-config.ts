@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Signal } from '../model/common.ts';
 import { SIGNALS } from '../model/common.ts';
 import { duration } from '../config/schema-helpers.ts';
+import { clientTlsSchema, type ClientTlsConfig } from '../listener/client-tls.ts';
 
 /** Where one signal's batches go: a stream of its own, and partition p on subject `<subject_prefix>.<p>`. */
 function signalStream(stream: string, subjectPrefix: string) {
@@ -24,6 +25,8 @@ const moved = (key: string) => z.undefined({ errorMap: () => ({ message: `"${key
 export const natsStreamSchema = {
   /** NATS server URL(s), comma-separated: nats://nats:4222. */
   url: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** TLS to the NATS server (the Collector's client keys; with cert_file and key_file, for a server with `verify: true`); unset: as the server offers. */
+  tls: clientTlsSchema.optional(),
   metrics: signalStream('SWITCHYARD_METRICS', 'switchyard.metrics'),
   traces: signalStream('SWITCHYARD_TRACES', 'switchyard.traces'),
   logs: signalStream('SWITCHYARD_LOGS', 'switchyard.logs'),
@@ -44,6 +47,7 @@ export interface SignalStreamConfig {
 
 export interface NatsStreamConfig {
   url: string;
+  tls?: ClientTlsConfig;
   metrics: SignalStreamConfig;
   traces: SignalStreamConfig;
   logs: SignalStreamConfig;

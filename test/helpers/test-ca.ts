@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** PEM file paths of a throwaway CA, a server certificate for 127.0.0.1 and a client certificate, both signed by it. */
+/** PEM file paths of a throwaway CA, a server certificate for 127.0.0.1 and localhost and a client certificate, both signed by it. */
 export interface TestCa {
   caCert: string;
   serverCert: string;
@@ -27,7 +27,7 @@ export function makeTestCa(dir: string): TestCa {
     openssl(['req', ...EC_KEY, '-subj', `/CN=${cn}`, '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`)]);
     openssl(['x509', '-req', '-in', p(`${name}.csr`), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', p(`${name}.ext`), '-out', p(`${name}.pem`)]);
   };
-  const renewServer = () => issue('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  const renewServer = () => issue('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   renewServer();
   issue('client', 'test client', 'extendedKeyUsage=clientAuth\n');
   return { caCert: p('ca.pem'), serverCert: p('server.pem'), serverKey: p('server.key'), clientCert: p('client.pem'), clientKey: p('client.key'), read: (path) => readFileSync(path), renewServer };

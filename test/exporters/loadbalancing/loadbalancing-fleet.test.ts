@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
-import { parseExposition } from '../../helpers/prom-text.ts';
+import { lbHits, roundRequest, totalHits } from '../../helpers/loadbalancing-rounds.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
 
 /*
  * Tier 1 (one gateway with the loadbalancing exporter, over OTLP/HTTP and then over OTLP/gRPC) in front of real downstream gateways, each
  * exposing what it received on its Prometheus endpoint. Every round sends a delta of 1 to each of
- * SERIES counter series, so a downstream's exposition counts exactly what reached it.
+ * SERIES counter series (roundRequest), so a downstream's exposition counts exactly what reached it.
  */
 const SERIES = 300;
 
@@ -44,22 +44,6 @@ service:
     metrics: { receivers: [otlp], exporters: [loadbalancing] }
 `;
 
-function roundRequest(round: number): string {
-  const now = Date.now() * 1e6;
-  const dataPoints = Array.from({ length: SERIES }, (_, i) => ({
-    asDouble: 1,
-    startTimeUnixNano: String(now - 1e9),
-    timeUnixNano: String(now),
-    attributes: [{ key: 'series', value: { stringValue: `s${i}` } }],
-  }));
-  return JSON.stringify({
-    resourceMetrics: [
-      { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'lb' } }] }, scopeMetrics: [{ metrics: [{ name: 'lb.hits', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints } }] }] },
-    ],
-    round,
-  });
-}
-
 interface Downstream {
   port: number;
   gateway: GatewayProcess;
@@ -87,24 +71,18 @@ function fleetSuite(transport: Transport): void {
   }
 
   async function send(round: number): Promise<void> {
-    const res = await fetch(`http://${tierOne!.endpoints['otlp.http']}/v1/metrics`, { method: 'POST', body: roundRequest(round), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`http://${tierOne!.endpoints['otlp.http']}/v1/metrics`, { method: 'POST', body: roundRequest(round, SERIES), headers: { 'content-type': 'application/json' } });
     await res.arrayBuffer();
     expect(res.status).toBe(200);
   }
 
-  /** series → value, as one downstream exposes `lb_hits_total`. */
-  async function counts(d: Downstream): Promise<Map<string, number>> {
-    const text = await (await fetch(`http://${d.gateway.endpoints.prometheus}/metrics`)).text();
-    const out = new Map<string, number>();
-    for (const s of parseExposition(text)) if (s.name === 'lb_hits_total') out.set(s.labels.series!, s.value);
-    return out;
-  }
+  const counts = (d: Downstream): Promise<Map<string, number>> => lbHits(d.gateway.endpoints.prometheus!);
 
   async function allCounts(): Promise<Map<string, number>[]> {
     return Promise.all(downstreams.map(counts));
   }
 
-  const total = (maps: Map<string, number>[]): number => maps.reduce((a, m) => a + [...m.values()].reduce((x, y) => x + y, 0), 0);
+  const total = totalHits;
 
   /** Waits until the downstreams together hold `expected` counts. */
   function settled(expected: number, timeoutMs = 30_000): Promise<Map<string, number>[]> {
