@@ -96,6 +96,9 @@ export class OtlpGrpcServer {
       throw error;
     });
     widenFlowControl(server);
+    // The old port's calls (held through the swap, or arriving until it closes) are served here, not refused.
+    adopted?.relay.attach(this.onCall);
+    adopted?.gate.set(this.gate);
     await adopted?.close();
     const host = this.config.endpoint.slice(0, this.config.endpoint.lastIndexOf(':'));
     const listener: GrpcListener = {
