@@ -7,6 +7,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../src/component/component.ts';
 import { otlpReceiverFactory } from '../../receivers/otlp/factory.ts';
+import { freePort } from '../helpers/prometheus-server.ts';
 import { ManualReader } from '../helpers/sdk-bodies.ts';
 import { silentSettings } from '../helpers/silent-settings.ts';
 import { makeTestCa } from '../helpers/test-ca.ts';
@@ -98,6 +99,26 @@ describe('the OTLP/gRPC listener, keepalive.server_parameters.max_connection_idl
     await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     expect(socket.alpnProtocol).toBe('h2');
     expect(await closed).toBe(true);
+  });
+
+  it('applies a max_connection_idle changed by a reload to new connections of the port it keeps', async () => {
+    const port = await freePort();
+    const endpoint = `127.0.0.1:${port}`;
+    const make = (idle: string) => {
+      const settings = silentSettings('otlp');
+      const component = otlpReceiverFactory.create(settings, otlpReceiverFactory.configSchema.parse({ protocols: { grpc: { endpoint, keepalive: { server_parameters: { max_connection_idle: idle } } } } }), {
+        metrics: { consumeMetrics: async () => {} },
+      });
+      cleanups.push(() => component.shutdown());
+      return component;
+    };
+    const before = make('0s'); // never
+    await before.start();
+    expect(await closedWithin(tcp(endpoint), 1_000)).toBe(false);
+    const after = make('300ms');
+    after.takeOver!(await before.handOver!());
+    await after.start();
+    expect(await closedWithin(tcp(endpoint), 10_000)).toBe(true);
   });
 
   it('lets an SDK exporter whose idle connection was closed export again (it reconnects)', async () => {
