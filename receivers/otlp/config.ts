@@ -31,6 +31,35 @@ const requestLimits = {
   max_attribute_value_length: z.number().int().positive().default(8192),
 };
 
+/**
+ * `keepalive.server_parameters` of the gRPC protocol, the Collector's keys (grpc-go's ServerParameters);
+ * `0s` is "never", as there. New connections get changed values on a reload; open ones keep theirs.
+ */
+const keepaliveSchema = z
+  .object({
+    server_parameters: z
+      .object({
+        /**
+         * A connection with no call in progress this long is sent GOAWAY and closed: one that connected and
+         * never sent a whole call (silent, or trickling its headers) does not hold its socket for good. An
+         * SDK exporter reconnects at its next export. Default 2m, above the SDKs' 60 s metrics interval.
+         */
+        max_connection_idle: duration('2m'),
+        /** Any connection this old is sent GOAWAY (clients reconnect, e.g. to another replica); default never. */
+        max_connection_age: duration('0s'),
+        /** After max_connection_age's GOAWAY, how long calls in progress may finish before the connection is cut; default never. */
+        max_connection_age_grace: duration('0s'),
+        /** An idle connection is pinged this often (a dead peer is found out); default 2h, as grpc-go. */
+        time: duration('2h'),
+        /** A ping unanswered this long closes the connection; default 20s. */
+        timeout: duration('20s'),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .default({});
+
 const grpcSchema = z
   .object({
     /** host:port to listen on for OTLP/gRPC. */
@@ -52,6 +81,7 @@ const grpcSchema = z
      * refused RESOURCE_EXHAUSTED + RetryInfo from its metadata, which costs a header frame.
      */
     max_concurrent_requests: z.number().int().positive().default(16),
+    keepalive: keepaliveSchema,
     ...listenerSecurity,
   })
   .strict();

@@ -3,7 +3,7 @@ import { ConfigFault, type CreateSettings } from '../../src/component/component.
 import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
 import { BytesInFlight } from '../../src/listener/bytes-in-flight.ts';
 import { drained, listenerKey, Relay, samePort, type BoundListener } from '../../src/listener/relay.ts';
-import { grpcAuthRefusal, grpcServerCredentials, ListenerCredentials, widenFlowControl } from '../../src/listener/grpc-listener.ts';
+import { cutStalledConnections, grpcAuthRefusal, grpcServerCredentials, ListenerCredentials, setConnectionLimits, widenFlowControl } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
@@ -17,6 +17,8 @@ import { OTLP_GRPC_METHOD } from '../../src/otlp/grpc-methods.ts';
 type GrpcCallArgs = [Signal, ServerUnaryCall<Buffer, Uint8Array>, sendUnaryData<Uint8Array>];
 /** The OTLP/gRPC listener, as handed from one receiver to the next on a reload. */
 export type GrpcListener = BoundListener<GrpcCallArgs> & {
+  /** The grpc-js server: a successor gives it its keepalive settings. */
+  readonly server: Server;
   /** With TLS: the credentials it was bound with, through which a successor gives it new certificates. */
   readonly credentials: ListenerCredentials | undefined;
   /** Where the owner's admission check goes: it runs on each call's metadata, before the message is read. */
@@ -73,6 +75,7 @@ export class OtlpGrpcServer {
     const key = listenerKey(this.config.endpoint, tls);
     if (adopted?.key === key && !adopted.closed) {
       if (tls) adopted.credentials?.rotate(tls);
+      setConnectionLimits(adopted.server, this.config.keepalive.server_parameters);
       this.listener = adopted;
       adopted.relay.attach(this.onCall);
       adopted.gate.set(this.gate);
@@ -81,6 +84,7 @@ export class OtlpGrpcServer {
     if (adopted && samePort(adopted.key, key)) await adopted.close();
     const gate = new GateSlot();
     const server = new Server({ 'grpc.max_receive_message_length': this.config.max_recv_msg_size, interceptors: [gateInterceptor(gate)] });
+    setConnectionLimits(server, this.config.keepalive.server_parameters);
     const relay = new Relay<GrpcCallArgs>();
     // Every signal's service, whichever this receiver serves: a successor may serve others on the same socket.
     for (const signal of Object.keys(OTLP_GRPC_METHOD) as Signal[]) {
@@ -96,11 +100,16 @@ export class OtlpGrpcServer {
       throw error;
     });
     widenFlowControl(server);
+    cutStalledConnections(server);
+    // The old port's calls (held through the swap, or arriving until it closes) are served here, not refused.
+    adopted?.relay.attach(this.onCall);
+    adopted?.gate.set(this.gate);
     await adopted?.close();
     const host = this.config.endpoint.slice(0, this.config.endpoint.lastIndexOf(':'));
     const listener: GrpcListener = {
       key,
       address: `${host}:${port}`,
+      server,
       relay,
       credentials: credentials instanceof ListenerCredentials ? credentials : undefined,
       gate,

@@ -8,6 +8,7 @@ import { DecodeTurns, overloadMessage } from '../../src/listener/admission.ts';
 import { BytesInFlight } from '../../src/listener/bytes-in-flight.ts';
 import { openHttpListener, type HttpListener } from '../../src/listener/http-handover.ts';
 import { refuseUnauthorized } from '../../src/listener/http-listener.ts';
+import { lingerOnClose } from '../../src/listener/linger.ts';
 import { drained } from '../../src/listener/relay.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { OtlpHttpConfig } from './config.ts';
@@ -167,11 +168,15 @@ export class OtlpHttpServer {
         body = await readBody(req, this.config.max_request_body_size, hold);
       } catch (error) {
         if (!(error instanceof BodyError)) throw error;
-        // Over the size limit, the rest is not read: the socket closes once the answer is written (a
-        // client may send without end). Other refused bodies are read to their end and dropped, the
+        // Over the size limit, the rest is not kept: the socket closes once the answer is written (a
+        // client may send without end), lingering (read and dropped, bounded) so that a client still
+        // sending gets the 413, not a reset. Other refused bodies are read to their end and dropped, the
         // connection kept: closing a socket with unread data resets it, and the client loses the answer
         // (a 429 it would have retried after Retry-After becomes ECONNRESET). read_timeout bounds that.
-        if (error.status === 413) res.setHeader('Connection', 'close');
+        if (error.status === 413) {
+          res.setHeader('Connection', 'close');
+          lingerOnClose(req.socket);
+        }
         if (error.status === 429) return this.tooManyBytes(undefined, res, route, encoding);
         this.settings.telemetry.refusedRequest(route.signal, 'http', BODY_ERROR_REASON[error.status]);
         return this.fail(res, encoding, error.status, INVALID_ARGUMENT, error.message);

@@ -72,3 +72,79 @@ export function widenFlowControl(server: Server): void {
     });
   }
 }
+
+/** `keepalive.server_parameters` in milliseconds, 0 for never (the Collector's keys). */
+export interface GrpcConnectionLimits {
+  max_connection_idle: number;
+  max_connection_age: number;
+  max_connection_age_grace: number;
+  time: number;
+  timeout: number;
+}
+
+/** grpc-js's "never" for these settings (the largest timer delay). */
+const GRPC_NEVER = 2 ** 31 - 1;
+
+/**
+ * Gives a grpc-js server the connection limits for the connections it accepts from now on. grpc-js reads
+ * them from its options once, at construction, and from these fields at each new connection; setting the
+ * fields lets a listener kept through a reload take new values without closing its port. A grpc-js
+ * without the fields throws here (test/listener/grpc-idle.test.ts sees a silent connection closed).
+ */
+export function setConnectionLimits(server: Server, limits: GrpcConnectionLimits): void {
+  idleLimits.set(server, limits.max_connection_idle);
+  const fields = server as unknown as Record<'sessionIdleTimeout' | 'maxConnectionAgeMs' | 'maxConnectionAgeGraceMs' | 'keepaliveTimeMs' | 'keepaliveTimeoutMs', unknown>;
+  const ms = (value: number) => (value <= 0 ? GRPC_NEVER : Math.min(value, GRPC_NEVER));
+  const values = {
+    sessionIdleTimeout: ms(limits.max_connection_idle),
+    maxConnectionAgeMs: ms(limits.max_connection_age),
+    maxConnectionAgeGraceMs: ms(limits.max_connection_age_grace),
+    keepaliveTimeMs: ms(limits.time),
+    keepaliveTimeoutMs: ms(limits.timeout),
+  };
+  for (const [field, value] of Object.entries(values) as [keyof typeof fields, number][]) {
+    if (typeof fields[field] !== 'number') throw new Error(`@grpc/grpc-js no longer has the server field ${field}: keepalive.server_parameters cannot be set`);
+    fields[field] = value;
+  }
+}
+
+/** max_connection_idle by server (ms, 0: never), read by the watchdog of each of its connections. */
+const idleLimits = new WeakMap<Server, number>();
+
+/** How long a connection grpc-js closed for idleness may take to go once it sent GOAWAY. */
+const IDLE_CLOSE_GRACE_MS = 1_000;
+
+/**
+ * The hard end of max_connection_idle. grpc-js closes an idle connection gracefully (GOAWAY, then it
+ * waits for the streams nghttp2 has open), so a client trickling a header block that never ends holds
+ * a stream no call ever started on, and the connection, for good. This watchdog destroys a connection
+ * that has had no call in progress (a stream whose headers all arrived) for max_connection_idle plus a
+ * second, whatever it is still sending.
+ */
+export function cutStalledConnections(server: Server): void {
+  const servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  if (!(servers instanceof Map)) throw new Error('@grpc/grpc-js no longer exposes its HTTP/2 servers: idle connections cannot be cut');
+  for (const h2 of servers.keys()) {
+    h2.on('session', (session: ServerHttp2Session) => {
+      if (session.destroyed || session.closed) return;
+      let calls = 0;
+      let idleSince = performance.now();
+      const check = () => {
+        const limit = idleLimits.get(server) ?? 0;
+        if (session.destroyed) return;
+        const idleFor = performance.now() - idleSince;
+        if (limit > 0 && calls === 0 && idleFor >= limit + IDLE_CLOSE_GRACE_MS) return session.destroy();
+        timer = setTimeout(check, limit > 0 ? Math.max(100, limit + IDLE_CLOSE_GRACE_MS - (calls === 0 ? idleFor : 0)) : 60_000).unref();
+      };
+      let timer = setTimeout(check, 0).unref();
+      session.on('stream', (stream) => {
+        calls++;
+        stream.once('close', () => {
+          calls--;
+          if (calls === 0) idleSince = performance.now();
+        });
+      });
+      session.once('close', () => clearTimeout(timer));
+    });
+  }
+}

@@ -27,7 +27,7 @@ export interface HttpListenerOptions {
  * Listens on `o.endpoint` with `handler`, or takes `adopted` (a reload) when it was bound with the same
  * endpoint and kind of TLS: the socket never closes, it gets the new certificates and timeouts, and the
  * requests it held meanwhile go to `handler` first. One bound differently is closed once the new one
- * listens; on the same port (only the host or the kind of TLS changed) it is closed first, so the port
+ * listens, its held and in-flight requests served by `handler` too; on the same port (only the host or the kind of TLS changed) it is closed first, so the port
  * can be bound again. When the new one cannot listen, `adopted` is left open, for the caller to hand back.
  */
 export async function openHttpListener(o: HttpListenerOptions, handler: RequestListener, adopted?: HttpListener): Promise<HttpListener> {
@@ -42,9 +42,16 @@ export async function openHttpListener(o: HttpListenerOptions, handler: RequestL
   }
   if (adopted && samePort(adopted.key, key)) await adopted.close();
   const relay = new Relay<HttpRequestArgs>();
-  const server = createListenerServer(o.tls, o.options, relay.deliver);
+  const lastOnes = new LastResponses();
+  const server = createListenerServer(o.tls, o.options, (req, res) => {
+    lastOnes.track(res);
+    relay.deliver(req, res);
+  });
   o.setup?.(server);
   const address = await listenOn(server, o.endpoint, o.path);
+  // The old port's requests (held through the swap, or arriving until it closes) are served here,
+  // not refused: they reached a port that was still open, and their clients are waiting.
+  adopted?.relay.attach(handler);
   await adopted?.close();
   relay.attach(handler);
   const listener: HttpListener = {
@@ -56,10 +63,35 @@ export async function openHttpListener(o: HttpListenerOptions, handler: RequestL
     close: async () => {
       if (listener.closed) return;
       listener.closed = true;
+      lastOnes.begin();
       await closeHttpListener(server, relay, o.refuseHeld);
     },
   };
   return listener;
+}
+
+/**
+ * The responses a closing listener still owes: each is sent with `Connection: close`, and so is every
+ * one of a request arriving after. Node's `server.close()` leaves a busy keep-alive connection open
+ * (only idle ones close), so its client would go on sending on it until the 5 s cut, which resets a
+ * request whose points were already taken, and the client never learns they were.
+ */
+class LastResponses {
+  private readonly open = new Set<ServerResponse>();
+  private closing = false;
+
+  track(res: ServerResponse): void {
+    if (this.closing) return void res.setHeader('Connection', 'close');
+    this.open.add(res);
+    res.once('close', () => this.open.delete(res));
+  }
+
+  /** From now on every answer closes its connection. */
+  begin(): void {
+    this.closing = true;
+    for (const res of this.open) if (!res.headersSent) res.setHeader('Connection', 'close');
+    this.open.clear();
+  }
 }
 
 /** Stops listening; held requests are refused, in-flight ones finish (stragglers cut after 5 s). */

@@ -70,6 +70,10 @@ export class WorkerPool implements PipelineHost {
   private scrapeEndpoints = new Map<string, string>();
   /** The config the workers run (their scrape servers follow it). */
   private config: GatewayConfig | undefined;
+  /** Settles when a reload's worker part ends: a scrape that finds a worker without its page waits for it. */
+  private reloadingWorkers: Promise<unknown> | undefined;
+  /** The last whole merged page of each exporter, by what the scraper accepts (see `scrape`). */
+  private readonly lastPages = new Map<string, ScrapePage>();
   /** Where the workers' own spans go (the gateway's tracer); dropped until it is set. */
   private spanSink: ((spans: WireSpan[]) => void) | undefined;
   /** `switchyard tap` and the status page's tap: every worker's points, merged. */
@@ -110,9 +114,17 @@ export class WorkerPool implements PipelineHost {
   async reload(config: GatewayConfig): Promise<boolean> {
     const previous = this.config!;
     await this.moveScrapeServers(config, previous);
-    const results = await Promise.all(this.slots.map((s) => this.request(s, { type: 'reload' }) as Promise<{ ok: boolean }>));
+    const workers = Promise.all(this.slots.map((s) => this.request(s, { type: 'reload' }) as Promise<{ ok: boolean }>));
+    this.reloadingWorkers = workers.catch(() => undefined);
+    let results: { ok: boolean }[];
+    try {
+      results = await workers;
+    } finally {
+      this.reloadingWorkers = undefined;
+    }
     if (results.every((r) => r.ok)) {
       this.config = config;
+      for (const key of this.lastPages.keys()) if (!config.exporters.has(key.slice(0, key.indexOf('\n')))) this.lastPages.delete(key);
       return true;
     }
     await this.moveScrapeServers(previous);
@@ -313,10 +325,34 @@ export class WorkerPool implements PipelineHost {
     });
   }
 
+  /**
+   * One page merged from every worker's. A worker without the exporter yet (a reload moves the scrape
+   * servers first, then the workers) or not answering (restarting) makes no page: during a reload the
+   * scrape waits for the workers and asks again; otherwise (or if still incomplete) it gets the last whole
+   * page, so Prometheus never sees a 503 nor a page missing a worker's series. It fails only when there
+   * never was one.
+   */
   private async scrape(exporter: string, request: ScrapeRequest): Promise<ScrapePage> {
+    const key = `${exporter}\n${request.accept ?? ''}\n${request.acceptEncoding ?? ''}`;
+    let page = await this.wholePage(exporter, request).catch(() => undefined);
+    if (!page && this.reloadingWorkers) {
+      await this.reloadingWorkers;
+      page = await this.wholePage(exporter, request).catch(() => undefined);
+    }
+    if (page) {
+      this.lastPages.set(key, page);
+      return page;
+    }
+    const last = this.lastPages.get(key);
+    if (last) return last;
+    return this.wholePage(exporter, request);
+  }
+
+  /** Every worker's page of `exporter`, merged; throws when any worker has none or does not answer. */
+  private async wholePage(exporter: string, request: ScrapeRequest): Promise<ScrapePage> {
     const pages = (await Promise.all(this.slots.map((s) => this.request(s, { type: 'scrape', exporter, request })))) as (ScrapePage | undefined)[];
     const present = pages.filter((p): p is ScrapePage => p !== undefined);
-    if (present.length === 0) throw new Error(`no worker serves exporter ${exporter}`);
+    if (present.length < pages.length) throw new Error(`${pages.length - present.length} of ${pages.length} workers do not serve exporter ${exporter} (yet)`);
     return { ...present[0]!, body: mergeExpositions(present.map((p) => p.body)) };
   }
 

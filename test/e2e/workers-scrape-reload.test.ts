@@ -6,8 +6,8 @@ import { postGaugePoints } from '../helpers/otlp-json-request.ts';
 import { freePort } from '../helpers/prometheus-server.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
-/** OTLP/HTTP → (`processors`) → a Prometheus exporter at `scrapePort`, run with --workers 2. */
-const gatewayYaml = (scrapePort: number, processors = '[]') => `receivers:
+/** OTLP/HTTP → (`processors`) → a Prometheus exporter at `scrapePort` (and one at `secondPort`), run with --workers 2. */
+const gatewayYaml = (scrapePort: number, processors = '[]', secondPort?: number) => `receivers:
   otlp:
     protocols:
       http: { endpoint: "127.0.0.1:0" }
@@ -15,11 +15,11 @@ processors:
   batch: { timeout: 50ms }
 exporters:
   prometheus: { endpoint: "127.0.0.1:${scrapePort}" }
-service:
+${secondPort ? `  prometheus/b: { endpoint: "127.0.0.1:${secondPort}" }\n` : ''}service:
   admin: { endpoint: "127.0.0.1:0" }
   pipelines:
     metrics: { receivers: [otlp], processors: ${processors}, exporters: [prometheus] }
-`;
+${secondPort ? '    metrics/b: { receivers: [otlp], exporters: [prometheus/b] }\n' : ''}`;
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -88,7 +88,7 @@ describe('switchyard run --workers 2: the merged Prometheus scrape port on reloa
     const status = (await (await fetch(`http://${gw.endpoints.admin}/status.json`)).json()) as { config: { last_reload: { ok: boolean } } };
     expect(status.config.last_reload.ok).toBe(false);
 
-    // A reload that keeps the port and changes the pipeline: scraped throughout, never refused.
+    // A reload that keeps the port and changes the pipeline: scraped in a loop throughout, never 503 nor refused.
     writeFileSync(t.path('gateway.yaml'), gatewayYaml(port, '[batch]'));
     let scraping = true;
     const failures: string[] = [];
@@ -97,8 +97,8 @@ describe('switchyard run --workers 2: the merged Prometheus scrape port on reloa
       while (scraping) {
         await fetch(`http://127.0.0.1:${port}/metrics`)
           .then(async (r) => {
-            await r.arrayBuffer();
-            if (r.status !== 200 && r.status !== 503) failures.push(`HTTP ${r.status}`);
+            const text = await r.text();
+            if (r.status !== 200) failures.push(`HTTP ${r.status}: ${text.trim()}`);
           })
           .catch((e: unknown) => failures.push(String((e as { cause?: unknown }).cause ?? e)));
         scrapes++;
@@ -111,6 +111,26 @@ describe('switchyard run --workers 2: the merged Prometheus scrape port on reloa
     expect(scrapes).toBeGreaterThan(0);
     expect(await postGaugePoints(otlp, 1, 'c')).toBe(200);
     await until(async () => ((await scrapedPoints(port)).includes('c-0') ? true : undefined), 'points sent after the reload');
+
+    // A reload that adds an exporter on a new port: its merged page is served from the moment the port
+    // opens (the scrape servers move before the workers reload), so a scrape there waits for the workers
+    // rather than being answered 503 while they do not have the exporter yet.
+    const second = await freePort();
+    writeFileSync(t.path('gateway.yaml'), gatewayYaml(port, '[batch]', second));
+    let scrapingSecond = true;
+    const secondAnswers: string[] = [];
+    const secondScraper = (async () => {
+      while (scrapingSecond) {
+        await fetch(`http://127.0.0.1:${second}/metrics`)
+          .then(async (r) => void secondAnswers.push(r.status === 200 ? '200' : `HTTP ${r.status}: ${(await r.text()).trim()}`))
+          .catch(async () => void (await new Promise((resolve) => setTimeout(resolve, 2)))); // not bound yet
+      }
+    })();
+    await reload(gw, (l) => l.msg === 'Configuration reloaded.');
+    scrapingSecond = false;
+    await secondScraper;
+    expect(secondAnswers.filter((a) => a !== '200')).toEqual([]);
+    expect(secondAnswers.length).toBeGreaterThan(0);
 
     // Shutdown frees the port.
     expect(await gw.stop()).toBe(0);

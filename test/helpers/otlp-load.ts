@@ -38,6 +38,8 @@ export interface LoadReport {
   errors: Record<string, number>;
   latenciesMs: number[];
   elapsedMs: number;
+  /** The first few refusals' messages (HTTP body, gRPC details), for a failing test to show. */
+  refusals: string[];
 }
 
 export interface LoadOptions {
@@ -50,6 +52,8 @@ export interface LoadOptions {
   connections: number;
   /** false: a new connection for every request (to see a port refuse one); default true. */
   keepAlive?: boolean;
+  /** Stops sending (before `durationMs`) once aborted; requests already sent are still counted. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -62,8 +66,8 @@ export async function driveLoad(o: LoadOptions): Promise<LoadReport> {
   const agent = new Agent({ keepAlive: o.keepAlive ?? true, maxSockets: o.connections });
   const url = new URL(o.url);
   const report = await drive(o, async () => {
-    const { status, retryAfter } = await post(url, o.body.proto, agent);
-    return { status: String(status), ok: status === 200, throttled: status === 429 || status === 503, retryHint: retryAfter !== undefined };
+    const { status, retryAfter, text } = await post(url, o.body.proto, agent);
+    return { status: String(status), ok: status === 200, throttled: status === 429 || status === 503, retryHint: retryAfter !== undefined, message: text };
   });
   agent.destroy();
   return report;
@@ -81,19 +85,27 @@ const MetricsClient = makeGenericClientConstructor(
  * a retry hint being a google.rpc.RetryInfo in the trailers.
  */
 export async function driveGrpcLoad(o: LoadOptions): Promise<LoadReport> {
-  const clients = Array.from({ length: Math.min(16, o.connections) }, () => new MetricsClient(o.url, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+  const channel = () => new MetricsClient(o.url, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }) as unknown as GrpcExportClient;
+  // keepAlive false: a channel (so a connection) of its own for every call, closed after it.
+  const clients = o.keepAlive === false ? [] : Array.from({ length: Math.min(16, o.connections) }, channel);
   const body = Buffer.from(o.body.proto);
   let next = 0;
   const report = await drive(o, async () => {
-    const client = clients[next++ % clients.length] as unknown as { Export(b: Buffer, cb: (e: ServiceError | null) => void): void };
+    const client = clients.length > 0 ? clients[next++ % clients.length]! : channel();
     const error = await new Promise<ServiceError | null>((resolve) => client.Export(body, resolve));
+    if (clients.length === 0) client.close();
     if (error && error.code === grpcStatus.UNAVAILABLE && /ECONNREFUSED|ECONNRESET|No connection established/.test(error.details)) throw Object.assign(new Error(error.details), { code: 'grpc_connection' });
     const code = error ? error.code : grpcStatus.OK;
     const retryInfo = (error?.metadata.get('grpc-status-details-bin')[0] as Buffer | undefined)?.toString('latin1').includes('google.rpc.RetryInfo') ?? false;
-    return { status: grpcStatus[code], ok: code === grpcStatus.OK, throttled: code === grpcStatus.RESOURCE_EXHAUSTED || code === grpcStatus.UNAVAILABLE, retryHint: retryInfo };
+    return { status: grpcStatus[code], ok: code === grpcStatus.OK, throttled: code === grpcStatus.RESOURCE_EXHAUSTED || code === grpcStatus.UNAVAILABLE, retryHint: retryInfo, message: error?.details ?? '' };
   });
   for (const c of clients) c.close();
   return report;
+}
+
+interface GrpcExportClient {
+  Export(b: Buffer, cb: (e: ServiceError | null) => void): void;
+  close(): void;
 }
 
 /** One request's outcome as `drive` counts it. */
@@ -104,35 +116,41 @@ interface Answer {
   throttled: boolean;
   /** Retry-After, or RetryInfo. */
   retryHint: boolean;
+  /** The answer's body (HTTP) or details (gRPC). */
+  message: string;
 }
 
 /** Open or closed loop (see driveLoad) over `send`, which throws for a connection error. */
 async function drive(o: LoadOptions, send: () => Promise<Answer>): Promise<LoadReport> {
-  const report: LoadReport = { statuses: {}, okPoints: 0, throttledWithoutRetryAfter: 0, errors: {}, latenciesMs: [], elapsedMs: 0 };
+  const report: LoadReport = { statuses: {}, okPoints: 0, throttledWithoutRetryAfter: 0, errors: {}, latenciesMs: [], elapsedMs: 0, refusals: [] };
   const one = async (): Promise<void> => {
     const t0 = performance.now();
     try {
       const a = await send();
       report.statuses[a.status] = (report.statuses[a.status] ?? 0) + 1;
       if (a.ok) report.okPoints += o.body.points;
+      else if (report.refusals.length < 5) report.refusals.push(`${a.status}: ${a.message}`);
       if (a.throttled && !a.retryHint) report.throttledWithoutRetryAfter++;
       report.latenciesMs.push(performance.now() - t0);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       report.errors[code] = (report.errors[code] ?? 0) + 1;
+      // As an SDK backs off: a refused port is not hammered in a tight loop.
+      await sleep(10);
     }
   };
   const start = performance.now();
   const until = start + o.durationMs;
+  const going = () => performance.now() < until && !o.stop?.aborted;
   const running: Promise<void>[] = [];
   if (o.requestsPerSecond === undefined) {
     const loop = async () => {
-      while (performance.now() < until) await one();
+      while (going()) await one();
     };
     for (let i = 0; i < o.connections; i++) running.push(loop());
   } else {
     const gapMs = 1000 / o.requestsPerSecond;
-    for (let i = 0; start + i * gapMs < until; i++) {
+    for (let i = 0; start + i * gapMs < until && !o.stop?.aborted; i++) {
       const due = start + i * gapMs;
       if (due > performance.now()) await sleep(due - performance.now());
       running.push(one());
@@ -143,11 +161,13 @@ async function drive(o: LoadOptions, send: () => Promise<Answer>): Promise<LoadR
   return report;
 }
 
-function post(url: URL, body: Uint8Array, agent: Agent): Promise<{ status: number; retryAfter: string | undefined }> {
+function post(url: URL, body: Uint8Array, agent: Agent): Promise<{ status: number; retryAfter: string | undefined; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }));
+      let text = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], text }));
       res.on('error', reject);
     });
     req.on('error', reject);
