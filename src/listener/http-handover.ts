@@ -36,7 +36,7 @@ export async function openHttpListener(o: HttpListenerOptions, handler: RequestL
     const { server } = adopted;
     if (o.options.headersTimeout !== undefined) server.headersTimeout = o.options.headersTimeout;
     if (o.options.requestTimeout !== undefined) server.requestTimeout = o.options.requestTimeout;
-    if (o.tls) updateListenerTls(server, o.tls);
+    if (o.tls) updateListenerTls(server, o.tls, o.options.headersTimeout);
     adopted.relay.attach(handler);
     return adopted;
   }

@@ -10,15 +10,24 @@ import type { AuthRefusal, BearerAuth } from './bearer-auth.ts';
  */
 export function createListenerServer(tls: SecureContextOptions | undefined, options: ServerOptions, handler: RequestListener): Server {
   if (!tls) return createHttpServer(options, handler);
-  const server = createHttpsServer({ ...options, ...tls, requestCert: tls.ca !== undefined, rejectUnauthorized: true }, handler);
+  // The handshake comes before the headers: a client that connects and never finishes it is cut at the
+  // same limit as one trickling its headers, not at Node's 120 s.
+  const handshakeTimeout = options.headersTimeout;
+  const server = createHttpsServer({ ...options, ...tls, handshakeTimeout, requestCert: tls.ca !== undefined, rejectUnauthorized: true }, handler);
   // A failed handshake (no client certificate, an unknown CA, an old TLS version) is the client's problem: drop it quietly.
   server.on('tlsClientError', (_error, socket) => socket.destroy());
   return server as unknown as Server;
 }
 
-/** New certificates for a running HTTPS listener (a reload): new connections use them, open ones keep theirs. */
-export function updateListenerTls(server: Server, tls: SecureContextOptions): void {
+/**
+ * New certificates and handshake limit for a running HTTPS listener (a reload): new connections use
+ * them, open ones keep theirs. Node keeps the handshake limit under a private symbol; if a later Node
+ * renames it, the limit set at the listener's creation stays.
+ */
+export function updateListenerTls(server: Server, tls: SecureContextOptions, headersTimeout?: number): void {
   (server as unknown as { setSecureContext(options: SecureContextOptions): void }).setSecureContext(tls);
+  const symbol = Object.getOwnPropertySymbols(server).find((s) => s.description === 'handshake-timeout');
+  if (symbol && headersTimeout) (server as unknown as Record<symbol, number>)[symbol] = headersTimeout;
 }
 
 /**

@@ -127,7 +127,7 @@ describe('OTLP receiver TLS', () => {
     cleanups.push(t.cleanup);
     ca = makeTestCa(t.dir);
     const tls = { cert_file: ca.serverCert, key_file: ca.serverKey, client_ca_file: ca.caCert };
-    r = await startReceiver({ http: { endpoint: '127.0.0.1:0', tls }, grpc: { endpoint: '127.0.0.1:0', tls } });
+    r = await startReceiver({ http: { endpoint: '127.0.0.1:0', tls, read_header_timeout: '1s' }, grpc: { endpoint: '127.0.0.1:0', tls } });
     cleanups.push(() => r.receiver.shutdown());
   }, 30_000);
   afterEach(() => void (r.received.length = 0));
@@ -165,6 +165,19 @@ describe('OTLP receiver TLS', () => {
     });
     expect(outcome).not.toBe('connected');
   });
+
+  it('closes a connection that never finishes its TLS handshake at read_header_timeout, not at Node’s 120 s', async () => {
+    const [host, port] = [r.http.split(':')[0]!, Number(r.http.split(':')[1])];
+    const started = Date.now();
+    const closedAfter = await new Promise<number>((resolve) => {
+      // The first bytes of a TLS record header, then silence: the handshake never completes.
+      const socket = connect(port, host, () => socket.write(Buffer.from([0x16, 0x03, 0x01])));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(Date.now() - started));
+    });
+    expect(closedAfter).toBeGreaterThanOrEqual(900);
+    expect(closedAfter).toBeLessThan(30_000);
+  }, 60_000);
 
   it('says which file it cannot read, at its YAML path', async () => {
     const settings = silentSettings('otlp');
