@@ -144,6 +144,13 @@ export type LogsProcessor = Component & LogsConsumer;
 
 export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
   readonly kind: 'processor';
+  /**
+   * The Collector's `MutatesData`: its metrics stage changes the batches it gets in place (within the
+   * ownership rule of src/consumer/consumer.ts). The engine then gives a pipeline holding it a batch of
+   * its own wherever a batch fans out to several pipelines. Absent: it never writes into what it gets.
+   * Metrics only: no traces or logs processor mutates.
+   */
+  readonly mutatesData?: boolean;
   /** One instance per pipeline, as in the Collector: state is never shared across pipelines. */
   createMetrics?(settings: CreateSettings, config: C, next: MetricsConsumer): MetricsProcessor;
   createTraces?(settings: CreateSettings, config: C, next: TracesConsumer): TracesProcessor;

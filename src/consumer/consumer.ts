@@ -4,10 +4,17 @@ import type { TracesBatch } from '../model/traces.ts';
 import type { ProtoConsumer } from '../otlp/proto-consumer.ts';
 
 /*
- * One method per signal between stages. A batch handed to a consumer is shared: fan-out gives the same
- * object to every pipeline, so a stage never mutates what it received; it builds new objects for what
- * it changes (structural sharing keeps that cheap). The promise settles once the next stage has
- * accepted the data (for a queued exporter: once it is queued); a rejection is a ConsumerError.
+ * One method per signal between stages. The promise settles once the next stage has accepted the data
+ * (for a queued exporter: once it is queued); a rejection is a ConsumerError.
+ *
+ * Ownership (the Collector's rule; src/pipeline/README.md): a batch handed on is the receiver's. A stage
+ * whose factory says `mutatesData` may change it in place, because the fan-out gives it a batch no other
+ * consumer sees (a copy where the batch is shared); every other stage treats what it gets as read-only
+ * and builds new objects for what it changes. The giver never touches a batch after handing it on. In
+ * place means the containers (batch, resource, scope and metric lists, metric objects, point lists) and
+ * a point's `attributes` field; attribute sets, resources, scopes and the values inside a point are
+ * never written into by anyone (they are shared across batches), so a stage may keep a point it passed
+ * on to read its values later.
  */
 export interface MetricsConsumer {
   consumeMetrics(batch: MetricsBatch): Promise<void>;

@@ -28,7 +28,7 @@ const KEYS = new WeakMap<Attributes, string>();
  * The series key of a point's attribute set (`attributesKey`), worked out once per attribute-set object
  * and then remembered with it. Points that share an attribute set share the object (the decoders give
  * every point of a request with the same encoded attributes one object; stages that change attributes
- * give the points of one input set one output set), and no stage mutates attributes it received, so the
+ * give the points of one input set one output set), and no stage writes into an attribute set, so the
  * key of an object never changes. This is the series identity within a metric and resource: what the
  * stateful stages key their state on, and what a router hashes to send a series always to one place.
  */

@@ -7,14 +7,16 @@ export interface MetricContext {
 }
 
 /**
- * Rebuilds a batch through `fn`, one metric at a time, without touching the input (stages never mutate
- * what they received). `fn` returns the metric itself (kept as is), a new metric, several, or none.
+ * Rebuilds a batch through `fn`, one metric at a time, without touching the input's containers (a
+ * read-only stage's way; a stage that owns the batch may also change metrics in place, see
+ * src/pipeline/README.md). `fn` returns the metric itself (kept as is), a new metric, several, or none.
  * Scopes and resources left empty are dropped; untouched parts are shared, not copied.
  */
 export function mapMetrics(batch: MetricsBatch, fn: (metric: Metric, ctx: MetricContext) => Metric | readonly Metric[] | undefined): MetricsBatch {
   const resourceMetrics: MetricsBatch['resourceMetrics'] = [];
   for (const rm of batch.resourceMetrics) {
     const scopeMetrics: typeof rm.scopeMetrics = [];
+    let scopesChanged = false;
     for (const sm of rm.scopeMetrics) {
       const ctx = { resource: rm.resource, scope: sm.scope };
       const metrics: Metric[] = [];
@@ -30,8 +32,9 @@ export function mapMetrics(batch: MetricsBatch, fn: (metric: Metric, ctx: Metric
         }
       }
       if (metrics.length > 0) scopeMetrics.push(changed ? { ...sm, metrics } : sm);
+      if (changed) scopesChanged = true;
     }
-    if (scopeMetrics.length > 0) resourceMetrics.push({ ...rm, scopeMetrics });
+    if (scopeMetrics.length > 0) resourceMetrics.push(scopesChanged ? { ...rm, scopeMetrics } : rm);
   }
   return { resourceMetrics };
 }
@@ -60,4 +63,19 @@ export function relabelPoints(m: Metric, attributesOf: AttributesOf): Metric {
     points.push({ ...p, attributes } as Point);
   }
   return points ? ({ ...m, points } as Metric) : m;
+}
+
+/**
+ * `relabelPoints` for a stage that owns the metric (its factory says `mutatesData`): each point's
+ * `attributes` field is set to what `attributesOf` makes of it, in place; no point or list is copied.
+ * The attribute sets themselves are never written into (they are shared across batches).
+ */
+export function relabelPointsInPlace(m: Metric, attributesOf: AttributesOf): Metric {
+  const points = m.points;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    const attributes = attributesOf(p.attributes);
+    if (attributes !== p.attributes) p.attributes = attributes;
+  }
+  return m;
 }

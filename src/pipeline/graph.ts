@@ -242,10 +242,12 @@ export class PipelineGraph {
     const entry = (p: PipelineConfig): Stage => this.place(p, [`after ${from}`], this.pipelineEntry(p));
     const bySignal = (signal: Signal) => pipelines.filter((p) => p.signal === signal).map(entry);
     const metrics = bySignal('metrics') as MetricsConsumer[];
+    // A pipeline with a processor that mutates gets a batch of its own where one is shared.
+    const mutates = pipelines.filter((p) => p.signal === 'metrics').map((p) => p.processors.some((k) => this.config.processors.get(k)!.factory.mutatesData === true));
     const traces = bySignal('traces') as TracesConsumer[];
     const logs = bySignal('logs') as LogsConsumer[];
     return {
-      ...(metrics.length ? { metrics: fanOutMetrics(metrics) } : {}),
+      ...(metrics.length ? { metrics: fanOutMetrics(metrics, mutates) } : {}),
       ...(traces.length ? { traces: fanOutTraces(traces) } : {}),
       ...(logs.length ? { logs: fanOutLogs(logs) } : {}),
     };

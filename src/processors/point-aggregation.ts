@@ -17,9 +17,10 @@ const unchanged: AttributesOf = (a) => a;
  * bucket, exponential histograms too after downscaling to the coarser scale, gauges combine by
  * `gauges`. Histogram points whose bounds differ from the first of their set cannot be merged exactly
  * and are returned in `dropped`. `attributesOf` relabels as it groups (the rename processor's kept
- * labels), so no relabelled copy of each point is made only to be merged away.
+ * labels), so no relabelled copy of each point is made only to be merged away. `owned`: the caller
+ * owns `m` (its stage mutates data): a point alone in its set is relabelled in place, not copied.
  */
-export function aggregatePoints(m: Metric, gauges: GaugeAggregation, attributesOf: AttributesOf = unchanged): { metric: Metric; dropped: number } {
+export function aggregatePoints(m: Metric, gauges: GaugeAggregation, attributesOf: AttributesOf = unchanged, owned = false): { metric: Metric; dropped: number } {
   // A group is its one point until a second comes: most label sets are alone, and need no array.
   const groups = new Map<string, { attributes: Attributes; points: Point | Point[] }>();
   for (const p of m.points) {
@@ -35,7 +36,12 @@ export function aggregatePoints(m: Metric, gauges: GaugeAggregation, attributesO
   const points: Point[] = [];
   for (const { attributes, points: group } of groups.values()) {
     if (!Array.isArray(group)) {
-      points.push(group.attributes === attributes ? group : ({ ...group, attributes } as Point));
+      // A stage that owns the metric relabels a point alone in its set in place; otherwise a copy.
+      if (group.attributes === attributes) points.push(group);
+      else if (owned) {
+        group.attributes = attributes;
+        points.push(group);
+      } else points.push({ ...group, attributes } as Point);
       continue;
     }
     switch (m.type) {

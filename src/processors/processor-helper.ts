@@ -6,7 +6,10 @@ import { LOGS, METRICS, TRACES, type SignalBatches } from '../model/signal-batch
 
 /** What a processor author writes: a synchronous transform, plus optional lifecycle for timers. */
 export interface MetricsTransformer {
-  /** Returns the batch to pass on (a new object when anything changed), or undefined to pass nothing. */
+  /**
+   * Returns the batch to pass on, or undefined to pass nothing. Without `mutatesData` the input is
+   * read-only (a new object for what changed); with it the input is the transform's to change.
+   */
   processMetrics(batch: MetricsBatch): MetricsBatch | undefined;
   start?(): Promise<void>;
   shutdown?(): Promise<void>;
@@ -21,12 +24,15 @@ export function metricsProcessorFactory<C>(def: {
   configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
   create(settings: CreateSettings, config: C): MetricsTransformer;
   metricNames?: ProcessorFactory<C>['metricNames'];
+  /** `processMetrics` changes the batch it is given in place (see ProcessorFactory.mutatesData). */
+  mutatesData?: boolean;
 }): ProcessorFactory<C> {
   return {
     kind: 'processor',
     type: def.type,
     configSchema: def.configSchema,
     ...(def.metricNames ? { metricNames: def.metricNames } : {}),
+    ...(def.mutatesData ? { mutatesData: true } : {}),
     createMetrics(settings, config, next): MetricsProcessor {
       const t = def.create(settings, config);
       return {

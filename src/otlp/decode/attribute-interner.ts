@@ -49,7 +49,7 @@ class Generation {
  * sends a series' attributes byte for byte the same at every export, so from the second request on
  * its points get the very object the first one got. Every later stage keys its caches on that object
  * (the series key, a relabelled set, a Prometheus label set): with it stable, they are worked out once
- * per series, not once per request. Safe because no stage mutates attributes it received.
+ * per series, not once per request. Safe because no stage writes into an attribute set (src/pipeline/README.md).
  * Bounded by two generations: when the current one is full it becomes the previous one, and a set
  * found only there moves up; a set unseen for two generations is decoded anew.
  */

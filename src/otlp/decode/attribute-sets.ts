@@ -15,7 +15,7 @@ interface Entry {
  * The attribute sets decoded so far in one request, found again by their encoded bytes. The SDKs repeat
  * a series' attributes, byte for byte, on every metric that has the series; a repeat then costs a hash
  * and a byte comparison instead of a decode (≈1.5× faster on the benchmark's request). Points with the
- * same attributes therefore share one object, which is safe because no stage mutates what it receives.
+ * same attributes therefore share one object, which is safe because no stage writes into an attribute set.
  * Entries point into the request body, so the cache costs no copies and dies with the request; given
  * an `AttributeInterner`, sets are looked up and kept there instead, across requests.
  */

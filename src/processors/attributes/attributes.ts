@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue, Attributes, Resource } from '../../model/common.ts';
 import type { MetricsBatch } from '../../model/metrics.ts';
-import { mapMetrics, relabelPoints } from '../../model/transform.ts';
+import { mapMetrics, relabelPointsInPlace } from '../../model/transform.ts';
 import { labelValue } from '../../model/attribute-value.ts';
 import { metricNameFilter } from '../match/metric-name-matcher.ts';
 import { DerivedSets } from '../derived-sets.ts';
@@ -16,7 +16,9 @@ interface Compiled {
  * The `attributes` transform: insert (only if absent), update (only if present), upsert, delete or hash
  * (SHA-256 hex, as the Collector) point labels, from a value, another label, or the resource (the first
  * resource attribute present; absent everywhere: nothing is done). Resource-derived values are worked
- * out once per resource; a point left unchanged is not copied.
+ * out once per resource. It owns the batches it gets (its factory says `mutatesData`): a point's
+ * `attributes` is replaced in place, no point is copied; the attribute sets themselves are never
+ * written into (the result is a new set, shared by every point that had the same input set).
  */
 export class AttributesTransform {
   private readonly actions: Compiled[];
@@ -42,7 +44,7 @@ export class AttributesTransform {
         resource = ctx.resource;
         fromResource = this.actions.map(({ action }) => action.from_resource?.map((k) => ctx.resource.attributes[k]).find((v) => v !== undefined));
       }
-      return relabelPoints(m, attributesOf);
+      return relabelPointsInPlace(m, attributesOf);
     });
   }
 

@@ -7,5 +7,7 @@ export const attributesProcessorFactory = metricsProcessorFactory({
   type: 'attributes',
   configSchema: attributesConfigSchema,
   metricNames: attributesNames,
+  // Points are relabelled in place (src/pipeline/README.md): the fan-out copies a shared batch for it.
+  mutatesData: true,
   create: (_settings, config) => new AttributesTransform(config),
 });

@@ -25,21 +25,17 @@ export interface Group {
 
 /**
  * One numerator or denominator series of one resource (which side: its key's first letter, `n` or `d`,
- * not a field: every field is 8 B of each of up to a million series).
+ * and which resource: its key's number, not fields: every field is 8 B of each of up to a million series).
  */
-export class RatioSeries extends SeriesHistory<Group> {
-  constructor(readonly origin: Origin) {
-    super();
-  }
-}
+export class RatioSeries extends SeriesHistory<Group> {}
 
-/** A series of a ratio with the default `by`: it keeps its labels, to regroup when the labels both sides carry change. */
+/** A series of a ratio with the default `by`: it keeps its labels and resource, to regroup when the labels both sides carry change. */
 class LearningRatioSeries extends RatioSeries {
   constructor(
-    origin: Origin,
+    readonly origin: Origin,
     readonly attributes: Attributes,
   ) {
-    super(origin);
+    super();
   }
 }
 
@@ -52,12 +48,15 @@ export class RatioState {
   private readonly labelsSeen = { numerator: new Set<string>(), denominator: new Set<string>() };
   private readonly sidesSeen = { numerator: false, denominator: false };
   private readonly tests: { numerator: LabelTests; denominator: LabelTests };
+  /** Groups that took new series since the last `settle()`. */
+  private readonly grown = new Set<Group>();
   /**
-   * Each side's series by the attribute object a point carries: the decoder gives a series the same
-   * object request after request, so a known series is found without building its key. Renewed when
-   * a sweep forgets series, so it never hands out a forgotten one.
+   * Each resource's series of each side by the attribute object a point carries: the decoder gives a
+   * series the same object request after request, so a known series is found without building its key
+   * (and by resource, so a series needs no field naming its resource). Renewed when a sweep forgets
+   * series, so it never hands out a forgotten one.
    */
-  private bySet = { numerator: new WeakMap<Attributes, RatioSeries>(), denominator: new WeakMap<Attributes, RatioSeries>() };
+  private bySet = new WeakMap<Origin, { numerator: WeakMap<Attributes, RatioSeries>; denominator: WeakMap<Attributes, RatioSeries> }>();
 
   constructor(readonly def: RatioDefinition) {
     this.by = def.by;
@@ -71,18 +70,21 @@ export class RatioState {
 
   /** The series a point belongs to; a new one only if `room()` allows. */
   seriesOf(numerator: boolean, origin: Origin, attributes: Attributes, room: () => boolean): RatioSeries | undefined {
-    const bySet = numerator ? this.bySet.numerator : this.bySet.denominator;
+    let sides = this.bySet.get(origin);
+    if (sides === undefined) this.bySet.set(origin, (sides = { numerator: new WeakMap(), denominator: new WeakMap() }));
+    const bySet = numerator ? sides.numerator : sides.denominator;
     let s = bySet.get(attributes);
-    if (s !== undefined && s.origin === origin) return s;
+    if (s !== undefined) return s;
     if (this.def.by === undefined) this.learn(numerator, attributes);
     // Joined, not a template: a flat string, a third of a concatenated one's memory.
-    const key = [numerator ? 'n' : 'd', origin.id, '|', seriesKey(attributes)].join('');
+    // The series key starts with a quote (or is empty): nothing between the number and it is needed.
+    const key = [numerator ? 'n' : 'd', origin.id, seriesKey(attributes)].join('');
     s = this.series.get(key);
     if (s === undefined) {
       if (!room()) return undefined;
-      s = this.def.by === undefined ? new LearningRatioSeries(origin, attributes) : new RatioSeries(origin);
+      s = this.def.by === undefined ? new LearningRatioSeries(origin, attributes) : new RatioSeries();
       this.series.set(key, s);
-      if (this.by) this.assign(s, numerator, attributes);
+      if (this.by) this.assign(s, numerator, origin, attributes);
     }
     bySet.set(attributes, s);
     return s;
@@ -114,8 +116,21 @@ export class RatioState {
       g.denominators = g.denominators.filter(live);
       if (g.numerators.length === 0 && g.denominators.length === 0) this.groups.delete(attributesKey(g.attributes));
     }
-    if (removed > 0) this.bySet = { numerator: new WeakMap(), denominator: new WeakMap() };
+    if (removed > 0) this.bySet = new WeakMap();
     return removed;
+  }
+
+  /**
+   * After a batch: the member lists of groups that grew are copied to their exact length. A pushed-to
+   * array keeps up to half its length spare (≈ 4 B a series at a million); this costs a copy of a
+   * group's list only in a batch that brought it new series.
+   */
+  settle(): void {
+    for (const g of this.grown) {
+      g.numerators = g.numerators.slice();
+      g.denominators = g.denominators.slice();
+    }
+    this.grown.clear();
   }
 
   /** The default `by`: the labels both sides carry. Every series is regrouped when that set changes. */
@@ -134,18 +149,19 @@ export class RatioState {
     if (this.by && common.join('\u0000') === this.by.join('\u0000')) return;
     this.by = common;
     this.groups = new Map();
-    for (const [key, s] of this.series) this.assign(s, key[0] === 'n', (s as LearningRatioSeries).attributes);
+    for (const [key, s] of this.series) this.assign(s, key[0] === 'n', (s as LearningRatioSeries).origin, (s as LearningRatioSeries).attributes);
   }
 
-  private assign(s: RatioSeries, numerator: boolean, attributes: Attributes): void {
+  private assign(s: RatioSeries, numerator: boolean, origin: Origin, attributes: Attributes): void {
     const picked: Attributes = {};
     for (const k of this.by!) if (attributes[k] !== undefined) picked[k] = attributes[k]!;
     const key = attributesKey(picked);
     let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = { attributes: picked, numerators: [], denominators: [], resource: s.origin.identity, resourceKey: attributesKey(s.origin.identity) }));
+    if (!g) this.groups.set(key, (g = { attributes: picked, numerators: [], denominators: [], resource: origin.identity, resourceKey: attributesKey(origin.identity) }));
     (numerator ? g.numerators : g.denominators).push(s);
+    this.grown.add(g);
     s.group = g;
-    const shared = sharedAttributes(g.resource, s.origin.identity);
+    const shared = sharedAttributes(g.resource, origin.identity);
     if (shared !== g.resource) {
       g.resource = shared;
       g.resourceKey = attributesKey(shared);

@@ -83,6 +83,7 @@ export class RatioTransform {
         });
       }
       for (const [reason, n] of ignored) this.ignored.inc({ processor: this.id, ratio: r.def.name, reason }, n);
+      r.settle();
       // Groups are looked up after both sides are in: the default `by` may have changed meanwhile.
       for (const [g, endNs] of latestPerGroup(arrived)) {
         const value = r.ratio(g, endNs, windowNs);

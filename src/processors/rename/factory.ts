@@ -7,5 +7,7 @@ export const renameProcessorFactory = metricsProcessorFactory({
   type: 'rename',
   configSchema: renameConfigSchema,
   metricNames: renameNames,
+  // Points are relabelled in place (src/pipeline/README.md): the fan-out copies a shared batch for it.
+  mutatesData: true,
   create: (settings, config) => new RenameTransform(config, settings),
 });

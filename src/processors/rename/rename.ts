@@ -2,7 +2,7 @@ import type { CreateSettings } from '../../component/component.ts';
 import type { AttributeValue, Attributes } from '../../model/common.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, SumMetric } from '../../model/metrics.ts';
 import { scaleMetric } from '../../model/scale.ts';
-import { mapMetrics, relabelPoints, type AttributesOf } from '../../model/transform.ts';
+import { mapMetrics, relabelPointsInPlace, type AttributesOf } from '../../model/transform.ts';
 import { labelValue } from '../../model/attribute-value.ts';
 import { DerivedSets } from '../derived-sets.ts';
 import { aggregatePoints, type GaugeAggregation } from '../point-aggregation.ts';
@@ -16,7 +16,8 @@ type Point = Metric['points'][number];
  * The `rename` transform: each metric's points go through the first rule that matches them (name, then
  * `match_labels`); what no rule takes keeps its name. Renamed metrics that land on one name in one scope
  * are merged (and their points aggregated); one whose type differs from the first there is dropped and
- * counted, since one name cannot carry two types.
+ * counted, since one name cannot carry two types. It owns the batches it gets (its factory says
+ * `mutatesData`): points are relabelled in place, never copied, except the copy an `insert` rule adds.
  */
 export class RenameTransform {
   private readonly rules: RuleSet;
@@ -48,7 +49,7 @@ export class RenameTransform {
   private renameMetric(m: Metric, gaugeRules: Map<string, GaugeAggregation>): Metric | Metric[] {
     const globalOf = this.globalOf;
     const candidates = this.rules.candidates(m.name);
-    if (candidates.length === 0) return relabelPoints(m, globalOf);
+    if (candidates.length === 0) return relabelPointsInPlace(m, globalOf);
     const taken = candidates.map(() => [] as Point[]);
     const untouched: Point[] = [];
     let anyTaken = false;
@@ -57,13 +58,16 @@ export class RenameTransform {
       if (i < 0) untouched.push(p);
       else {
         anyTaken = true;
-        taken[i]!.push(p);
-        if (candidates[i]!.rule.action === 'insert') untouched.push(p);
+        // An inserted copy is relabelled apart from its original: one point object may not be in both.
+        if (candidates[i]!.rule.action === 'insert') {
+          untouched.push(p);
+          taken[i]!.push({ ...p });
+        } else taken[i]!.push(p);
       }
     }
-    if (!anyTaken) return relabelPoints(m, globalOf);
+    if (!anyTaken) return relabelPointsInPlace(m, globalOf);
     const out: Metric[] = [];
-    if (untouched.length > 0) out.push(relabelPoints(withPoints(m, untouched), globalOf));
+    if (untouched.length > 0) out.push(relabelPointsInPlace(withPoints(m, untouched), globalOf));
     candidates.forEach((c, i) => {
       if (taken[i]!.length === 0) return;
       out.push(...this.applyRule(c, withPoints(m, taken[i]!)));
@@ -88,10 +92,10 @@ export class RenameTransform {
     const ruleOf: AttributesOf = (a) => c.relabelled.derive(a, undefined, relabel);
     let metric: Metric = r.scale === undefined ? m : scaleMetric(m, r.scale, m.unit);
     if (keep) {
-      const { metric: merged, dropped } = aggregatePoints(metric, r.gauge_aggregation, ruleOf);
+      const { metric: merged, dropped } = aggregatePoints(metric, r.gauge_aggregation, ruleOf, true);
       if (dropped > 0) this.drop(c.to, dropped, 'histogram_bounds_mismatch');
       metric = merged;
-    } else metric = relabelPoints(metric, ruleOf);
+    } else metric = relabelPointsInPlace(metric, ruleOf);
     metric = { ...metric, name: c.to, unit: r.unit ?? metric.unit };
     const out: Metric[] = [metric];
     if (c.histogramCount && (metric.type === 'histogram' || metric.type === 'exponential_histogram')) out.push(countOf(metric, c.histogramCount));
@@ -118,7 +122,7 @@ export class RenameTransform {
               continue;
             }
             const together = withPoints(first, [...first.points, ...m.points] as Point[]);
-            const { metric, dropped } = aggregatePoints(together, gaugeRules.get(m.name) ?? 'last');
+            const { metric, dropped } = aggregatePoints(together, gaugeRules.get(m.name) ?? 'last', undefined, true);
             if (dropped > 0) this.drop(m.name, dropped, 'histogram_bounds_mismatch');
             byName.set(m.name, metric);
           }

@@ -4,12 +4,13 @@ import type { Attributes } from '../../../src/model/common.ts';
 import type { Metric, MetricsBatch } from '../../../src/model/metrics.ts';
 import { AttributesTransform } from '../../../src/processors/attributes/attributes.ts';
 import { attributesProcessorFactory } from '../../../src/processors/attributes/factory.ts';
-import { deepFreeze } from '../../helpers/deep-freeze.ts';
+import { freezeShared } from '../../helpers/deep-freeze.ts';
 import { runProcessor } from '../../helpers/run-processor.ts';
 
 function batch(resource: Attributes, ...metrics: [string, Attributes][]): MetricsBatch {
   const ms: Metric[] = metrics.map(([name, attributes]) => ({ name, description: '', unit: '', type: 'gauge', points: [{ attributes, startTimeUnixNano: 0, timeUnixNano: 1, flags: 0, value: 1 }] }));
-  return deepFreeze({ resourceMetrics: [{ resource: { attributes: resource }, schemaUrl: '', scopeMetrics: [{ scope: { name: '', version: '', attributes: {} }, schemaUrl: '', metrics: ms }] }] });
+  // The processor owns the batch (mutatesData): only what the ownership rule keeps read-only is frozen.
+  return freezeShared({ resourceMetrics: [{ resource: { attributes: resource }, schemaUrl: '', scopeMetrics: [{ scope: { name: '', version: '', attributes: {} }, schemaUrl: '', metrics: ms }] }] });
 }
 const labels = (r: Awaited<ReturnType<typeof runProcessor>>) => r.metrics.map((m) => m.points[0]!.attributes);
 

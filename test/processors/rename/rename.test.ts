@@ -2,11 +2,12 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { renameProcessorFactory } from '../../../src/processors/rename/factory.ts';
 import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricsBatch, NumberDataPoint } from '../../../src/model/metrics.ts';
-import { deepFreeze } from '../../helpers/deep-freeze.ts';
+import { freezeShared } from '../../helpers/deep-freeze.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
 
 function batch(...metrics: Metric[]): MetricsBatch {
-  return deepFreeze({ resourceMetrics: [{ resource: { attributes: { 'service.name': 'api' } }, schemaUrl: '', scopeMetrics: [{ scope: { name: 's', version: '', attributes: {} }, schemaUrl: '', metrics }] }] });
+  // The processor owns the batch (mutatesData): only what the ownership rule keeps read-only is frozen.
+  return freezeShared({ resourceMetrics: [{ resource: { attributes: { 'service.name': 'api' } }, schemaUrl: '', scopeMetrics: [{ scope: { name: 's', version: '', attributes: {} }, schemaUrl: '', metrics }] }] });
 }
 
 const T = 1_700_000_000e9;
@@ -139,8 +140,9 @@ describe('rename processor', () => {
   });
 
   it('logs a run-time type conflict once per name, while counting every dropped point', async () => {
-    const input = batch(counter('c', [num({}, 1)]), { name: 'g', description: '', unit: '', type: 'gauge', points: [num({ pod: 'a' }, 1), num({ pod: 'b' }, 2)] });
-    const { logs, dropped } = await run({ metrics: [{ from: 'g', to: 'c' }] }, input, input);
+    // Two batches alike (a batch handed on is the processor's: the same one is never sent twice).
+    const input = () => batch(counter('c', [num({}, 1)]), { name: 'g', description: '', unit: '', type: 'gauge', points: [num({ pod: 'a' }, 1), num({ pod: 'b' }, 2)] });
+    const { logs, dropped } = await run({ metrics: [{ from: 'g', to: 'c' }] }, input(), input());
     expect(await dropped()).toContain('reason="type_conflict"} 4');
     expect(logs.map((l) => [l.level, l.msg, l.metric, l.reason])).toEqual([[40, 'Dropped points of "c": another metric of that name has another type.', 'c', 'type_conflict']]);
   });
