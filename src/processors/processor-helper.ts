@@ -10,6 +10,8 @@ export interface MetricsTransformer {
   processMetrics(batch: MetricsBatch): MetricsBatch | undefined;
   start?(): Promise<void>;
   shutdown?(): Promise<void>;
+  /** Optional, for a transform keeping state per series: see `Component.forgetOrigins`. */
+  forgetOrigins?(origins: ReadonlySet<string>): void;
 }
 
 /**
@@ -32,6 +34,7 @@ export function metricsProcessorFactory<C>(def: {
       return {
         start: async () => t.start?.(),
         shutdown: async () => t.shutdown?.(),
+        ...(t.forgetOrigins ? { forgetOrigins: (origins: ReadonlySet<string>) => t.forgetOrigins!(origins) } : {}),
         async consumeMetrics(batch) {
           const out = t.processMetrics(batch);
           if (out && countDataPoints(out) > 0) await next.consumeMetrics(out);

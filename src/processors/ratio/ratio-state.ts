@@ -10,6 +10,8 @@ export interface Origin {
   /** `service.name` and `service.namespace`: what Prometheus's `job` is made of, and nothing per instance. */
   identity: Attributes;
   seenAtMs: number;
+  /** Where this resource's points came from (src/consumer/origin.ts); distinct from the resource itself. */
+  from: string | undefined;
 }
 
 /** One `by` label set: the series summed into its ratio. */
@@ -100,15 +102,25 @@ export class RatioState {
 
   /** Forgets series unseen since `beforeMs`; returns how many. */
   sweep(beforeMs: number): number {
+    return this.remove((s) => s.seenAtMs < beforeMs);
+  }
+
+  /** Forgets the series of the resources in `gone` (their origin was lost); returns how many. */
+  forget(gone: ReadonlySet<Origin>): number {
+    return this.remove((s) => gone.has(s.origin));
+  }
+
+  /** Forgets the series `dead` picks, and the groups left empty; returns how many. */
+  private remove(dead: (s: RatioSeries) => boolean): number {
     let removed = 0;
     const touched = new Set<Group>();
     for (const [key, s] of this.series) {
-      if (s.seenAtMs >= beforeMs) continue;
+      if (!dead(s)) continue;
       this.series.delete(key);
       removed++;
       if (s.group) touched.add(s.group);
     }
-    const live = (x: RatioSeries) => x.seenAtMs >= beforeMs;
+    const live = (x: RatioSeries) => !dead(x);
     for (const g of touched) {
       g.numerators = g.numerators.filter(live);
       g.denominators = g.denominators.filter(live);
