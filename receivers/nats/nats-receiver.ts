@@ -63,7 +63,7 @@ export class NatsReceiver implements Component {
     if (this.config.leases) {
       const { bucket, ttl } = this.config.leases;
       const kv = await this.nc.jetstream().views.kv(bucket, { ttl, history: 1 });
-      this.leases = new PartitionLeases(kv, { partitionCount: this.config.partition_count, preferred: partitions, ttlMs: ttl }, { attach: (p) => this.attach(p), detach: (p) => this.detach(p) }, this.settings.logger);
+      this.leases = new PartitionLeases(kv, { partitionCount: this.config.partition_count, preferred: partitions, ttlMs: ttl }, { attach: (p) => this.attach(p), detach: (p) => this.detach(p), expired: (p) => this.settings.originsLost?.([this.origin(p)]) }, this.settings.logger);
       this.settings.health.setDetail('lease_owner', this.leases.id);
       await this.leases.start();
       this.settings.logger.info({ partitions: this.partitions, preferred: partitions, signals: this.signals, bucket, owner: this.leases.id }, 'Consuming JetStream partitions held by lease.');
