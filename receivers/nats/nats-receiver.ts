@@ -137,9 +137,12 @@ export class NatsReceiver implements Component {
   private async run(p: number, signal: Signal, messages: ConsumerMessages): Promise<void> {
     try {
       // Each message one request of the detailed-level histograms: decoded and taken by the pipelines, its bytes.
-      // A fenced message is no intake: timed, but its size not counted.
+      // A fenced message is no intake: timed, but its size not counted. Under the partition's origin only
+      // with leases: fixed partitions never move while running, and the async context costs every await
+      // of the process once used (Node 20: ≈ 0.1 µs each).
       const origin = this.origin(p);
-      for await (const m of messages) await this.settings.telemetry.timedIntake(signal, TRANSPORT, () => withOrigin(origin, () => this.handle(p, signal, m)));
+      const handle = this.config.leases ? (m: JsMsg) => withOrigin(origin, () => this.handle(p, signal, m)) : (m: JsMsg) => this.handle(p, signal, m);
+      for await (const m of messages) await this.settings.telemetry.timedIntake(signal, TRANSPORT, () => handle(m));
     } catch (error) {
       this.settings.health.reportError(error);
       this.settings.logger.error({ signal, err: (error as Error).message }, 'A JetStream consumer stopped.');
