@@ -221,6 +221,9 @@ export class PipelineGraph {
       part.components.push(processor);
       next = processor;
     }
+    // In data order (processors first, then exporters): a stage that holds data back sends it on before
+    // the stages after it forget.
+    part.components.reverse();
     this.parts.set(p.key, part);
     if (p.processors.length > 0) next = site([`before ${p.processors[0]}`], next);
     this.building.delete(p.key);

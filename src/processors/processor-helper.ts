@@ -49,6 +49,8 @@ export interface SignalStage<T> {
   consume(batch: T): Promise<void>;
   start(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Optional: see `Component.forgetOrigins`. */
+  forgetOrigins?(origins: ReadonlySet<string>): void;
 }
 
 /**
@@ -61,7 +63,7 @@ export function everySignalProcessorFactory<C>(def: {
   create<T>(settings: CreateSettings, config: C, batches: SignalBatches<T>, next: (batch: T) => Promise<void>): SignalStage<T>;
   metricNames?: ProcessorFactory<C>['metricNames'];
 }): ProcessorFactory<C> {
-  const lifecycle = (s: SignalStage<unknown>) => ({ start: () => s.start(), shutdown: () => s.shutdown() });
+  const lifecycle = (s: SignalStage<unknown>) => ({ start: () => s.start(), shutdown: () => s.shutdown(), ...(s.forgetOrigins ? { forgetOrigins: (o: ReadonlySet<string>) => s.forgetOrigins!(o) } : {}) });
   return {
     kind: 'processor',
     type: def.type,

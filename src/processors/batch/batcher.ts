@@ -65,6 +65,18 @@ export class Batcher<T> implements SignalStage<T> {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * What it holds of lost origins is sent on now, before the stages after it forget them (the engine tells
+   * a pipeline's stages in data order): acknowledged already, it must not rebuild their series later.
+   */
+  forgetOrigins(lost: ReadonlySet<string>): void {
+    for (let piece = this.pending.find((q) => q.origin !== undefined && lost.has(q.origin)); piece; piece = this.pending.find((q) => q.origin !== undefined && lost.has(q.origin))) this.sendChunk(piece.origin);
+    if (this.items === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
   private sendAll(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -72,13 +84,12 @@ export class Batcher<T> implements SignalStage<T> {
   }
 
   /**
-   * Sends up to `send_batch_max_size` items held, as one batch: from the front, of the front one's origin
-   * only (in their order), under that origin, so the stateful stages after it can tell partitions apart.
+   * Sends up to `send_batch_max_size` items held, as one batch: from the front, of one origin only (the
+   * front one's unless told; in their order), under that origin, so the stateful stages after it can tell partitions apart.
    */
-  private sendChunk(): void {
+  private sendChunk(origin = this.pending[0]?.origin): void {
     const parts: T[] = [];
     const carried: Piece<T>[] = [];
-    const origin = this.pending[0]?.origin;
     let room = this.maxItems;
     for (let i = 0; room > 0 && i < this.pending.length; ) {
       const piece = this.pending[i]!;

@@ -77,6 +77,19 @@ describe('batch processor', () => {
     expect(origins).toEqual(['p0', 'p1']);
   });
 
+  it('sends on at once what it holds of a lost origin (before the stages after it forget), and holds the rest', async () => {
+    const { p, sent } = await batchProcessor({ send_batch_size: 100, timeout: '10s' });
+    const p0 = withOrigin('p0', () => p.consumeMetrics(points('a', 2, 0)));
+    const p1 = withOrigin('p1', () => p.consumeMetrics(points('b', 2, 0)));
+    p.forgetOrigins!(new Set(['p1']));
+    await p1;
+    expect(sent.map(pointsOf)).toEqual([['b:0', 'b:1']]);
+    expect(await settled(p0)).toBe(false);
+    await p.shutdown();
+    await p0;
+    expect(sent.map(pointsOf)).toEqual([['b:0', 'b:1'], ['a:0', 'a:1']]);
+  });
+
   describe('configuration', () => {
     it('has the Collector defaults: 8192 items, 200ms, no maximum', () => {
       expect(batchConfigSchema.parse(undefined)).toEqual({ send_batch_size: 8192, timeout: 200, send_batch_max_size: 0 });
