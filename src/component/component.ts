@@ -28,8 +28,8 @@ export interface Component {
    * Optional, for a component that keeps state per series (running totals, label sets, served series):
    * drops the state built from data of `origins` (see src/consumer/origin.ts), because another gateway
    * took the place that data comes from and serves it now. Called by the engine when a receiver that
-   * feeds this component's pipelines raises `originsLost`; never concurrently with a consume call's
-   * synchronous part.
+   * feeds this component's pipelines raises `originsLost`, to a pipeline's stages in data order (one that
+   * holds data back sends it on first); never concurrently with a consume call's synchronous part.
    */
   forgetOrigins?(origins: ReadonlySet<string>): void;
 }
