@@ -38,6 +38,11 @@ export class PrometheusExporter implements Exporter {
     this.settings.telemetry.sent('metrics', points - typeConflicts);
   }
 
+  /** A lost origin's series leave the page at once: the gateway that took their origin over serves them now. */
+  forgetOrigins(origins: ReadonlySet<string>): void {
+    this.state.forget(origins);
+  }
+
   takeOver(handover: ListenerHandover): void {
     if (handover instanceof HttpHandover) this.adopted = handover;
   }

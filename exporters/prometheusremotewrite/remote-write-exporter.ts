@@ -62,6 +62,14 @@ export class RemoteWriteExporter implements Exporter {
     await this.sender.shutdown();
   }
 
+  /**
+   * A lost origin's series are dropped without a stale marker: they live on, written by the gateway that
+   * took their origin over (a marker from here would end them there too).
+   */
+  forgetOrigins(origins: ReadonlySet<string>): void {
+    this.state.forget(origins);
+  }
+
   /** Expired series get Prometheus's stale marker, so queries stop showing their last value. */
   private expire(): void {
     const now = Date.now();

@@ -7,6 +7,12 @@ import type { Logger } from 'pino';
 export interface PartitionHolder {
   attach(p: number): Promise<void>;
   detach(p: number): Promise<void>;
+  /**
+   * Optional: partition `p`'s lease ran past its deadline and cannot be renewed now (NATS unreachable):
+   * another gateway may hold it. Consuming goes on (fenced) until a renewal tells; what was built from it
+   * should go. Called once per such stretch.
+   */
+  expired?(p: number): void;
 }
 
 export interface LeaseSettings {
@@ -45,7 +51,7 @@ const decoder = new TextDecoder();
 export class PartitionLeases {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   /** Held partitions: their lease's revision (for the compare-and-set renewal) and until when, on the monotonic clock, it is surely still ours. */
-  private readonly held = new Map<number, { revision: number; validUntil: number }>();
+  private readonly held = new Map<number, { revision: number; validUntil: number; expiredTold?: boolean }>();
   private timers: NodeJS.Timeout[] = [];
   private busy = false;
   /** A renewal was asked for while a pass ran: that pass renews before it ends. */
@@ -143,7 +149,8 @@ export class PartitionLeases {
   private async renew(): Promise<void> {
     await this.kv.put(this.memberKey, this.memberValue());
     await Promise.all(
-      [...this.held].map(async ([p, { revision }]) => {
+      [...this.held].map(async ([p, lease]) => {
+        const { revision } = lease;
         const sentAt = performance.now();
         try {
           const next = await this.kv.update(`p.${p}`, encoder.encode(this.id), revision);
@@ -154,6 +161,11 @@ export class PartitionLeases {
           // it, and the next renewal tells.
           if ((error as { api_error?: { err_code?: number } }).api_error?.err_code !== WRONG_LAST_SEQUENCE) {
             this.logger.warn({ partition: p, err: (error as Error).message }, 'Cannot renew a partition lease; trying again.');
+            if (performance.now() >= lease.validUntil && !lease.expiredTold) {
+              // Past its deadline and still cut off: another gateway may serve the partition by now.
+              lease.expiredTold = true;
+              this.holder.expired?.(p);
+            }
             return;
           }
           this.held.delete(p);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { ConfigFault, type Component, type CreateSettings } from '../../src/component/component.ts';
 import type { SignalConsumers } from '../../src/consumer/consumer.ts';
+import { withOrigin } from '../../src/consumer/origin.ts';
 import { ConsumerError } from '../../src/consumer/errors.ts';
 import type { LogsBatch } from '../../src/model/logs.ts';
 import type { MetricsBatch } from '../../src/model/metrics.ts';
@@ -62,7 +63,7 @@ export class NatsReceiver implements Component {
     if (this.config.leases) {
       const { bucket, ttl } = this.config.leases;
       const kv = await this.nc.jetstream().views.kv(bucket, { ttl, history: 1 });
-      this.leases = new PartitionLeases(kv, { partitionCount: this.config.partition_count, preferred: partitions, ttlMs: ttl }, { attach: (p) => this.attach(p), detach: (p) => this.detach(p) }, this.settings.logger);
+      this.leases = new PartitionLeases(kv, { partitionCount: this.config.partition_count, preferred: partitions, ttlMs: ttl }, { attach: (p) => this.attach(p), detach: (p) => this.detach(p), expired: (p) => this.settings.originsLost?.([this.origin(p)]) }, this.settings.logger);
       this.settings.health.setDetail('lease_owner', this.leases.id);
       await this.leases.start();
       this.settings.logger.info({ partitions: this.partitions, preferred: partitions, signals: this.signals, bucket, owner: this.leases.id }, 'Consuming JetStream partitions held by lease.');
@@ -113,32 +114,49 @@ export class NatsReceiver implements Component {
     this.settings.health.setDetail('partitions', this.partitions);
   }
 
-  /** Stops consuming partition `p`; resolves once the messages being handled are settled. */
+  /**
+   * Stops consuming partition `p`; resolves once the messages being handled are settled. Then the
+   * pipelines forget the state that partition's series built here (cumulative values, label sets, served
+   * series): its next holder serves them, so they must not be served twice.
+   */
   protected async detach(p: number): Promise<void> {
     const entry = this.attached.get(p);
     if (!entry) return;
     this.attached.delete(p);
     for (const s of entry.streams) s.stop();
     await Promise.all(entry.loops);
+    this.settings.originsLost?.([this.origin(p)]);
     this.settings.health.setDetail('partitions', this.partitions);
+  }
+
+  /** The origin (src/consumer/origin.ts) of partition `p`'s data: what its series' state is kept under downstream. */
+  private origin(p: number): string {
+    return `${this.settings.id.toString()}/p${p}`;
   }
 
   private async run(p: number, signal: Signal, messages: ConsumerMessages): Promise<void> {
     try {
       // Each message one request of the detailed-level histograms: decoded and taken by the pipelines, its bytes.
-      for await (const m of messages) await this.settings.telemetry.timedIntake(signal, TRANSPORT, () => this.handle(p, signal, m).then(() => m.data.length));
+      // A fenced message is no intake: timed, but its size not counted. Under the partition's origin only
+      // with leases: fixed partitions never move while running, and the async context costs every await
+      // of the process once used (Node 20: ≈ 0.1 µs each).
+      const origin = this.origin(p);
+      const handle = this.config.leases ? (m: JsMsg) => withOrigin(origin, () => this.handle(p, signal, m)) : (m: JsMsg) => this.handle(p, signal, m);
+      for await (const m of messages) await this.settings.telemetry.timedIntake(signal, TRANSPORT, () => handle(m));
     } catch (error) {
       this.settings.health.reportError(error);
       this.settings.logger.error({ signal, err: (error as Error).message }, 'A JetStream consumer stopped.');
     }
   }
 
-  private async handle(p: number, signal: Signal, m: JsMsg): Promise<void> {
+  /** Handles one message; resolves to its size, or to nothing when it was fenced (left to the partition's owner). */
+  private async handle(p: number, signal: Signal, m: JsMsg): Promise<number | void> {
     if (this.leases && !this.leases.holds(p)) {
       // Fenced: past its lease's deadline (this gateway was frozen or stalled), so another gateway may own
       // the partition now. Neither handled nor acknowledged nor refused (a nak would redeliver it to the
       // owner while it may be handling it): the owner gets it once ack_wait has passed.
       this.fenced.inc({ receiver: this.settings.id.toString(), signal }, 1);
+      this.settings.telemetry.refusedRequest(signal, TRANSPORT, 'fenced');
       this.settings.logger.warn({ partition: p, signal, seq: m.seq }, 'Left a JetStream message to the partition\'s owner: this gateway\'s lease on it ran out (it was frozen or stalled).');
       return;
     }
@@ -150,7 +168,7 @@ export class NatsReceiver implements Component {
       this.settings.telemetry.refusedRequest(signal, TRANSPORT, 'invalid');
       this.settings.logger.error({ signal, subject: m.subject, seq: m.seq, err: (error as Error).message }, 'Dropped an undecodable JetStream message.');
       m.term();
-      return;
+      return m.data.length;
     }
     const items = otlp.count(decoded.batch);
     if (decoded.rejected > 0) this.settings.telemetry.refused(signal, TRANSPORT, decoded.rejected, 'invalid');
@@ -161,11 +179,12 @@ export class NatsReceiver implements Component {
       this.settings.telemetry.refused(signal, TRANSPORT, items, refusal.retryable ? 'backpressure' : 'rejected');
       if (refusal.retryable) m.nak(refusal.retryAfterMs ?? 1000);
       else m.term();
-      return;
+      return m.data.length;
     }
     this.settings.telemetry.accepted(signal, TRANSPORT, items);
     // Acknowledged and confirmed by the server, so a restart right after cannot see it again.
     await m.ackAck().catch(() => undefined);
+    return m.data.length;
   }
 
   private consume(signal: Signal, batch: OtlpBatch): Promise<void> {

@@ -24,6 +24,14 @@ export interface Component {
   handOver?(): Promise<ListenerHandover>;
   /** Optional: before `start`, what the component of the same ID handed over on a reload. */
   takeOver?(handover: ListenerHandover): void;
+  /**
+   * Optional, for a component that keeps state per series (running totals, label sets, served series):
+   * drops the state built from data of `origins` (see src/consumer/origin.ts), because another gateway
+   * took the place that data comes from and serves it now. Called by the engine when a receiver that
+   * feeds this component's pipelines raises `originsLost`, to a pipeline's stages in data order (one that
+   * holds data back sends it on first); never concurrently with a consume call's synchronous part.
+   */
+  forgetOrigins?(origins: ReadonlySet<string>): void;
 }
 
 /**
@@ -86,6 +94,12 @@ export interface CreateSettings {
    * serves once (a scrape page) is served by the main thread from every worker's `scrape()`.
    */
   worker?: WorkerPlacement;
+  /**
+   * Receivers only: says that data of `origins` (the strings it passed to `withOrigin`) will no longer
+   * come here (a JetStream partition lost or handed back). The engine has every component downstream of
+   * this receiver's pipelines forget what it built from them (`Component.forgetOrigins`).
+   */
+  originsLost?(origins: readonly string[]): void;
 }
 
 /** A pull exporter's current page, in the format the scraper's `Accept` asks for, uncompressed. */

@@ -52,6 +52,8 @@ export class PipelineGraph {
   private readonly entries = new Map<string, Stage>();
   private readonly building = new Set<string>();
   private readonly inbound = new Map<string, SignalConsumers>();
+  /** Each pipeline's processors, exporters and connectors, by pipeline key: whom a receiver's `originsLost` reaches. */
+  private readonly parts = new Map<string, { components: Component[]; connectors: string[] }>();
   private started: Node[] = [];
   /** Where `switchyard tap` can watch the metrics pipelines' points. */
   readonly taps = new TapRegistry();
@@ -76,7 +78,8 @@ export class PipelineGraph {
         continue;
       }
       const next = part.run === 'receivers' ? part.forward(key, [...new Set(pipelines.map((p) => p.signal))]) : this.consumersOf(pipelines, key);
-      this.add(rc, pipelines.map((p) => p.key), (s) => rc.factory.create(s, rc.config, next));
+      const originsLost = (origins: readonly string[]) => this.forgetOrigins(pipelines, origins);
+      this.add(rc, pipelines.map((p) => p.key), (s) => rc.factory.create({ ...s, originsLost }, rc.config, next));
     }
   }
 
@@ -166,6 +169,32 @@ export class PipelineGraph {
     return component;
   }
 
+  /**
+   * A receiver lost `origins`: every component downstream of `pipelines` (their processors and exporters,
+   * and through a connector the pipelines it feeds) that keeps state per origin forgets theirs. In a
+   * receivers-only main thread (`--workers N`) no pipeline runs here: nothing to forget.
+   */
+  private forgetOrigins(pipelines: readonly PipelineConfig[], origins: readonly string[]): void {
+    const lost = new Set(origins);
+    const seen = new Set<Component>();
+    const queue = [...new Set(pipelines.map((p) => p.key))];
+    for (let i = 0; i < queue.length; i++) {
+      const key = queue[i]!;
+      const part = this.parts.get(key);
+      if (!part) continue;
+      for (const c of part.components) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        try {
+          c.forgetOrigins?.(lost);
+        } catch (error) {
+          this.ctx.logger.error({ pipeline: key, err: (error as Error).message }, 'A component failed to forget the state of lost origins.');
+        }
+      }
+      for (const connector of part.connectors) for (const p of this.pipelines) if (p.receivers.includes(connector) && !queue.includes(p.key)) queue.push(p.key);
+    }
+  }
+
   /** The first consumer of a pipeline: its first processor, or the fan-out to its exporters. */
   private pipelineEntry(p: PipelineConfig): Stage {
     const done = this.entries.get(p.key);
@@ -176,15 +205,26 @@ export class PipelineGraph {
     this.building.add(p.key);
     // Places between the stages (tap sites in a metrics pipeline): after P[i] is also before P[i+1].
     const site = (names: string[], stage: Stage): Stage => this.place(p, names, stage);
-    const targets = p.exporters.map((key) => site([`before ${key}`], this.exporter(key)));
+    const part = { components: [] as Component[], connectors: p.exporters.filter((key) => this.config.connectors.has(key)) };
+    const targets = p.exporters.map((key) => {
+      const exporter = this.exporter(key);
+      part.components.push(exporter as Exporter);
+      return site([`before ${key}`], exporter);
+    });
     let next: Stage = fanOut(p.signal, targets);
     if (p.signal === 'metrics') this.taps.setOrder(p.key, tapOrder(p));
     for (let i = p.processors.length - 1; i >= 0; i--) {
       const key = p.processors[i]!;
       const pc = this.config.processors.get(key)!;
       const after = site(i + 1 < p.processors.length ? [`after ${key}`, `before ${p.processors[i + 1]}`] : [`after ${key}`], next);
-      next = this.add(pc, [p.key], (s) => createProcessor(pc, s, p.signal, after), p.key);
+      const processor = this.add(pc, [p.key], (s) => createProcessor(pc, s, p.signal, after), p.key);
+      part.components.push(processor);
+      next = processor;
     }
+    // In data order (processors first, then exporters): a stage that holds data back sends it on before
+    // the stages after it forget.
+    part.components.reverse();
+    this.parts.set(p.key, part);
     if (p.processors.length > 0) next = site([`before ${p.processors[0]}`], next);
     this.building.delete(p.key);
     this.entries.set(p.key, next);

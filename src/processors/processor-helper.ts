@@ -13,6 +13,8 @@ export interface MetricsTransformer {
   processMetrics(batch: MetricsBatch): MetricsBatch | undefined;
   start?(): Promise<void>;
   shutdown?(): Promise<void>;
+  /** Optional, for a transform keeping state per series: see `Component.forgetOrigins`. */
+  forgetOrigins?(origins: ReadonlySet<string>): void;
 }
 
 /**
@@ -38,6 +40,7 @@ export function metricsProcessorFactory<C>(def: {
       return {
         start: async () => t.start?.(),
         shutdown: async () => t.shutdown?.(),
+        ...(t.forgetOrigins ? { forgetOrigins: (origins: ReadonlySet<string>) => t.forgetOrigins!(origins) } : {}),
         async consumeMetrics(batch) {
           const out = t.processMetrics(batch);
           if (out && countDataPoints(out) > 0) await next.consumeMetrics(out);
@@ -52,6 +55,8 @@ export interface SignalStage<T> {
   consume(batch: T): Promise<void>;
   start(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Optional: see `Component.forgetOrigins`. */
+  forgetOrigins?(origins: ReadonlySet<string>): void;
 }
 
 /**
@@ -64,7 +69,7 @@ export function everySignalProcessorFactory<C>(def: {
   create<T>(settings: CreateSettings, config: C, batches: SignalBatches<T>, next: (batch: T) => Promise<void>): SignalStage<T>;
   metricNames?: ProcessorFactory<C>['metricNames'];
 }): ProcessorFactory<C> {
-  const lifecycle = (s: SignalStage<unknown>) => ({ start: () => s.start(), shutdown: () => s.shutdown() });
+  const lifecycle = (s: SignalStage<unknown>) => ({ start: () => s.start(), shutdown: () => s.shutdown(), ...(s.forgetOrigins ? { forgetOrigins: (o: ReadonlySet<string>) => s.forgetOrigins!(o) } : {}) });
   return {
     kind: 'processor',
     type: def.type,

@@ -7,6 +7,7 @@ import { jobAndInstance, labelSet, scopeLabels, targetInfoAttributes, type Label
 import { scaleMetric } from '../model/scale.ts';
 import { attributesKey } from '../model/series-key.ts';
 import { baseUnitOf } from './base-units.ts';
+import { currentOrigin, forgottenWith, joinOrigin } from '../consumer/origin.ts';
 import { prometheusMetricName, type PrometheusType } from './prometheus-naming.ts';
 
 export interface HistogramValue {
@@ -39,6 +40,8 @@ export interface Series {
   summary?: SummaryValue;
   /** Its labels as exposition text, made by the scrape's serializer at its first scrape (labels never change). */
   labelText?: string;
+  /** Where its points came from (src/consumer/origin.ts): it goes when that origin is lost. */
+  origin?: string;
 }
 
 export interface Family {
@@ -94,12 +97,14 @@ export class CumulativeState {
    */
   apply(batch: MetricsBatch, nowMs: number, onUpdate?: (family: Family, series: Series) => void, onStale?: (family: Family, series: Series, timeUnixNano: number) => void): ApplyResult {
     let typeConflicts = 0;
+    const origin = currentOrigin();
     for (const rm of batch.resourceMetrics) {
       const identity = jobAndInstance(rm.resource);
       const resourceLabels = this.options.resourceToTelemetry ? rm.resource.attributes : undefined;
       const info = targetInfoAttributes(rm.resource);
       if (Object.keys(info).length > 0) {
         const target = this.setGauge('target_info', 'Target metadata', labelSet(info, undefined, identity, this.options.constLabels), 1, pointTime(rm), nowMs);
+        if (target) target.series.origin = origin;
         if (target && onUpdate) onUpdate(target.family, target.series);
       }
       for (const sm of rm.scopeMetrics) {
@@ -142,7 +147,9 @@ export class CumulativeState {
               continue;
             }
             const updated = this.update(family, m, p, labels, nowMs, unitFactor);
-            if (updated && onUpdate) onUpdate(family, updated);
+            if (updated === undefined) continue;
+            if (updated.origin !== origin) updated.origin = joinOrigin(updated.origin, origin);
+            if (onUpdate) onUpdate(family, updated);
           }
         }
       }
@@ -159,6 +166,20 @@ export class CumulativeState {
           family.series.delete(key);
           gone.push({ family, series: s });
         }
+      }
+      if (family.series.size === 0) this.families.delete(name);
+    }
+    return gone;
+  }
+
+  /** Forgets the series whose points came from one of `lost` (another gateway serves them now); returns them. */
+  forget(lost: ReadonlySet<string>): { family: Family; series: Series }[] {
+    const gone: { family: Family; series: Series }[] = [];
+    for (const [name, family] of this.families) {
+      for (const [key, s] of family.series) {
+        if (!forgottenWith(s.origin, lost)) continue;
+        family.series.delete(key);
+        gone.push({ family, series: s });
       }
       if (family.series.size === 0) this.families.delete(name);
     }

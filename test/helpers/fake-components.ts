@@ -10,7 +10,7 @@ import type { TracesBatch } from '../../src/model/traces.ts';
 /** Test-only components: a receiver the test drives by hand, an exporter that remembers, and so on. */
 export const events: string[] = [];
 
-/** Start and shutdown that only record that they happened, in order. */
+/** Start, shutdown and forgetting origins that only record that they happened, in order. */
 function recorded(key: string) {
   return {
     async start() {
@@ -19,8 +19,14 @@ function recorded(key: string) {
     async shutdown() {
       events.push(`shutdown ${key}`);
     },
+    forgetOrigins(origins: ReadonlySet<string>) {
+      events.push(`forget ${key} ${[...origins].join(',')}`);
+    },
   };
 }
+
+/** Each push receiver's `originsLost`, by receiver key: the test raises it by hand. */
+export const lostOrigins = new Map<string, (origins: readonly string[]) => void>();
 
 export const pushReceivers = new Map<string, SignalConsumers>();
 
@@ -36,6 +42,7 @@ export const fakeReceiverFactory: ReceiverFactory<{ endpoint: string; fail_start
   disabledReason: (c) => (c.off ? 'it has nothing to receive' : undefined),
   create(settings, config, next) {
     const key = settings.id.toString();
+    if (settings.originsLost) lostOrigins.set(key, settings.originsLost);
     return {
       async start() {
         if (config.hold_start) await new Promise<void>((release) => heldStarts.push(release));
@@ -152,4 +159,5 @@ export function resetFakes(): void {
   heldStarts.length = 0;
   received.clear();
   pushReceivers.clear();
+  lostOrigins.clear();
 }

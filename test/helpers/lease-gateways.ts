@@ -61,8 +61,13 @@ export class LeaseTestBed {
     const name = preferred.join('');
     const out = this.files.path(`out-${name}.jsonl`);
     this.outs.push(out);
-    writeFileSync(this.files.path(`tier2-${name}.yaml`), leasedLogGateway({ url: this.nats.url, partitionCount: this.o.partitions, preferred, bucket: this.o.bucket, ttlS: this.o.ttlS, out }));
-    const g = await startGateway(this.files.path(`tier2-${name}.yaml`), {}, 40_000);
+    return this.gatewayOf(`tier2-${name}`, leasedLogGateway({ url: this.nats.url, partitionCount: this.o.partitions, preferred, bucket: this.o.bucket, ttlS: this.o.ttlS, out }));
+  }
+
+  /** A gateway running `config` (its file named `name`), stopped with the others. */
+  async gatewayOf(name: string, config: string): Promise<GatewayProcess> {
+    writeFileSync(this.files.path(`${name}.yaml`), config);
+    const g = await startGateway(this.files.path(`${name}.yaml`), {}, 40_000);
     this.gateways.push(g);
     return g;
   }

@@ -8,7 +8,7 @@ import { PipelineGraph } from '../../src/pipeline/graph.ts';
 import { HealthRegistry } from '../../src/pipeline/health.ts';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.ts';
 import type { TracesBatch } from '../../src/model/traces.ts';
-import { events, fakeRegistry, pushReceivers, received, resetFakes } from '../helpers/fake-components.ts';
+import { events, fakeRegistry, lostOrigins, pushReceivers, received, resetFakes } from '../helpers/fake-components.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
 function graphOf(yaml: string) {
@@ -189,5 +189,27 @@ service:
     metrics: { receivers: [spancount], exporters: [spancount, memory] }
 `),
     ).toThrow(ConfigError);
+  });
+
+  it('delivers a receiver\'s originsLost to every component downstream of it, in data order, through connectors, and to nothing else', () => {
+    const { graph } = graphOf(`
+receivers: { push/a: , push/b: }
+processors: { label: { key: k, value: v } }
+connectors: { spancount: }
+exporters: { memory/x: , memory/y: }
+service:
+  pipelines:
+    traces: { receivers: [push/a], exporters: [spancount] }
+    metrics/x: { receivers: [spancount], processors: [label], exporters: [memory/x] }
+    metrics/y: { receivers: [push/b], exporters: [memory/y] }
+`);
+    expect(graph).toBeDefined();
+    events.length = 0;
+    lostOrigins.get('push/a')!(['push/a/p1']);
+    // In data order: a stage that holds data back sends it on before the stages after it forget.
+    expect(events).toEqual(['forget spancount push/a/p1', 'forget label push/a/p1', 'forget memory/x push/a/p1']);
+    events.length = 0;
+    lostOrigins.get('push/b')!(['push/b/p0']);
+    expect(events).toEqual(['forget memory/y push/b/p0']);
   });
 });

@@ -3,6 +3,7 @@ import { OVERFLOW_ATTRIBUTE, type Metric, type MetricsBatch } from '../../model/
 import type { TracesBatch } from '../../model/traces.ts';
 import { attributesKey } from '../../model/series-key.ts';
 import { SPAN_KIND_NAMES, type SpanmetricsConfig } from './config.ts';
+import { currentOrigin, forgottenWith, joinOrigin } from '../../consumer/origin.ts';
 
 const STATUS = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 const OVERFLOW_KEY = '\u0000overflow';
@@ -22,6 +23,14 @@ interface Series {
 interface ResourceState {
   attributes: Attributes;
   series: Map<string, Series>;
+  /** Where its spans came from (src/consumer/origin.ts): it goes when that origin is lost. */
+  origin: string | undefined;
+}
+
+/** The metrics of the resources whose spans came from one origin (undefined: from no receiver that names one). */
+export interface OriginSnapshot {
+  origin: string | undefined;
+  batch: MetricsBatch;
 }
 
 /**
@@ -42,12 +51,14 @@ export class SpanAggregator {
   }
 
   add(batch: TracesBatch, nowMs: number): void {
+    const origin = currentOrigin();
     for (const rs of batch.resourceSpans) {
       const resAttrs: Attributes = {};
       for (const k of this.config.resource_attributes) if (rs.resource.attributes[k] !== undefined) resAttrs[k] = rs.resource.attributes[k]!;
       const rkey = attributesKey(resAttrs);
       let state = this.resources.get(rkey);
-      if (!state) this.resources.set(rkey, (state = { attributes: resAttrs, series: new Map() }));
+      if (!state) this.resources.set(rkey, (state = { attributes: resAttrs, series: new Map(), origin: undefined }));
+      if (state.origin !== origin) state.origin = joinOrigin(state.origin, origin);
       for (const ss of rs.scopeSpans) {
         for (const span of ss.spans) {
           if (!this.kinds.has(span.kind)) continue;
@@ -78,11 +89,21 @@ export class SpanAggregator {
     }
   }
 
+  /** Forgets the resources whose spans came from one of `lost` (another gateway holds that origin now). */
+  forget(lost: ReadonlySet<string>): void {
+    for (const [rkey, state] of this.resources) if (forgottenWith(state.origin, lost)) this.resources.delete(rkey);
+  }
+
   /** Every live series as cumulative metrics, stamped `nowNs`; expired series are dropped first. */
   snapshot(nowMs: number): MetricsBatch {
+    return { resourceMetrics: this.snapshotByOrigin(nowMs).flatMap((s) => s.batch.resourceMetrics) };
+  }
+
+  /** As `snapshot`, one batch per origin: each goes on under its own origin, so the stages after keep it. */
+  snapshotByOrigin(nowMs: number): OriginSnapshot[] {
     const ns = this.config.namespace;
     const nowNs = nowMs * 1e6;
-    const resourceMetrics: MetricsBatch['resourceMetrics'] = [];
+    const byOrigin = new Map<string | undefined, MetricsBatch['resourceMetrics']>();
     for (const [rkey, state] of this.resources) {
       if (this.config.metrics_expiration > 0) {
         for (const [k, s] of state.series) if (nowMs - s.seenAtMs >= this.config.metrics_expiration) state.series.delete(k);
@@ -101,9 +122,11 @@ export class SpanAggregator {
         temporality: 'cumulative',
         points: series.map((s) => ({ attributes: s.attributes, startTimeUnixNano: s.startNs, timeUnixNano: nowNs, flags: 0, count: s.calls, sum: s.sum, min: s.min, max: s.max, bucketCounts: [...s.counts], explicitBounds: this.bounds })),
       };
+      let resourceMetrics = byOrigin.get(state.origin);
+      if (!resourceMetrics) byOrigin.set(state.origin, (resourceMetrics = []));
       resourceMetrics.push({ resource: { attributes: state.attributes }, schemaUrl: '', scopeMetrics: [{ scope: { name: 'switchyard/spanmetrics', version: '', attributes: {} }, schemaUrl: '', metrics: [calls, duration] }] });
     }
-    return { resourceMetrics };
+    return [...byOrigin].map(([origin, resourceMetrics]) => ({ origin, batch: { resourceMetrics } }));
   }
 
   /** `otel.metric.overflow`, the service (one per resource, so still true) and the configured marker on every other dimension. */

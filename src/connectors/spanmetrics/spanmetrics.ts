@@ -1,5 +1,6 @@
 import type { CreateSettings, Exporter } from '../../component/component.ts';
 import type { SignalConsumers } from '../../consumer/consumer.ts';
+import { withOrigin } from '../../consumer/origin.ts';
 import type { TracesBatch } from '../../model/traces.ts';
 import { SpanAggregator } from './aggregator.ts';
 import type { SpanmetricsConfig } from './config.ts';
@@ -28,6 +29,11 @@ export class SpanmetricsConnector implements Exporter {
     this.dirty = true;
   }
 
+  /** Forgets the resources whose spans came from origins another gateway holds now: their metrics are made there. */
+  forgetOrigins(origins: ReadonlySet<string>): void {
+    this.aggregator.forget(origins);
+  }
+
   /** The last flush on shutdown sends what was counted since the previous one. */
   async shutdown(): Promise<void> {
     if (!this.timer) return;
@@ -38,10 +44,13 @@ export class SpanmetricsConnector implements Exporter {
 
   /** Never throws: a failed flush is reported, and the cumulative values go out again next time. */
   private async flush(): Promise<void> {
-    const batch = this.aggregator.snapshot(Date.now());
-    if (batch.resourceMetrics.length === 0 || !this.next.metrics) return;
+    const snapshots = this.aggregator.snapshotByOrigin(Date.now());
+    const next = this.next.metrics;
+    if (snapshots.length === 0 || !next) return;
     try {
-      await this.next.metrics.consumeMetrics(batch);
+      // Each origin's metrics go on under that origin (the flush runs on a timer, outside any receiver's
+      // consume call), so the stages after keep them apart and forget them with it.
+      for (const { origin, batch } of snapshots) await (origin === undefined ? next.consumeMetrics(batch) : withOrigin(origin, () => next.consumeMetrics(batch)));
       this.dirty = false;
       this.settings.health.reportOk();
     } catch (error) {

@@ -1,3 +1,4 @@
+import { currentOrigin, withOrigin } from '../../consumer/origin.ts';
 import type { SignalBatches } from '../../model/signal-batches.ts';
 import type { SignalStage } from '../processor-helper.ts';
 import type { BatchConfig } from './config.ts';
@@ -8,6 +9,8 @@ interface Piece<T> {
   items: number;
   sends: Promise<void>[];
   settle(all: Promise<void>): void;
+  /** Where it came from (src/consumer/origin.ts): batches never mix origins, and go on under theirs. */
+  origin: string | undefined;
 }
 
 /**
@@ -42,7 +45,8 @@ export class Batcher<T> implements SignalStage<T> {
     if (this.stopped) return this.send(batch); // after shutdown nothing is held: straight through
     const items = this.batches.count(batch);
     if (items === 0) return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => this.pending.push({ batch, items, sends: [], settle: (all) => all.then(resolve, reject) }));
+    const origin = currentOrigin();
+    const done = new Promise<void>((resolve, reject) => this.pending.push({ batch, items, sends: [], settle: (all) => all.then(resolve, reject), origin }));
     this.items += items;
     if (this.immediate || this.items >= this.config.send_batch_size) {
       while (this.items > 0 && (this.immediate || this.items >= this.config.send_batch_size)) this.sendChunk();
@@ -61,29 +65,49 @@ export class Batcher<T> implements SignalStage<T> {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * What it holds of lost origins is sent on now, before the stages after it forget them (the engine tells
+   * a pipeline's stages in data order): acknowledged already, it must not rebuild their series later.
+   */
+  forgetOrigins(lost: ReadonlySet<string>): void {
+    for (let piece = this.pending.find((q) => q.origin !== undefined && lost.has(q.origin)); piece; piece = this.pending.find((q) => q.origin !== undefined && lost.has(q.origin))) this.sendChunk(piece.origin);
+    if (this.items === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
   private sendAll(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.items > 0) this.sendChunk();
   }
 
-  /** Sends up to `send_batch_max_size` items from the front of what is held, as one batch. */
-  private sendChunk(): void {
+  /**
+   * Sends up to `send_batch_max_size` items held, as one batch: from the front, of one origin only (the
+   * front one's unless told; in their order), under that origin, so the stateful stages after it can tell partitions apart.
+   */
+  private sendChunk(origin = this.pending[0]?.origin): void {
     const parts: T[] = [];
     const carried: Piece<T>[] = [];
     let room = this.maxItems;
-    while (room > 0 && this.pending.length > 0) {
-      const piece = this.pending[0]!;
+    for (let i = 0; room > 0 && i < this.pending.length; ) {
+      const piece = this.pending[i]!;
+      if (piece.origin !== origin) {
+        i++;
+        continue;
+      }
       const part = piece.items <= room ? { head: piece.batch, rest: undefined, taken: piece.items } : this.batches.take(piece.batch, room);
       parts.push(part.head);
       carried.push(piece);
       room -= part.taken;
       this.items -= part.taken;
       piece.items -= part.taken;
-      if (piece.items === 0) this.pending.shift();
+      if (piece.items === 0) this.pending.splice(i, 1);
       else piece.batch = part.rest!;
     }
-    const sent = this.send(this.batches.merge(parts));
+    const merged = this.batches.merge(parts);
+    const sent = origin === undefined ? this.send(merged) : withOrigin(origin, () => this.send(merged));
     for (const piece of carried) {
       piece.sends.push(sent);
       if (piece.items === 0) piece.settle(Promise.all(piece.sends).then(() => undefined));

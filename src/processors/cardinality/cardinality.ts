@@ -60,6 +60,12 @@ export class CardinalityTransform {
     return out;
   }
 
+  /** Forgets the metrics whose points came from origins another gateway holds now (see SeriesMemory.forget). */
+  forgetOrigins(origins: ReadonlySet<string>): void {
+    this.memory.forget(origins);
+    this.metrics.publishSeries();
+  }
+
   /** Sweeps between batches too, so that the series gauge falls when traffic stops altogether. */
   async start(): Promise<void> {
     this.timer = setInterval(() => {

@@ -3,6 +3,7 @@ import type { ExponentialHistogramDataPoint, HistogramDataPoint } from '../../mo
 import { labelValue } from '../../model/attribute-value.ts';
 import type { Accumulator, LastPoint } from './accumulator.ts';
 import type { TopLabels } from './top-labels.ts';
+import { currentOrigin, forgottenWith, joinOrigin } from '../../consumer/origin.ts';
 
 /** The value `label_overflow` gives an offending label; never counted as one of its values. */
 export const OVERFLOW_VALUE = '__overflow__';
@@ -60,6 +61,8 @@ export class MetricState {
   /** Per `max_label_values` label: each value and how many slot holders carry it. */
   readonly labelValues = new Map<string, Map<string, number>>();
   top: TopLabels | undefined;
+  /** Where its points came from (src/consumer/origin.ts): all of it goes when that origin is lost. */
+  origin: string | undefined;
 
   constructor(
     readonly key: string,
@@ -96,10 +99,21 @@ export class SeriesMemory {
     return this.states.values();
   }
 
+  /** The state of one metric of one resource, made on first use; it takes the current origin's data. */
   state(key: string, metric: string): MetricState {
     let s = this.states.get(key);
     if (!s) this.states.set(key, (s = new MetricState(key, metric)));
+    const origin = currentOrigin();
+    if (s.origin !== origin) s.origin = joinOrigin(s.origin, origin);
     return s;
+  }
+
+  /**
+   * Forgets every metric of a resource whose points came from one of `lost` (another gateway holds that
+   * origin now): its label sets, slots, merged series and their sums, as if never seen here.
+   */
+  forget(lost: ReadonlySet<string>): void {
+    for (const [key, s] of this.states) if (forgottenWith(s.origin, lost)) this.drop(key, s);
   }
 
   /** Whether one more entry fits: under the bound, or after forgetting the oldest retired entry. */
@@ -220,11 +234,23 @@ export class SeriesMemory {
         this.retired.set(o, s);
       }
       if (alive) continue;
-      for (const t of s.series.values()) this.retired.delete(t);
-      for (const o of s.outputs.values()) this.retired.delete(o);
-      this.tracked -= s.series.size + s.outputs.size;
-      this.states.delete(key);
+      this.drop(key, s);
     }
+  }
+
+  /** Forgets one metric of a resource; what of it is still live stops counting as live. */
+  private drop(key: string, s: MetricState): void {
+    for (const t of s.series.values()) {
+      if (t.role === KEPT) this.releaseSlot(s, t);
+      this.retired.delete(t);
+    }
+    for (const o of s.outputs.values()) {
+      if (o.live && o.holdsSlot) this.releaseSlot(s, o);
+      else if (o.live) this.countLive(s, -1);
+      this.retired.delete(o);
+    }
+    this.tracked -= s.series.size + s.outputs.size;
+    this.states.delete(key);
   }
 
   /** Metric names whose live series count changed since the last call. */

@@ -1,4 +1,5 @@
 import type { CreateSettings } from '../../component/component.ts';
+import { currentOrigin, forgottenWith, joinOrigin } from '../../consumer/origin.ts';
 import type { Attributes, AttributeValue, Resource } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, type MetricsBatch, type NumberDataPoint, type ResourceMetrics, type SumMetric } from '../../model/metrics.ts';
 import { attributesKey } from '../../model/series-key.ts';
@@ -22,6 +23,8 @@ class Output {
   readonly tokensByPrice = new Map<number, number>();
   unpricedTokens = 0;
   timeNs = 0;
+  /** Where the tokens it counts came from (src/consumer/origin.ts): it goes, with its inputs, when that origin is lost. */
+  origin: string | undefined = undefined;
   constructor(
     readonly resource: Attributes,
     readonly attributes: Attributes,
@@ -101,8 +104,26 @@ export class LlmcostTransform {
         }
       }
     }
+    if (touched.size > 0) {
+      const from = currentOrigin();
+      for (const o of touched) if (o.origin !== from) o.origin = joinOrigin(o.origin, from);
+    }
     this.sweep(nowMs);
     return touched.size === 0 ? batch : { resourceMetrics: [...batch.resourceMetrics, ...this.emit(touched)] };
+  }
+
+  /**
+   * Forgets the cost series whose tokens came from one of `lost` (another gateway holds that origin now),
+   * and the inputs feeding them: the new holder counts them from the services' running totals.
+   */
+  forgetOrigins(lost: ReadonlySet<string>): void {
+    const gone = new Set<Output>();
+    for (const [key, o] of this.outputs) {
+      if (!forgottenWith(o.origin, lost)) continue;
+      gone.add(o);
+      this.outputs.delete(key);
+    }
+    if (gone.size > 0) for (const [key, i] of this.inputs) if (gone.has(i.output)) this.inputs.delete(key);
   }
 
   /** Input series held, for the memory figures of `npm run bench`. */

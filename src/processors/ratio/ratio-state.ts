@@ -10,6 +10,8 @@ export interface Origin {
   /** `service.name` and `service.namespace`: what Prometheus's `job` is made of, and nothing per instance. */
   identity: Attributes;
   seenAtMs: number;
+  /** Where this resource's points came from (src/consumer/origin.ts); distinct from the resource itself. */
+  from: string | undefined;
 }
 
 /** One `by` label set: the series summed into its ratio. */
@@ -102,22 +104,34 @@ export class RatioState {
 
   /** Forgets series unseen since `beforeMs`; returns how many. */
   sweep(beforeMs: number): number {
-    let removed = 0;
+    return this.remove((s) => s.seenAtMs < beforeMs);
+  }
+
+  /** Forgets the series of the resources in `gone` (their origin was lost); returns how many. */
+  forget(gone: ReadonlySet<Origin>): number {
+    const ids = new Set([...gone].map((o) => String(o.id)));
+    // A series names its resource only in its key: the number after the side's letter.
+    return this.remove((_s, key) => ids.has(/^[nd](\d+)/.exec(key)![1]!));
+  }
+
+  /** Forgets the series `dead` picks, and the groups left empty; returns how many. */
+  private remove(dead: (s: RatioSeries, key: string) => boolean): number {
+    const removed = new Set<RatioSeries>();
     const touched = new Set<Group>();
     for (const [key, s] of this.series) {
-      if (s.seenAtMs >= beforeMs) continue;
+      if (!dead(s, key)) continue;
       this.series.delete(key);
-      removed++;
+      removed.add(s);
       if (s.group) touched.add(s.group);
     }
-    const live = (x: RatioSeries) => x.seenAtMs >= beforeMs;
+    const live = (x: RatioSeries) => !removed.has(x);
     for (const g of touched) {
       g.numerators = g.numerators.filter(live);
       g.denominators = g.denominators.filter(live);
       if (g.numerators.length === 0 && g.denominators.length === 0) this.groups.delete(attributesKey(g.attributes));
     }
-    if (removed > 0) this.bySet = new WeakMap();
-    return removed;
+    if (removed.size > 0) this.bySet = new WeakMap();
+    return removed.size;
   }
 
   /**

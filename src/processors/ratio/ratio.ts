@@ -3,6 +3,7 @@ import type { OwnCounter } from '../../telemetry/component-telemetry.ts';
 import type { Attributes, Resource } from '../../model/common.ts';
 import { FLAG_NO_RECORDED_VALUE, type GaugeMetric, type MetricsBatch, type ResourceMetrics } from '../../model/metrics.ts';
 import { attributesKey } from '../../model/series-key.ts';
+import { currentOrigin, forgottenWith, joinOrigin } from '../../consumer/origin.ts';
 import type { RatioConfig } from './config.ts';
 import { RatioState, type Group, type Origin, type RatioSeries } from './ratio-state.ts';
 
@@ -118,10 +119,26 @@ export class RatioTransform {
     if (!o) {
       const identity: Attributes = {};
       for (const k of ['service.name', 'service.namespace']) if (resource.attributes[k] !== undefined) identity[k] = resource.attributes[k]!;
-      this.origins.set(key, (o = { id: this.originSeq++, identity, seenAtMs: nowMs }));
+      this.origins.set(key, (o = { id: this.originSeq++, identity, seenAtMs: nowMs, from: undefined }));
     }
     o.seenAtMs = nowMs;
+    const from = currentOrigin();
+    if (o.from !== from) o.from = joinOrigin(o.from, from);
     return o;
+  }
+
+  /**
+   * Forgets the resources whose points came from one of `lost` (another gateway holds that origin now),
+   * with their series: a ratio left without them is emitted again only from new points.
+   */
+  forgetOrigins(lost: ReadonlySet<string>): void {
+    const gone = new Set<Origin>();
+    for (const [key, o] of this.origins) {
+      if (!forgottenWith(o.from, lost)) continue;
+      gone.add(o);
+      this.origins.delete(key);
+    }
+    if (gone.size > 0) for (const r of this.ratios) this.tracked -= r.forget(gone);
   }
 
   private logOnce(r: RatioState, metric: string, reason: IgnoreReason): void {

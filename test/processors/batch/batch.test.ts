@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MetricsProcessor } from '../../../src/component/component.ts';
 import { ConsumerError } from '../../../src/consumer/errors.ts';
+import { currentOrigin, withOrigin } from '../../../src/consumer/origin.ts';
 import type { LogsBatch } from '../../../src/model/logs.ts';
 import { countDataPoints, type MetricsBatch } from '../../../src/model/metrics.ts';
 import type { TracesBatch } from '../../../src/model/traces.ts';
@@ -63,6 +64,32 @@ async function batchProcessor(settings: Record<string, unknown>, answer: (b: Met
 }
 
 describe('batch processor', () => {
+  it('never mixes origins in one batch, and sends each under its origin, in order within it', async () => {
+    const origins: (string | undefined)[] = [];
+    const { p, sent } = await batchProcessor({ send_batch_size: 100, timeout: '20ms' }, async () => void origins.push(currentOrigin()));
+    const done = [
+      withOrigin('p0', () => p.consumeMetrics(points('a', 2, 0))),
+      withOrigin('p1', () => p.consumeMetrics(points('b', 2, 0))),
+      withOrigin('p0', () => p.consumeMetrics(points('a', 2, 2))),
+    ];
+    await Promise.all(done);
+    expect(sent.map(pointsOf)).toEqual([['a:0', 'a:1', 'a:2', 'a:3'], ['b:0', 'b:1']]);
+    expect(origins).toEqual(['p0', 'p1']);
+  });
+
+  it('sends on at once what it holds of a lost origin (before the stages after it forget), and holds the rest', async () => {
+    const { p, sent } = await batchProcessor({ send_batch_size: 100, timeout: '10s' });
+    const p0 = withOrigin('p0', () => p.consumeMetrics(points('a', 2, 0)));
+    const p1 = withOrigin('p1', () => p.consumeMetrics(points('b', 2, 0)));
+    p.forgetOrigins!(new Set(['p1']));
+    await p1;
+    expect(sent.map(pointsOf)).toEqual([['b:0', 'b:1']]);
+    expect(await settled(p0)).toBe(false);
+    await p.shutdown();
+    await p0;
+    expect(sent.map(pointsOf)).toEqual([['b:0', 'b:1'], ['a:0', 'a:1']]);
+  });
+
   describe('configuration', () => {
     it('has the Collector defaults: 8192 items, 200ms, no maximum', () => {
       expect(batchConfigSchema.parse(undefined)).toEqual({ send_batch_size: 8192, timeout: 200, send_batch_max_size: 0 });

@@ -4,6 +4,7 @@ import { llmcostConfigSchema } from '../../../src/processors/llmcost/config.ts';
 import { LlmcostTransform } from '../../../src/processors/llmcost/llmcost.ts';
 import type { Attributes } from '../../../src/model/common.ts';
 import type { HistogramMetric, MetricsBatch, NumberDataPoint } from '../../../src/model/metrics.ts';
+import { withOrigin } from '../../../src/consumer/origin.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
 
@@ -47,6 +48,20 @@ function series(batch: MetricsBatch, name: string): { resource: Attributes; poin
 }
 
 describe('llmcost processor', () => {
+  it('forgets the cost series of a lost origin with their inputs; a service of another origin keeps its total', () => {
+    const { t } = transform();
+    const api = { 'service.name': 'api' };
+    const web = { 'service.name': 'web' };
+    withOrigin('p0', () => t.processMetrics(usage([{ a: GPT4O_IN, sum: 1000, atMs: T0 + 1000, startMs: T0 }], 'cumulative', api)));
+    withOrigin('p1', () => t.processMetrics(usage([{ a: GPT4O_IN, sum: 1000, atMs: T0 + 1000, startMs: T0 }], 'cumulative', web)));
+    expect(t.trackedSeries).toBe(2);
+    t.forgetOrigins(new Set(['p1']));
+    expect(t.trackedSeries).toBe(1);
+    // p0's service goes on from its total; p1's, back here, would start over from its next point.
+    const out = withOrigin('p0', () => t.processMetrics(usage([{ a: GPT4O_IN, sum: 2000, atMs: T0 + 2000, startMs: T0 }], 'cumulative', api)));
+    expect(series(out, 'llm.cost')[0]!.point.value).toBe((2000 * 5) / 1e6);
+  });
+
   it('prices tokens at the price in effect at their time, each price once: tokens × price', () => {
     const { t } = transform();
     t.processMetrics(usage([{ a: GPT4O_IN, sum: 1000, atMs: T0 + 1000, startMs: T0 }]));

@@ -68,7 +68,10 @@ describe('nats receiver: a frozen lease holder is fenced', () => {
     expect(counts.size).toBe(20);
     expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
     expect(seen('frozen', bOut).size).toBe(0);
-    expect(await ownCount(b, 'switchyard_nats_fenced_messages_total', { signal: 'metrics' })).toBeGreaterThan(0);
+    const fenced = await ownCount(b, 'switchyard_nats_fenced_messages_total', { signal: 'metrics' });
+    expect(fenced).toBeGreaterThan(0);
+    // A fenced message is no intake: a refused request (reason fenced), one per fenced message.
+    expect(await ownCount(b, 'switchyard_receiver_refused_requests_total', { component: 'nats', reason: 'fenced' })).toBe(fenced);
 
     // And it works again as the owner of 2 and 3: a later round once, there.
     await publish('after', [2, 3], 10);
