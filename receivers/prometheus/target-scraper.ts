@@ -4,7 +4,7 @@ import type { MetricsBatch } from '../../src/model/metrics.ts';
 import { scrapeReportSeries, toBatch } from './batch.ts';
 import type { Fetcher } from './http-scrape.ts';
 import { formatOf, parseExposition } from './parse.ts';
-import { SeriesState } from './series-state.ts';
+import { SeriesState, staleMarker } from './series-state.ts';
 import { familiesToSeries, type TargetLabels } from './to-otlp.ts';
 
 export interface TargetSettings {
@@ -22,6 +22,11 @@ export interface TargetSettings {
   onScrape(outcome: { ok: boolean; error?: string; series: number }): void;
   /** Runs one scrape, which resolves to the bytes of the page it read: the receiver times it (`timedIntake`). */
   intake?(scrape: () => Promise<number>): Promise<void>;
+  /**
+   * The same target's scraper before a reload, stopped: its series keep their start times (no reset
+   * downstream), and those the new config no longer makes are ended at the first scrape.
+   */
+  predecessor?: TargetScraper;
 }
 
 /**
@@ -30,7 +35,9 @@ export interface TargetSettings {
  * Never throws: a failed scrape is `up 0` and stale markers for everything the target had.
  */
 export class TargetScraper {
-  private readonly state = new SeriesState();
+  private readonly state: SeriesState;
+  /** Whether a scrape ran (so `up` and the scrape's figures were sent and have something to end). */
+  private reported = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -38,6 +45,8 @@ export class TargetScraper {
   private readonly reportAttributes: Attributes;
 
   constructor(private readonly s: TargetSettings) {
+    this.state = s.predecessor?.state ?? new SeriesState();
+    this.reported = s.predecessor?.reported ?? false;
     const attrs: Attributes = {};
     for (const [k, v] of Object.entries(s.labels.labels)) if (k !== 'job' && k !== 'instance' && v !== '') attrs[k] = v;
     this.reportAttributes = attrs;
@@ -71,6 +80,27 @@ export class TargetScraper {
     await this.running;
   }
 
+  /** Identifies the target across reloads: its job and address. */
+  get key(): string {
+    return `${this.s.job}\u0000${this.s.address}`;
+  }
+
+  /**
+   * What ends this target downstream, as Prometheus does for a target that disappears: a stale marker
+   * for every series of its last scrape and for `up` and the scrape's figures (an empty batch when it
+   * never scraped). For a stopped scraper whose target the new config removed.
+   */
+  ended(nowMs: number): MetricsBatch {
+    const nowNs = nowMs * 1e6;
+    const series = this.state.allStale(nowNs);
+    if (this.reported) {
+      const zero = { up: false, durationSeconds: 0, samplesScraped: 0, samplesKept: 0 };
+      series.push(...scrapeReportSeries(this.s.labels.labels.job ?? this.s.job, this.instance, this.reportAttributes, zero, nowMs).map((r) => staleMarker(r, nowNs)));
+    }
+    this.reported = false;
+    return toBatch(series, this.s.scheme);
+  }
+
   /** One scrape; exported for tests that drive time themselves. Resolves to the bytes of the page read (0 when the scrape failed). */
   async scrapeOnce(): Promise<number> {
     const startMs = Date.now();
@@ -98,6 +128,7 @@ export class TargetScraper {
     }
     this.s.onScrape({ ok: report.up, ...(this.lastError !== undefined ? { error: this.lastError } : {}), series: this.state.seriesCount });
     series.push(...scrapeReportSeries(job, this.instance, this.reportAttributes, report, startMs));
+    this.reported = true;
     await this.s.emit(toBatch(series, this.s.scheme)).catch(() => undefined);
     return bytes;
   }
