@@ -126,14 +126,15 @@ export class NatsReceiver implements Component {
   private async run(p: number, signal: Signal, messages: ConsumerMessages): Promise<void> {
     try {
       // Each message one request of the detailed-level histograms: decoded and taken by the pipelines, its bytes.
-      for await (const m of messages) await this.settings.telemetry.timedIntake(signal, TRANSPORT, () => this.handle(p, signal, m).then(() => m.data.length));
+      // Each also one span of the gateway's own traces, with the message's redeliveries as its retries.
+      for await (const m of messages) await this.settings.telemetry.timedIntake(signal, TRANSPORT, (outcome) => (outcome.retries(m.info.deliveryCount - 1), this.handle(p, signal, m, outcome).then(() => m.data.length)));
     } catch (error) {
       this.settings.health.reportError(error);
       this.settings.logger.error({ signal, err: (error as Error).message }, 'A JetStream consumer stopped.');
     }
   }
 
-  private async handle(p: number, signal: Signal, m: JsMsg): Promise<void> {
+  private async handle(p: number, signal: Signal, m: JsMsg, outcome: { failed(reason: string, message: string): void }): Promise<void> {
     if (this.leases && !this.leases.holds(p)) {
       // Fenced: past its lease's deadline (this gateway was frozen or stalled), so another gateway may own
       // the partition now. Neither handled nor acknowledged nor refused (a nak would redeliver it to the
@@ -149,6 +150,7 @@ export class NatsReceiver implements Component {
     } catch (error) {
       this.settings.telemetry.refusedRequest(signal, TRANSPORT, 'invalid');
       this.settings.logger.error({ signal, subject: m.subject, seq: m.seq, err: (error as Error).message }, 'Dropped an undecodable JetStream message.');
+      outcome.failed('invalid', (error as Error).message);
       m.term();
       return;
     }
@@ -159,6 +161,7 @@ export class NatsReceiver implements Component {
     } catch (error) {
       const refusal = ConsumerError.from(error);
       this.settings.telemetry.refused(signal, TRANSPORT, items, refusal.retryable ? 'backpressure' : 'rejected');
+      outcome.failed(refusal.retryable ? 'backpressure' : 'rejected', refusal.message);
       if (refusal.retryable) m.nak(refusal.retryAfterMs ?? 1000);
       else m.term();
       return;

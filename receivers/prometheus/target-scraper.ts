@@ -7,6 +7,11 @@ import { formatOf, parseExposition } from './parse.ts';
 import { SeriesState, staleMarker } from './series-state.ts';
 import { familiesToSeries, type TargetLabels } from './to-otlp.ts';
 
+/** Where a scrape says it failed (the receiver's span of it), since a failed scrape does not throw. */
+export interface ScrapeOutcome {
+  failed(reason: string, message: string): void;
+}
+
 export interface TargetSettings {
   job: string;
   /** `host:port` as written in static_configs. */
@@ -20,8 +25,11 @@ export interface TargetSettings {
   emit(batch: MetricsBatch): Promise<void>;
   /** Called after every scrape with its outcome, for health and self-metrics. */
   onScrape(outcome: { ok: boolean; error?: string; series: number }): void;
-  /** Runs one scrape, which resolves to the bytes of the page it read: the receiver times it (`timedIntake`). */
-  intake?(scrape: () => Promise<number>): Promise<void>;
+  /**
+   * Runs one scrape, which resolves to the bytes of the page it read: the receiver times it and traces
+   * it (`timedIntake`), told of a failed scrape through `outcome`.
+   */
+  intake?(scrape: (outcome: ScrapeOutcome) => Promise<number>): Promise<void>;
   /**
    * The same target's scraper before a reload, stopped: its series keep their start times (no reset
    * downstream), and those the new config no longer makes are ended at the first scrape.
@@ -60,7 +68,7 @@ export class TargetScraper {
     const first = Date.now();
     const tick = (n: number) => {
       if (this.stopped) return;
-      this.running = (this.s.intake ? this.s.intake(() => this.scrapeOnce()) : this.scrapeOnce()).then(() => undefined).finally(() => {
+      this.running = (this.s.intake ? this.s.intake((outcome) => this.scrapeOnce(outcome)) : this.scrapeOnce()).then(() => undefined).finally(() => {
         this.running = undefined;
         if (this.stopped) return;
         // The next slot of the grid still ahead (a scrape longer than the interval skips slots).
@@ -102,7 +110,7 @@ export class TargetScraper {
   }
 
   /** One scrape; exported for tests that drive time themselves. Resolves to the bytes of the page read (0 when the scrape failed). */
-  async scrapeOnce(): Promise<number> {
+  async scrapeOnce(outcome?: ScrapeOutcome): Promise<number> {
     const startMs = Date.now();
     const startNs = startMs * 1e6;
     const job = this.s.labels.labels.job ?? this.s.job;
@@ -120,6 +128,7 @@ export class TargetScraper {
       this.lastError = undefined;
     } catch (error) {
       const message = (error as Error).message;
+      outcome?.failed('scrape_failed', message);
       series = this.state.allStale(startNs);
       report = { up: false, durationSeconds: (Date.now() - startMs) / 1000, samplesScraped: 0, samplesKept: 0 };
       // Said once per change of error, not every interval.
