@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
+import { selfTracingTelemetry, spanLines } from '../helpers/own-spans.ts';
 import { eventually, freePort } from '../helpers/prometheus-server.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
@@ -25,14 +26,7 @@ exporters:
   log/metrics: { path: "${metricsFile}" }
 service:
   admin: { endpoint: "127.0.0.1:0" }
-  telemetry:
-    traces:
-      sampler: { trace_id_ratio_based: { ratio: 1.0 } }
-      processors:
-        - batch:
-            schedule_delay: 200
-            exporter: { otlp: { protocol: http/json, endpoint: "http://127.0.0.1:${otlpPort}" } }
-  pipelines:
+${selfTracingTelemetry(otlpPort)}  pipelines:
     metrics: { receivers: [prometheus], exporters: [log/metrics] }
     traces: { receivers: [otlp], exporters: [log] }
 `;
@@ -60,14 +54,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-type SpanLine = { name: string; kind: string; status: string; status_message?: string; attributes: Record<string, unknown> };
-const spans = (): SpanLine[] =>
-  existsSync(spansFile)
-    ? readFileSync(spansFile, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as SpanLine)
-    : [];
+const spans = () => spanLines(spansFile);
 
 describe('spans of intake that is no request (service.telemetry.traces)', () => {
   it('traces each scrape of the prometheus receiver as "receive metrics", a failed one with its error', async () => {
