@@ -44,6 +44,11 @@ export const datadogExporterConfigSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * The `env` tag of a series whose resource has no `deployment.environment.name` (or
+     * `deployment.environment`) and whose point has no `env` label; empty: none. Each series carries one `env`.
+     */
+    env: z.string().default(''),
     /** How long a cumulative series' last value is kept to compute the next count. */
     delta_ttl: duration('1h'),
     ...queuedSenderSchema,

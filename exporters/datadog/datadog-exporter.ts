@@ -28,6 +28,7 @@ export class DatadogExporter implements Exporter {
     this.translator = new DatadogTranslator({
       histogramMode: config.metrics.histograms.mode,
       resourceAttributesAsTags: config.metrics.resource_attributes_as_tags,
+      defaultEnv: config.env,
       startedAtNs: Date.now() * 1e6,
       deltaTtlMs: config.delta_ttl,
     });

@@ -39,6 +39,8 @@ export type DdItem = DdPoint | DdSketch;
 export interface TranslateOptions {
   histogramMode: 'distributions' | 'nobuckets' | 'counters';
   resourceAttributesAsTags: boolean;
+  /** The `env` tag of a series that names none itself (config `env`; empty: none). */
+  defaultEnv?: string;
   /** Unix ns the gateway started: a cumulative series that began before is only a baseline at first. */
   startedAtNs: number;
   deltaTtlMs: number;
@@ -60,8 +62,11 @@ export class DatadogTranslator {
   private readonly histograms: CumulativeIncreases<HistogramPopulation>;
   /** The time of each delta series' last point: successive ones cover successive intervals. */
   private readonly lastDelta: ExpiringMap<number>;
+  /** The configured `env` as a tag ('' when none). */
+  private readonly defaultEnvTag: string;
 
   constructor(private readonly options: TranslateOptions) {
+    this.defaultEnvTag = options.defaultEnv ? ddTag('env', options.defaultEnv) : '';
     this.counts = new CumulativeIncreases(options.startedAtNs, options.deltaTtlMs, counterDifference);
     this.histograms = new CumulativeIncreases(options.startedAtNs, options.deltaTtlMs, histogramDifference);
     this.lastDelta = new ExpiringMap(options.deltaTtlMs);
@@ -85,7 +90,7 @@ export class DatadogTranslator {
               outOfWindow++;
               continue;
             }
-            const tags = pointTags(resourceTags, p.attributes);
+            const tags = pointTags(resourceTags, p.attributes, this.defaultEnvTag);
             const out: SeriesOut = (metric, type, value, extraTags = [], interval) =>
               items.push({ metric: ddMetricName(metric), type, timestamp: ts, value, tags: extraTags.length ? [...tags, ...extraTags] : tags, ...hostField, ...(interval ? { interval } : {}) });
             const sketchOut = (values: SketchValues) => items.push({ type: 'sketch', metric: ddMetricName(m.name), timestamp: ts, tags, ...hostField, ...values });
@@ -194,16 +199,31 @@ type SeriesOut = (metric: string, type: DdPoint['type'], value: number, extraTag
  * The resource's tags, then the point's. DataDog tags are a set: a label that sanitizes to a tag already
  * there (the pipelines copy service and env from the resource to labels) is sent once. `service` is
  * DataDog's reserved tag of unified service tagging, one value a series: a point's own `service` label
- * (a scraped app's, whose resource names the scrape job) replaces the resource's.
+ * (a scraped app's, whose resource names the scrape job) replaces the resource's. `env`, reserved too,
+ * is also one a series, as DataDog's exporter derives it: the resource's (`deployment.environment.name`,
+ * else `deployment.environment`) wins over a point's `env` label (one a processor copied from another
+ * resource, or the app's own); a point's label serves when the resource has none (a scraped app); else
+ * `defaultEnv`, the configured `env`.
  */
-function pointTags(resourceTags: readonly string[], attributes: Attributes): string[] {
+function pointTags(resourceTags: readonly string[], attributes: Attributes, defaultEnv: string): string[] {
   const own = attributes.service === undefined ? '' : ddTag('service', attributes.service);
   const tags = own === '' || resourceTags.includes(own) ? [...resourceTags] : resourceTags.filter((t) => !t.startsWith('service:'));
+  let hasEnv = resourceTags.some(isEnvTag);
   for (const k in attributes) {
     const tag = ddTag(k, attributes[k]!);
-    if (tag !== '' && !tags.includes(tag)) tags.push(tag);
+    if (tag === '' || tags.includes(tag)) continue;
+    if (isEnvTag(tag)) {
+      if (hasEnv) continue;
+      hasEnv = true;
+    }
+    tags.push(tag);
   }
+  if (!hasEnv && defaultEnv !== '') tags.push(defaultEnv);
   return tags;
+}
+
+function isEnvTag(tag: string): boolean {
+  return tag.startsWith('env:');
 }
 
 /** A tag that sanitizes to nothing (no letter at all) is left out. */

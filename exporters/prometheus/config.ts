@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint } from '../../src/config/schema-helpers.ts';
-import { listenerSecurity } from '../../src/listener/config.ts';
+import { listenerSecurity } from '../../src/config/listener-security.ts';
 import { prometheusTranslationSchema } from '../../src/translate/translation-config.ts';
 
 export const prometheusExporterConfigSchema = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { byteSize, duration, endpoint } from '../../src/config/schema-helpers.ts';
-import { listenerSecurity } from '../../src/listener/config.ts';
+import { listenerSecurity } from '../../src/config/listener-security.ts';
 
 /**
  * What one request may hold, the same on both protocols. Beyond `max_points_per_request` the request is

@@ -1,13 +1,22 @@
-import type { Component, CreateSettings } from '../../src/component/component.ts';
-import type { SignalConsumers } from '../../src/consumer/consumer.ts';
+import type { Component, CreateSettings, ListenerHandover } from '../../src/component/component.ts';
+import type { MetricsConsumer, SignalConsumers } from '../../src/consumer/consumer.ts';
 import { ConsumerError } from '../../src/consumer/errors.ts';
-import { countDataPoints } from '../../src/model/metrics.ts';
+import { countDataPoints, type MetricsBatch } from '../../src/model/metrics.ts';
 import type { PrometheusReceiverConfig } from './config.ts';
 import { jobFetcher, type Fetcher } from './http-scrape.ts';
 import { compileRelabels } from './relabel.ts';
 import { TargetScraper } from './target-scraper.ts';
 
 const TRANSPORT = 'http';
+
+/**
+ * What a `prometheus` receiver hands its successor on a reload (through the engine's handover, which
+ * is opaque to it): its stopped target scrapers, by target. Nothing is bound, so there is nothing to close.
+ */
+class ScrapersHandover implements ListenerHandover {
+  constructor(readonly scrapers: ReadonlyMap<string, TargetScraper>) {}
+  async close(): Promise<void> {}
+}
 
 /**
  * The `prometheus` receiver: scrapes every static target of its `scrape_configs` as Prometheus does
@@ -17,6 +26,8 @@ export class PrometheusReceiver implements Component {
   private readonly targets: TargetScraper[] = [];
   private readonly fetchers: Fetcher[] = [];
   private readonly failing = new Map<string, string>();
+  /** The predecessor's stopped scrapers (a reload), by target key, until `start` has used them. */
+  private predecessors = new Map<string, TargetScraper>();
 
   constructor(
     private readonly settings: CreateSettings,
@@ -36,6 +47,8 @@ export class PrometheusReceiver implements Component {
         for (const address of sc.targets) {
           const labels = { job: job.job_name, instance: address, ...sc.labels };
           const name = `${labels.job}/${address}`;
+          const predecessor = this.predecessors.get(`${job.job_name}\u0000${address}`);
+          this.predecessors.delete(`${job.job_name}\u0000${address}`);
           this.targets.push(
             new TargetScraper({
               job: job.job_name,
@@ -45,18 +58,8 @@ export class PrometheusReceiver implements Component {
               labels: { labels, honorLabels: job.honor_labels, honorTimestamps: job.honor_timestamps, relabels },
               fetcher,
               logger,
-              emit: async (batch) => {
-                const points = countDataPoints(batch);
-                try {
-                  await consumer.consumeMetrics(batch);
-                  telemetry.accepted('metrics', TRANSPORT, points);
-                } catch (error) {
-                  // A scrape the pipelines refuse is lost (there is no client to retry): counted and logged.
-                  const refusal = ConsumerError.from(error);
-                  telemetry.refused('metrics', TRANSPORT, points, refusal.retryable ? 'backpressure' : 'rejected');
-                  logger.warn({ target: name, err: refusal.message }, `The pipelines refused a scrape of ${address}: ${refusal.message}.`);
-                }
-              },
+              ...(predecessor ? { predecessor } : {}),
+              emit: (batch) => this.emit(consumer, name, batch),
               intake: (scrape) => telemetry.timedIntake('metrics', TRANSPORT, scrape),
               onScrape: ({ ok, error }) => {
                 if (ok) this.failing.delete(name);
@@ -71,7 +74,45 @@ export class PrometheusReceiver implements Component {
       }
     });
     health.setDetail('targets', this.targets.length);
+    // Targets the reload removed end downstream now, as Prometheus ends a target that disappears; those
+    // kept continue their series (predecessor above) and get no marker.
+    const removed = [...this.predecessors.values()];
+    this.predecessors.clear();
+    const now = Date.now();
+    for (const gone of removed) {
+      const batch = gone.ended(now);
+      if (batch.resourceMetrics.length > 0) await this.emit(consumer, `${gone.key.replace('\u0000', '/')}`, batch);
+    }
     for (const t of this.targets) t.start();
+  }
+
+  /** Hands a scrape (or a removed target's stale markers) to the pipelines. */
+  private async emit(consumer: MetricsConsumer, target: string, batch: MetricsBatch): Promise<void> {
+    const { telemetry, logger } = this.settings;
+    const points = countDataPoints(batch);
+    try {
+      await consumer.consumeMetrics(batch);
+      telemetry.accepted('metrics', TRANSPORT, points);
+    } catch (error) {
+      // A scrape the pipelines refuse is lost (there is no client to retry): counted and logged.
+      const refusal = ConsumerError.from(error);
+      telemetry.refused('metrics', TRANSPORT, points, refusal.retryable ? 'backpressure' : 'rejected');
+      logger.warn({ target, err: refusal.message }, `The pipelines refused a scrape of ${target}: ${refusal.message}.`);
+    }
+  }
+
+  /**
+   * A reload: stops as `shutdown` does, but hands the stopped scrapers to the successor of the same ID,
+   * which continues the targets it keeps and ends those it does not (see `takeOver`).
+   */
+  async handOver(): Promise<ListenerHandover> {
+    const scrapers = new Map(this.targets.map((t) => [t.key, t]));
+    await this.shutdown();
+    return new ScrapersHandover(scrapers);
+  }
+
+  takeOver(handover: ListenerHandover): void {
+    if (handover instanceof ScrapersHandover) this.predecessors = new Map(handover.scrapers);
   }
 
   async shutdown(): Promise<void> {

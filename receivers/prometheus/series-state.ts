@@ -64,13 +64,22 @@ export class SeriesState {
   private staleMarker(s: ScrapedSeries, scrapeNs: number): ScrapedSeries {
     // Its start time is forgotten: a series that comes back is a new one, with a new start.
     this.held.delete(s.key);
-    const base = { attributes: s.point.attributes, startTimeUnixNano: s.point.startTimeUnixNano, timeUnixNano: scrapeNs, flags: FLAG_NO_RECORDED_VALUE };
-    let point: NumberDataPoint | HistogramDataPoint | SummaryDataPoint;
-    if ('value' in s.point) point = { ...base, value: NaN };
-    else if ('bucketCounts' in s.point) point = { ...base, count: 0, bucketCounts: s.point.bucketCounts.map(() => 0), explicitBounds: s.point.explicitBounds };
-    else point = { ...base, count: 0, sum: 0, quantileValues: [] };
-    return { key: s.key, job: s.job, instance: s.instance, metric: s.metric, point };
+    return staleMarker(s, scrapeNs);
   }
+}
+
+/**
+ * The point that ends series `s` at `timeNs`, flagged "no recorded value". It keeps the series' shape
+ * (a histogram's bounds, a summary's quantiles) so that an exporter that never held the series (one a
+ * reload started) still knows every Prometheus series it ends.
+ */
+export function staleMarker(s: ScrapedSeries, timeNs: number): ScrapedSeries {
+  const base = { attributes: s.point.attributes, startTimeUnixNano: s.point.startTimeUnixNano, timeUnixNano: timeNs, flags: FLAG_NO_RECORDED_VALUE };
+  let point: NumberDataPoint | HistogramDataPoint | SummaryDataPoint;
+  if ('value' in s.point) point = { ...base, value: NaN };
+  else if ('bucketCounts' in s.point) point = { ...base, count: 0, bucketCounts: s.point.bucketCounts.map(() => 0), explicitBounds: s.point.explicitBounds };
+  else point = { ...base, count: 0, sum: 0, quantileValues: s.point.quantileValues.map((q) => ({ quantile: q.quantile, value: NaN })) };
+  return { key: s.key, job: s.job, instance: s.instance, metric: s.metric, point };
 }
 
 function isReset(s: ScrapedSeries, held: Held, count: number, sum: number): boolean {

@@ -4,8 +4,13 @@ import type { MetricsBatch } from '../../src/model/metrics.ts';
 import { scrapeReportSeries, toBatch } from './batch.ts';
 import type { Fetcher } from './http-scrape.ts';
 import { formatOf, parseExposition } from './parse.ts';
-import { SeriesState } from './series-state.ts';
+import { SeriesState, staleMarker } from './series-state.ts';
 import { familiesToSeries, type TargetLabels } from './to-otlp.ts';
+
+/** Where a scrape says it failed (the receiver's span of it), since a failed scrape does not throw. */
+export interface ScrapeOutcome {
+  failed(reason: string, message: string): void;
+}
 
 export interface TargetSettings {
   job: string;
@@ -20,8 +25,16 @@ export interface TargetSettings {
   emit(batch: MetricsBatch): Promise<void>;
   /** Called after every scrape with its outcome, for health and self-metrics. */
   onScrape(outcome: { ok: boolean; error?: string; series: number }): void;
-  /** Runs one scrape, which resolves to the bytes of the page it read: the receiver times it (`timedIntake`). */
-  intake?(scrape: () => Promise<number>): Promise<void>;
+  /**
+   * Runs one scrape, which resolves to the bytes of the page it read: the receiver times it and traces
+   * it (`timedIntake`), told of a failed scrape through `outcome`.
+   */
+  intake?(scrape: (outcome: ScrapeOutcome) => Promise<number>): Promise<void>;
+  /**
+   * The same target's scraper before a reload, stopped: its series keep their start times (no reset
+   * downstream), and those the new config no longer makes are ended at the first scrape.
+   */
+  predecessor?: TargetScraper;
 }
 
 /**
@@ -30,7 +43,9 @@ export interface TargetSettings {
  * Never throws: a failed scrape is `up 0` and stale markers for everything the target had.
  */
 export class TargetScraper {
-  private readonly state = new SeriesState();
+  private readonly state: SeriesState;
+  /** Whether a scrape ran (so `up` and the scrape's figures were sent and have something to end). */
+  private reported = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -38,6 +53,8 @@ export class TargetScraper {
   private readonly reportAttributes: Attributes;
 
   constructor(private readonly s: TargetSettings) {
+    this.state = s.predecessor?.state ?? new SeriesState();
+    this.reported = s.predecessor?.reported ?? false;
     const attrs: Attributes = {};
     for (const [k, v] of Object.entries(s.labels.labels)) if (k !== 'job' && k !== 'instance' && v !== '') attrs[k] = v;
     this.reportAttributes = attrs;
@@ -51,7 +68,7 @@ export class TargetScraper {
     const first = Date.now();
     const tick = (n: number) => {
       if (this.stopped) return;
-      this.running = (this.s.intake ? this.s.intake(() => this.scrapeOnce()) : this.scrapeOnce()).then(() => undefined).finally(() => {
+      this.running = (this.s.intake ? this.s.intake((outcome) => this.scrapeOnce(outcome)) : this.scrapeOnce()).then(() => undefined).finally(() => {
         this.running = undefined;
         if (this.stopped) return;
         // The next slot of the grid still ahead (a scrape longer than the interval skips slots).
@@ -71,8 +88,29 @@ export class TargetScraper {
     await this.running;
   }
 
+  /** Identifies the target across reloads: its job and address. */
+  get key(): string {
+    return `${this.s.job}\u0000${this.s.address}`;
+  }
+
+  /**
+   * What ends this target downstream, as Prometheus does for a target that disappears: a stale marker
+   * for every series of its last scrape and for `up` and the scrape's figures (an empty batch when it
+   * never scraped). For a stopped scraper whose target the new config removed.
+   */
+  ended(nowMs: number): MetricsBatch {
+    const nowNs = nowMs * 1e6;
+    const series = this.state.allStale(nowNs);
+    if (this.reported) {
+      const zero = { up: false, durationSeconds: 0, samplesScraped: 0, samplesKept: 0 };
+      series.push(...scrapeReportSeries(this.s.labels.labels.job ?? this.s.job, this.instance, this.reportAttributes, zero, nowMs).map((r) => staleMarker(r, nowNs)));
+    }
+    this.reported = false;
+    return toBatch(series, this.s.scheme);
+  }
+
   /** One scrape; exported for tests that drive time themselves. Resolves to the bytes of the page read (0 when the scrape failed). */
-  async scrapeOnce(): Promise<number> {
+  async scrapeOnce(outcome?: ScrapeOutcome): Promise<number> {
     const startMs = Date.now();
     const startNs = startMs * 1e6;
     const job = this.s.labels.labels.job ?? this.s.job;
@@ -90,6 +128,7 @@ export class TargetScraper {
       this.lastError = undefined;
     } catch (error) {
       const message = (error as Error).message;
+      outcome?.failed('scrape_failed', message);
       series = this.state.allStale(startNs);
       report = { up: false, durationSeconds: (Date.now() - startMs) / 1000, samplesScraped: 0, samplesKept: 0 };
       // Said once per change of error, not every interval.
@@ -98,6 +137,7 @@ export class TargetScraper {
     }
     this.s.onScrape({ ok: report.up, ...(this.lastError !== undefined ? { error: this.lastError } : {}), series: this.state.seriesCount });
     series.push(...scrapeReportSeries(job, this.instance, this.reportAttributes, report, startMs));
+    this.reported = true;
     await this.s.emit(toBatch(series, this.s.scheme)).catch(() => undefined);
     return bytes;
   }

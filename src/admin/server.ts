@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ConfigFault } from '../component/component.ts';
 import { boundAddress, closeNow, listenOn } from '../config/listen.ts';
 import { redactSecrets } from '../config/secret-values.ts';
-import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
+import type { ListenerAuthConfig, ListenerTlsConfig } from '../config/listener-security.ts';
 import { createListenerServer, refuseUnauthorized, updateListenerTls } from '../listener/http-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../listener/secrets.ts';
 import type { TapSource } from '../pipeline/tap.ts';

@@ -4,7 +4,7 @@ import type { NameFlow } from './name-flow.ts';
 import type { LogsConsumer, MetricsConsumer, SignalConsumers, TracesConsumer } from '../consumer/consumer.ts';
 import type { Signal } from '../model/common.ts';
 import type { ComponentTelemetry } from '../telemetry/component-telemetry.ts';
-import type { ListenerAuthConfig, ListenerTlsConfig } from '../listener/config.ts';
+import type { ListenerAuthConfig, ListenerTlsConfig } from '../config/listener-security.ts';
 import type { ComponentId } from './id.ts';
 
 /**

@@ -3,7 +3,7 @@ import { formatPath, issueWithin } from './errors.ts';
 import type { Located } from './load.ts';
 import type { GatewayConfig } from './resolve.ts';
 import { parseEndpoint } from './schema-helpers.ts';
-import { pullReaders } from '../telemetry/config.ts';
+import { pullReaders } from './telemetry.ts';
 
 /** An address the gateway will listen on, and where the config says so. */
 export interface BoundEndpoint {

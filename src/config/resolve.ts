@@ -8,8 +8,8 @@ import { ConfigError, fileIssueOf, issueWithin, type ConfigIssue } from './error
 import type { ComponentSection, Located, RawConfig } from './load.ts';
 import { boundEndpoints, portsUsedTwice } from './endpoints.ts';
 import { endpoint } from './schema-helpers.ts';
-import { listenerSecurity, type ListenerAuthConfig, type ListenerTlsConfig } from '../listener/config.ts';
-import { telemetrySchema, type TelemetryConfig } from '../telemetry/config.ts';
+import { listenerSecurity, type ListenerAuthConfig, type ListenerTlsConfig } from './listener-security.ts';
+import { telemetrySchema, type TelemetryConfig } from './telemetry.ts';
 
 export interface ComponentConfig<F extends Factory = Factory> {
   /** The ID as written, `type[/name]`. */

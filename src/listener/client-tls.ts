@@ -1,6 +1,6 @@
 import type { SecureContextOptions } from 'node:tls';
 import { z } from 'zod';
-import { tlsMinVersion } from './config.ts';
+import { tlsMinVersion } from '../config/listener-security.ts';
 import { readCaAt, readCertAndKey } from './secrets.ts';
 
 type YamlPath = readonly (string | number)[];

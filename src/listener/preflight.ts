@@ -2,7 +2,7 @@ import type { ConfigIssue } from '../config/errors.ts';
 import type { Located } from '../config/load.ts';
 import type { GatewayConfig } from '../config/resolve.ts';
 import { ConfigFault } from '../component/component.ts';
-import type { ListenerAuthConfig, ListenerTlsConfig } from './config.ts';
+import type { ListenerAuthConfig, ListenerTlsConfig } from '../config/listener-security.ts';
 import { readBearerToken, readCaAt, readFileAt, readTlsContext } from './secrets.ts';
 
 /** The keys of an `auth` or `tls` block that name a file the gateway reads at start and on reload. */

@@ -4,7 +4,7 @@ import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigFault } from '../component/component.ts';
 import { registerSecret } from '../config/secret-values.ts';
 import { BearerAuth } from './bearer-auth.ts';
-import type { ListenerAuthConfig, ListenerTlsConfig } from './config.ts';
+import type { ListenerAuthConfig, ListenerTlsConfig } from '../config/listener-security.ts';
 
 type YamlPath = readonly (string | number)[];
 

@@ -45,9 +45,11 @@ export interface ComponentTelemetry {
    * One unit a receiver takes in that is no request it answers (a scrape it makes, a host metrics
    * collection, a JetStream message): `work`, from now until it settles, as one request
    * (`requestTimer`); the number `work` resolves to, the bytes of its body, as its size (`requestSize`).
-   * Level `detailed` only, as those two; `work` runs at every level.
+   * Level `detailed` only, as those two; `work` runs at every level. Also one `receive <signal>` span
+   * (`span`, kind server, with `switchyard.transport`), as the `otlp` receiver's requests: `work` tells
+   * it a failure it does not throw (a scrape that failed) and the attempts before this one (a redelivery).
    */
-  timedIntake(signal: Signal, transport: string, work: () => Promise<number | void>): Promise<void>;
+  timedIntake(signal: Signal, transport: string, work: (intake: IntakeOutcome) => Promise<number | void>): Promise<void>;
   /**
    * One delivery of an exporter that sends through no queued sender (a file write, a scrape page served):
    * `work` as one send (`sendTimer`), `success` unless it throws or rejects; answers what `work` answers.
@@ -57,6 +59,14 @@ export interface ComponentTelemetry {
   counter<L extends string>(def: OwnMetric<L>): OwnCounter<L>;
   /** A gauge of the component type's own, as `counter`. */
   gauge<L extends string>(def: OwnMetric<L>): OwnGauge<L>;
+}
+
+/** What an intake's work tells its span beyond throwing. */
+export interface IntakeOutcome {
+  /** The intake failed without throwing (a scrape refused or unparsable: `up` 0). */
+  failed(reason: string, message: string): void;
+  /** How many times this unit was taken in before (a JetStream message's redeliveries): the span's `retries`. */
+  retries(count: number): void;
 }
 
 /** A request being timed; `end` records its duration. */
@@ -120,11 +130,18 @@ export function componentTelemetry(metrics: SelfMetrics, component: string, pipe
     },
     timedIntake: async (signal, transport, work) => {
       const timer = telemetry.requestTimer(signal, transport);
+      const span = startOwnSpan(metrics.tracer, `receive ${signal}`, 'server', { 'switchyard.component': component, 'switchyard.signal': signal, 'switchyard.transport': transport });
+      let failure: { reason: string; message: string } | undefined;
+      const outcome: IntakeOutcome = { failed: (reason, message) => void (failure = { reason, message }), retries: (count) => count > 0 && span.setRetries(count) };
       try {
-        const bytes = await work();
+        const bytes = await work(outcome);
         if (typeof bytes === 'number') telemetry.requestSize(signal, transport, bytes);
+      } catch (error) {
+        failure ??= { reason: 'error', message: error instanceof Error ? error.message : String(error) };
+        throw error;
       } finally {
         timer.end();
+        span.end(failure);
       }
     },
     timedSend: <T>(signal: Signal, work: () => T): T => {

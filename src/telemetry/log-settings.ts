@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/load.ts';
-import { logsSchema, type LogsConfig } from './config.ts';
+import { logsSchema, type LogsConfig } from '../config/telemetry.ts';
 
 /**
  * `service.telemetry.logs` of a config file, read before the gateway starts so that the logger it

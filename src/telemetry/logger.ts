@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { redactSecrets } from '../config/secret-values.ts';
-import type { LogsConfig } from './config.ts';
+import type { LogsConfig } from '../config/telemetry.ts';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const FORMATS = ['json', 'pretty', 'console'];

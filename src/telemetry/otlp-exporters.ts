@@ -5,7 +5,7 @@ import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { OtlpExporterConfig } from './config.ts';
+import type { OtlpExporterConfig } from '../config/telemetry.ts';
 import { SELF_TELEMETRY_HEADER } from './marker.ts';
 
 

@@ -5,7 +5,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type CollectionResult, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { VERSION } from '../version.ts';
-import { pullReaders, type TelemetryConfig } from './config.ts';
+import { pullReaders, type TelemetryConfig } from '../config/telemetry.ts';
 import { metricExporter } from './otlp-exporters.ts';
 import { promToOtel } from './prom-to-otel.ts';
 import type { PullListener } from './pull-listener.ts';

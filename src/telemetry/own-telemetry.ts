@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HrTime } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
-import { pullReaders, type TelemetryConfig } from './config.ts';
+import { pullReaders, type TelemetryConfig } from '../config/telemetry.ts';
 import type { OwnMetrics } from './own-metrics.ts';
 import type { WireSpan } from './forwarded-spans.ts';
 import type { OwnTraces } from './own-traces.ts';

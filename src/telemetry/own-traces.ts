@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import { VERSION } from '../version.ts';
-import type { SamplerConfig, TelemetryConfig } from './config.ts';
+import type { SamplerConfig, TelemetryConfig } from '../config/telemetry.ts';
 import { ForwardingSpanExporter, fromWireSpan, type WireSpan } from './forwarded-spans.ts';
 import { spanExporter } from './otlp-exporters.ts';
 

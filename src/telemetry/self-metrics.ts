@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { MetricsLevel } from './config.ts';
+import type { MetricsLevel } from '../config/telemetry.ts';
 import type { PromMetricJson } from './prom-to-otel.ts';
 
 /**

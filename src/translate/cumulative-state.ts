@@ -103,9 +103,14 @@ export class CumulativeState {
       const resourceLabels = this.options.resourceToTelemetry ? rm.resource.attributes : undefined;
       const info = targetInfoAttributes(rm.resource);
       if (Object.keys(info).length > 0) {
-        const target = this.setGauge('target_info', 'Target metadata', labelSet(info, undefined, identity, this.options.constLabels), 1, pointTime(rm), nowMs);
-        if (target) target.series.origin = origin;
-        if (target && onUpdate) onUpdate(target.family, target.series);
+        const labels = labelSet(info, undefined, identity, this.options.constLabels);
+        // A resource whose every point ends its series (a scrape target removed) ends its target_info too.
+        if (onlyStaleMarkers(rm)) this.endTargetInfo(labels, pointTime(rm), onStale);
+        else {
+          const target = this.setGauge('target_info', 'Target metadata', labels, 1, pointTime(rm), nowMs);
+          if (target) target.series.origin = origin;
+          if (target && onUpdate) onUpdate(target.family, target.series);
+        }
       }
       for (const sm of rm.scopeMetrics) {
         const overrides = this.options.scopeLabels === false ? identity : { ...identity, ...scopeLabels(sm.scope) };
@@ -143,7 +148,9 @@ export class CumulativeState {
             if (p.flags & FLAG_NO_RECORDED_VALUE) {
               const ended = family.series.get(labels.key);
               family.series.delete(labels.key);
-              if (ended && onStale) onStale(family, ended, p.timeUnixNano);
+              // A series this state never held (an exporter started by a reload, after its predecessor
+              // sent the series) still ends: its samples are made from the marker's own shape, not kept.
+              if (onStale) onStale(family, ended ?? this.transient(m, p, labels, nowMs, unitFactor), p.timeUnixNano);
               continue;
             }
             const updated = this.update(family, m, p, labels, nowMs, unitFactor);
@@ -213,6 +220,20 @@ export class CumulativeState {
     const series: Series = { labels: labels.labels, startTimeUnixNano: 0, timeUnixNano, updatedAtMs: nowMs, value };
     family.series.set(labels.key, series);
     return { family, series };
+  }
+
+  private endTargetInfo(labels: LabelSet, timeUnixNano: number, onStale: ((family: Family, series: Series, timeUnixNano: number) => void) | undefined): void {
+    const held = this.families.get('target_info');
+    held?.series.delete(labels.key);
+    if (!onStale) return;
+    const family = held ?? { name: 'target_info', type: 'gauge', help: 'Target metadata', series: new Map() };
+    onStale(family, { labels: labels.labels, startTimeUnixNano: 0, timeUnixNano, updatedAtMs: 0, value: 1 }, timeUnixNano);
+  }
+
+  /** The series a point would make, not kept in the state: what a stale marker of an unknown series ends. */
+  private transient(m: Metric, p: Metric['points'][number], labels: LabelSet, nowMs: number, unitFactor: number): Series {
+    const scratch: Family = { name: '', type: 'gauge', help: '', series: new Map() };
+    return this.update(scratch, m, p, labels, nowMs, unitFactor)!;
   }
 
   private update(f: Family, m: Metric, p: Metric['points'][number], labels: LabelSet, nowMs: number, unitFactor: number): Series | undefined {
@@ -295,6 +316,20 @@ function touch(held: Series, p: { timeUnixNano: number }, nowMs: number): Series
 function classic(v: ExponentialValue, unitFactor: number): HistogramValue {
   const { bounds, counts } = explicitBuckets(v);
   return unitFactor === 1 ? { count: v.count, sum: v.sum, bounds, counts } : { count: v.count, sum: v.sum * unitFactor, bounds: bounds.map((b) => b * unitFactor), counts };
+}
+
+/** Whether a resource has points and every one is a stale marker (flagged "no recorded value"). */
+function onlyStaleMarkers(rm: MetricsBatch['resourceMetrics'][number]): boolean {
+  let any = false;
+  for (const sm of rm.scopeMetrics) {
+    for (const m of sm.metrics) {
+      for (const p of m.points) {
+        if (!(p.flags & FLAG_NO_RECORDED_VALUE)) return false;
+        any = true;
+      }
+    }
+  }
+  return any;
 }
 
 /** The time of a resource's newest point: target_info is stamped with it. */

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 afterAll(() => intake?.close());
 
-async function gateway(key: string): Promise<GatewayProcess> {
+async function gateway(key: string, extra = ''): Promise<GatewayProcess> {
   const t = tempFiles({
     'gateway.yaml': `receivers:
   otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } }
@@ -36,7 +36,7 @@ exporters:
     num_consumers: 1
     batch_send_deadline: 100ms
     retry_on_failure: { initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0s }
-service:
+${extra}service:
   admin: { endpoint: "127.0.0.1:0" }
   pipelines:
     metrics: { receivers: [otlp], exporters: [datadog] }
@@ -189,5 +189,27 @@ describe('datadog exporter against an intake stand-in that validates every reque
     const sketchP95 = quantile(mergeDogsketches(dogsketches), 0.95);
     const bucketOf = (v: number) => (bounds.findIndex((b) => v <= b) + bounds.length + 1) % (bounds.length + 1);
     expect(Math.abs(bucketOf(sketchP95) - bucketOf(trueP95)), `true p95 ${trueP95}, sketch p95 ${sketchP95}`).toBeLessThanOrEqual(1);
+  });
+  it('gives every series exactly one env tag: the resource’s, else the point’s env label, else the configured env', async () => {
+    const gw = await gateway('good-key', '    env: fallback\n');
+    // A resource with its environment, and a point labelled with another (a label copied from another
+    // resource by a processor, or the app's own): DataDog would show the series under both.
+    const withEnv = service(gw, 'dd-env-resource');
+    withEnv.meter.createCounter('prompter.version.lookups').add(2, { env: 'staging' });
+    // A resource without one (a scraped app's): its point's label, or the configured default.
+    const without = sdkService(gw.endpoints['otlp.http']!, 'dd-env-none', { 'deployment.environment.name': undefined });
+    const lookups = without.meter.createCounter('prompter.version.lookups');
+    lookups.add(3, { env: 'canary' });
+    lookups.add(4);
+    for (const s of [withEnv, without]) {
+      await s.flush();
+      await s.shutdown();
+    }
+    const envTags = (service: string) => intake.series.filter((x) => x.metric === 'prompter.version.lookups' && x.tags!.includes(`service:${service}`)).map((x) => x.tags!.filter((t) => t.startsWith('env:')).join(' '));
+    const distinct = (service: string) => [...new Set(envTags(service))].sort();
+    await eventually(async () => (distinct('dd-env-resource').length >= 1 && distinct('dd-env-none').length >= 2 ? true : undefined), 10_000, 'the three series');
+    // One env tag each (a tag list joined by spaces: two tags would show as 'env:a env:b').
+    expect(distinct('dd-env-resource')).toEqual(['env:e2e']);
+    expect(distinct('dd-env-none')).toEqual(['env:canary', 'env:fallback']);
   });
 });

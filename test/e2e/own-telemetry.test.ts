@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { eventually, freePort } from '../helpers/prometheus-server.ts';
 import { remoteWriteReceiver, type RemoteWriteReceiver } from '../helpers/remote-write-receiver.ts';
 import { find, parseExposition, valueOf } from '../helpers/prom-text.ts';
 import { sdkService } from '../helpers/sdk-service.ts';
+import { selfTracingTelemetry, spanLines } from '../helpers/own-spans.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
 /** B: a central gateway whose pipeline serves what it receives on its scrape endpoint (the `:8889` of the shipped config). */
@@ -156,17 +157,7 @@ exporters:
     retry_on_failure: { initial_interval: 100ms, max_interval: 200ms }
 service:
   admin: { endpoint: "127.0.0.1:0" }
-  telemetry:
-    traces:
-      sampler: { trace_id_ratio_based: { ratio: 1.0 } }
-      processors:
-        - batch:
-            schedule_delay: 200
-            exporter:
-              otlp:
-                protocol: http/json
-                endpoint: http://127.0.0.1:${otlpPort}
-  pipelines:
+${selfTracingTelemetry(otlpPort)}  pipelines:
     metrics: { receivers: [otlp], exporters: [prometheusremotewrite] }
     traces: { receivers: [otlp], exporters: [log] }
 `;
@@ -192,13 +183,7 @@ describe('the gateway’s own traces (service.telemetry.traces)', () => {
     cleanupC?.();
   });
 
-  const spans = () =>
-    existsSync(logFile)
-      ? readFileSync(logFile, 'utf8')
-          .split('\n')
-          .filter((l) => l !== '')
-          .map((l) => JSON.parse(l) as { name: string; kind: string; status: string; status_message?: string; attributes: Record<string, unknown>; resource: Record<string, unknown> })
-      : [];
+  const spans = () => spanLines(logFile);
 
   it('traces each received request and each send with its retries, and never traces the export of its own spans', async () => {
     const service = sdkService(c.endpoints['otlp.http']!, 'e2e-client');

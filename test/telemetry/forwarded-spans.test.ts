@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { telemetrySchema } from '../../src/telemetry/config.ts';
+import { telemetrySchema } from '../../src/config/telemetry.ts';
 import type { WireSpan } from '../../src/telemetry/forwarded-spans.ts';
 import { startOwnSpan } from '../../src/telemetry/own-span.ts';
 import { OwnTelemetry } from '../../src/telemetry/own-telemetry.ts';

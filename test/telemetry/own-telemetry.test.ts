@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigFault } from '../../src/component/component.ts';
-import { telemetrySchema, type TelemetryConfig } from '../../src/telemetry/config.ts';
+import { telemetrySchema, type TelemetryConfig } from '../../src/config/telemetry.ts';
 import { OwnTelemetry } from '../../src/telemetry/own-telemetry.ts';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.ts';
 import { find, parseExposition, valueOf } from '../helpers/prom-text.ts';

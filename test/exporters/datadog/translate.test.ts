@@ -41,7 +41,8 @@ describe('datadog translation', () => {
     const m = counter(4, NS(10_000), NS(5_000));
     (m.points[0]!.attributes as Record<string, string>).service = 'Prompter API';
     (m.points[0]!.attributes as Record<string, string>).env = 'staging';
-    expect(translator().translate(batch(m), NOW_MS).items[0]!.tags).toEqual(['service:prompter_api', 'env:prod', 'provider:openai', 'env:staging']);
+    // `env` is one a series, as `service`: the resource's wins over a point's other label.
+    expect(translator().translate(batch(m), NOW_MS).items[0]!.tags).toEqual(['service:prompter_api', 'env:prod', 'provider:openai']);
   });
 
   it('sends one service tag: a point’s own service label (a scraped app’s, its resource naming the scrape job) replaces the resource’s', () => {

@@ -57,6 +57,25 @@ describe('prometheusremotewrite exporter against a real Prometheus', () => {
     expect(await prometheus.query('vanished_events_total{s="a"}')).toEqual([]);
   });
 
+  it('ends a series flagged as gone that an earlier exporter sent (a reload made a fresh one), histogram buckets and target_info included', async () => {
+    const t = Date.now() - 10_000;
+    const resource = { 'service.name': 'rw-reloaded', 'service.instance.id': 'host:1', 'server.address': 'host', 'server.port': '1' };
+    const within = (metrics: Metric[]): MetricsBatch => ({ resourceMetrics: [{ resource: { attributes: resource }, schemaUrl: '', scopeMetrics: [{ scope: { name: '', version: '', attributes: {} }, schemaUrl: '', metrics }] }] });
+    const histogram = (count: number, bucketCounts: number[], tMs: number, flags: number): Metric => ({ name: 'reloaded.latency', description: '', unit: 's', type: 'histogram', temporality: 'cumulative', points: [{ attributes: {}, startTimeUnixNano: (t - 60_000) * 1e6, timeUnixNano: tMs * 1e6, flags, count, sum: 1, bucketCounts, explicitBounds: [0.1, 1] }] });
+    await send(within([counter('reloaded.events', {}, 5, t), histogram(3, [1, 2, 0], t, 0)]));
+    expect(await eventually(() => valueOf('reloaded_events_total{job="rw-reloaded"}'), 10_000, 'counter delivered')).toBe(5);
+    expect(await valueOf('target_info{job="rw-reloaded"}')).toBe(1);
+    const gone = counter('reloaded.events', {}, NaN, t + 5_000);
+    gone.points[0]!.flags = FLAG_NO_RECORDED_VALUE;
+    // A second exporter, which never held these series, gets only their stale markers.
+    await send(within([gone, histogram(0, [0, 0, 0], t + 5_000, FLAG_NO_RECORDED_VALUE)]));
+    await eventually(async () => ((await prometheus.query('reloaded_events_total')).length === 0 ? true : undefined), 10_000, 'counter ended');
+    for (const selector of ['reloaded_latency_seconds_bucket', 'reloaded_latency_seconds_sum', 'reloaded_latency_seconds_count', 'target_info{job="rw-reloaded"}']) {
+      expect(await prometheus.query(selector), selector).toEqual([]);
+    }
+    expect(await valueOf('count_over_time(reloaded_latency_seconds_bucket{le="+Inf"}[1m])')).toBe(1);
+  });
+
   it('delivers the never-sent samples of a resent request that also holds an already delivered, older one', async () => {
     const t = Date.now() - 10_000;
     // Delivered earlier: series `a` up to t.

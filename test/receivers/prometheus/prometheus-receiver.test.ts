@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { prometheusReceiverConfigSchema } from '../../../receivers/prometheus/config.ts';
 import { prometheusReceiverFactory } from '../../../receivers/prometheus/factory.ts';
 import type { Component } from '../../../src/component/component.ts';
-import type { MetricsBatch, NumberDataPoint } from '../../../src/model/metrics.ts';
+import { FLAG_NO_RECORDED_VALUE, type MetricsBatch, type NumberDataPoint } from '../../../src/model/metrics.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
 import { silentSettings } from '../../helpers/silent-settings.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
@@ -132,5 +132,33 @@ describe('prometheus receiver', () => {
     const after = hits;
     await new Promise((res) => setTimeout(res, 1_500));
     expect(hits).toBe(after);
+  });
+  it('on a reload, ends every series of a target the new config removed (stale markers, up included) and continues the kept one with its start times', async () => {
+    const kept = await serve((_req, res) => res.writeHead(200).end(PAGE));
+    const removed = await serve((_req, res) => res.writeHead(200).end('# TYPE gone_seconds histogram\ngone_seconds_bucket{le="1"} 1\ngone_seconds_bucket{le="+Inf"} 2\ngone_seconds_sum 3\ngone_seconds_count 2\n'));
+    const before = await receive({ static_configs: [{ targets: [kept, removed] }] });
+    await eventually(async () => (before.gauge('up').length >= 2 ? true : undefined), 10_000, 'both targets scraped');
+    const startOf = (batches: MetricsBatch[]) => batches.flatMap((b) => b.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))).filter((m) => m.name === 'prompter_probe_attempts').map((m) => m.points[0]!.startTimeUnixNano);
+    const firstStart = startOf(before.batches)[0]!;
+    const handover = await before.receiver.handOver!();
+
+    const config = prometheusReceiverConfigSchema.parse({ config: { scrape_configs: [{ job_name: 'app', scrape_interval: '1s', static_configs: [{ targets: [kept] }] }] } });
+    const batches: MetricsBatch[] = [];
+    const after = prometheusReceiverFactory.create(silentSettings('prometheus'), config, { metrics: { consumeMetrics: async (b) => void batches.push(b) } });
+    after.takeOver!(handover);
+    await after.start();
+    cleanups.push(() => after.shutdown());
+    // The first batch, handed on before any scrape: the removed target's end, and nothing of the kept one.
+    const ended = batches[0]!;
+    expect(ended.resourceMetrics.map((rm) => rm.resource.attributes['service.instance.id'])).toEqual([removed]);
+    const metrics = ended.resourceMetrics[0]!.scopeMetrics[0]!.metrics;
+    expect(metrics.map((m) => m.name).sort()).toEqual(['gone_seconds', 'scrape_duration_seconds', 'scrape_samples_post_metric_relabeling', 'scrape_samples_scraped', 'up']);
+    expect(metrics.every((m) => m.points.every((p: { flags: number }) => p.flags === FLAG_NO_RECORDED_VALUE))).toBe(true);
+    const histogram = metrics.find((m) => m.name === 'gone_seconds')!;
+    expect(histogram.type === 'histogram' && histogram.points[0]!.explicitBounds).toEqual([1]);
+    // The kept target goes on as one series: the same start time, no reset, no marker.
+    await eventually(async () => (startOf(batches).length > 0 ? true : undefined), 10_000, 'the kept target scraped after the reload');
+    expect(startOf(batches)[0]).toBe(firstStart);
+    expect(batches.slice(1).flatMap((b) => b.resourceMetrics.map((rm) => rm.resource.attributes['service.instance.id']))).not.toContain(removed);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDurationMs, parseEndpoint } from '../config/schema-helpers.ts';
+import { parseDurationMs, parseEndpoint } from './schema-helpers.ts';
 
 /**
  * `service.telemetry`: the gateway's own metrics, traces and logs, in the shape of the OpenTelemetry
