@@ -11,11 +11,27 @@ import type { PrometheusExporterConfig } from './config.ts';
 import { acceptsGzip, CONTENT_TYPE, negotiate, serialize } from './serializer.ts';
 
 /**
+ * What a `prometheus` exporter leaves its successor on a reload: its scrape listener and its series, which
+ * the successor keeps when it would have made the same series of the same points (`stateKey`), so a
+ * reload does not empty the page until every service has exported again.
+ */
+class ScrapeHandover extends HttpHandover {
+  constructor(
+    listener: HttpListener | undefined,
+    readonly state: CumulativeState,
+    readonly stateKey: string,
+  ) {
+    super(listener);
+  }
+}
+
+/**
  * The `prometheus` exporter: keeps the latest cumulative value of every series in memory (consuming
  * is synchronous, so it needs no queue) and serves it on `/metrics` for Prometheus to scrape.
  */
 export class PrometheusExporter implements Exporter {
-  private readonly state: CumulativeState;
+  private state: CumulativeState;
+  private readonly stateKey: string;
   private listener: HttpListener | undefined;
   /** The scrape listener the exporter of the same ID left bound on a reload. */
   private adopted: HttpHandover | undefined;
@@ -25,7 +41,9 @@ export class PrometheusExporter implements Exporter {
     private readonly settings: CreateSettings,
     private readonly config: PrometheusExporterConfig,
   ) {
-    this.state = new CumulativeState(stateOptions(config, config.const_labels));
+    const options = stateOptions(config, config.const_labels);
+    this.state = new CumulativeState(options);
+    this.stateKey = JSON.stringify(options);
   }
 
   async consumeMetrics(batch: MetricsBatch): Promise<void> {
@@ -44,7 +62,10 @@ export class PrometheusExporter implements Exporter {
   }
 
   takeOver(handover: ListenerHandover): void {
-    if (handover instanceof HttpHandover) this.adopted = handover;
+    if (!(handover instanceof HttpHandover)) return;
+    this.adopted = handover;
+    // Series made by other translation settings would differ from the ones this one makes: start empty then.
+    if (handover instanceof ScrapeHandover && handover.stateKey === this.stateKey) this.state = handover.state;
   }
 
   async start(): Promise<void> {
@@ -70,12 +91,16 @@ export class PrometheusExporter implements Exporter {
     await listener?.close();
   }
 
-  /** A reload: the scrape port stays bound, scrapes arriving meanwhile wait for the next exporter of this ID. */
+  /**
+   * A reload: the scrape port stays bound, scrapes arriving meanwhile wait for the next exporter of this
+   * ID, which also gets the series served so far (series the new pipelines no longer make leave the page
+   * after metric_expiration, as a stopped service's do).
+   */
   async handOver(): Promise<ListenerHandover> {
     const listener = this.listener;
     this.listener = undefined;
     listener?.relay.detach();
-    return new HttpHandover(listener);
+    return new ScrapeHandover(listener, this.state, this.stateKey);
   }
 
   /**

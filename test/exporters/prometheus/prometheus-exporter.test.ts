@@ -257,3 +257,30 @@ describe('prometheus exporter', () => {
     });
   });
 });
+
+describe('prometheus exporter on a reload', () => {
+  /** An exporter that takes over `from`'s listener and series, as the engine does on a reload; its page right after. */
+  async function successorPage(config: Record<string, unknown>): Promise<string> {
+    const first = prometheusExporterFactory.create(silentSettings('prometheus'), prometheusExporterFactory.configSchema.parse({ endpoint: '127.0.0.1:0' }));
+    await first.start();
+    await first.consumeMetrics!(batchOf([sum('reload.kept', 7, true, 'cumulative')]));
+    const settings = silentSettings('prometheus');
+    const next = prometheusExporterFactory.create(settings, prometheusExporterFactory.configSchema.parse({ endpoint: '127.0.0.1:0', ...config }));
+    next.takeOver!(await first.handOver!());
+    await next.start();
+    try {
+      return await (await fetch(`http://${settings.details.endpoint as string}/metrics`)).text();
+    } finally {
+      await next.shutdown();
+    }
+  }
+
+  it('keeps serving the series of its predecessor, before any service has exported again', async () => {
+    expect(valueOf(parseExposition(await successorPage({})), 'reload_kept_total', { job: 'api' })).toBe(7);
+  });
+
+  it('starts empty when the reload changed how series are named (another namespace)', async () => {
+    const page = await successorPage({ namespace: 'edge' });
+    expect(page).not.toContain('reload_kept_total');
+  });
+});
