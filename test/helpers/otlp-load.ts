@@ -37,23 +37,7 @@ export interface LoadReport {
   /** Connection errors by code (ECONNREFUSED, ECONNRESET, …). */
   errors: Record<string, number>;
   latenciesMs: number[];
-  /** When each accepted answer came, in ms from the start. */
-  okAtMs: number[];
   elapsedMs: number;
-}
-
-/**
- * Accepted answers per second over the best `windowMs` of the run: what the gateway can take, where a
- * whole run's average also counts the moments a shared machine's other work slowed it down.
- */
-export function bestRate(r: LoadReport, windowMs: number): number {
-  const at = [...r.okAtMs].sort((a, b) => a - b);
-  let best = 0;
-  for (let first = 0, last = 0; last < at.length; last++) {
-    while (at[last]! - at[first]! > windowMs) first++;
-    best = Math.max(best, last - first + 1);
-  }
-  return (best * 1000) / Math.min(windowMs, r.elapsedMs);
 }
 
 export interface LoadOptions {
@@ -124,17 +108,13 @@ interface Answer {
 
 /** Open or closed loop (see driveLoad) over `send`, which throws for a connection error. */
 async function drive(o: LoadOptions, send: () => Promise<Answer>): Promise<LoadReport> {
-  const start = performance.now();
-  const report: LoadReport = { statuses: {}, okPoints: 0, throttledWithoutRetryAfter: 0, errors: {}, latenciesMs: [], okAtMs: [], elapsedMs: 0 };
+  const report: LoadReport = { statuses: {}, okPoints: 0, throttledWithoutRetryAfter: 0, errors: {}, latenciesMs: [], elapsedMs: 0 };
   const one = async (): Promise<void> => {
     const t0 = performance.now();
     try {
       const a = await send();
       report.statuses[a.status] = (report.statuses[a.status] ?? 0) + 1;
-      if (a.ok) {
-        report.okPoints += o.body.points;
-        report.okAtMs.push(performance.now() - start);
-      }
+      if (a.ok) report.okPoints += o.body.points;
       if (a.throttled && !a.retryHint) report.throttledWithoutRetryAfter++;
       report.latenciesMs.push(performance.now() - t0);
     } catch (error) {
@@ -142,6 +122,7 @@ async function drive(o: LoadOptions, send: () => Promise<Answer>): Promise<LoadR
       report.errors[code] = (report.errors[code] ?? 0) + 1;
     }
   };
+  const start = performance.now();
   const until = start + o.durationMs;
   const running: Promise<void>[] = [];
   if (o.requestsPerSecond === undefined) {
