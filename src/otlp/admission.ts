@@ -8,11 +8,6 @@ export interface RequestLimits {
   max_points_per_request: number;
   max_attributes_per_point: number;
   max_attribute_value_length: number;
-  /**
-   * With `--workers N`: the longest a request may wait in a worker's queue before it is decoded, as it may
-   * wait for its decode turn in one thread (the receiver's `max_queue_delay`; 0 or absent: no limit).
-   */
-  max_queue_delay?: number;
 }
 
 /** What admitting a request found and changed: the figures its answer and the receiver's counters need. */

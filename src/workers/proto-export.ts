@@ -1,7 +1,4 @@
-import { ConsumerError } from '../consumer/errors.ts';
-import { overloadMessage } from '../listener/admission.ts';
 import type { Signal } from '../model/common.ts';
-import { wallClock } from './proto-forward.ts';
 import { admit } from '../otlp/admission.ts';
 import { OtlpDecodeError } from '../otlp/decode/index.ts';
 import { OTLP_SIGNALS, type OtlpBatch } from '../otlp/signals.ts';
@@ -23,11 +20,6 @@ export class ProtoExports {
   ) {}
 
   async export(m: ExportMessage): Promise<PartReport> {
-    // Shed undecoded, as one thread sheds a request that waited past max_queue_delay for its decode turn:
-    // the main thread only reads and forwards, so with --workers N the backlog waits here. Thrown, so
-    // that a request split over workers is aborted whole.
-    const maxWait = m.limits.max_queue_delay ?? 0;
-    if (maxWait > 0 && wallClock() - m.sentAt > maxWait) throw ConsumerError.retryable(overloadMessage(maxWait), { retryAfterMs: 1_000 });
     let decoded;
     try {
       decoded = OTLP_SIGNALS[m.signal].decodeProto(m.body);

@@ -46,7 +46,7 @@ export class ProtoForwarder {
     if (targets.length === 1) {
       const { index, part } = targets[0]!;
       try {
-        return fromPart((await this.ask(index, { type: 'export', receiver, signal, body: part, limits, sentAt: wallClock() }, [part.buffer])) as PartReport);
+        return fromPart((await this.ask(index, { type: 'export', receiver, signal, body: part, limits }, [part.buffer])) as PartReport);
       } catch (error) {
         return { kind: 'done', ...NOTHING, refusal: ConsumerError.from(error) };
       }
@@ -56,7 +56,7 @@ export class ProtoForwarder {
 
   private async split(receiver: string, signal: Signal, targets: { index: number; part: Uint8Array<ArrayBuffer> }[], limits: RequestLimits): Promise<ProtoExportReport> {
     const hold = this.nextHold++;
-    const replies = await Promise.allSettled(targets.map(({ index, part }) => this.ask(index, { type: 'export', receiver, signal, body: part, limits, hold, sentAt: wallClock() }, [part.buffer]) as Promise<PartReport>));
+    const replies = await Promise.allSettled(targets.map(({ index, part }) => this.ask(index, { type: 'export', receiver, signal, body: part, limits, hold }, [part.buffer]) as Promise<PartReport>));
     const reports = replies.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const figures = sum(reports);
     const abort = () => targets.forEach(({ index }, i) => replies[i]!.status === 'fulfilled' && void this.ask(index, { type: 'abort', hold }).catch(() => undefined));
@@ -73,11 +73,6 @@ export class ProtoForwarder {
     }
     return { kind: 'done', ...figures };
   }
-}
-
-/** Milliseconds on a clock every thread shares (each thread's `performance.now()` starts at its own origin). */
-export function wallClock(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 /** The bytes in a buffer of their own that can be moved to another thread (a pooled or shared one is copied). */

@@ -15,7 +15,7 @@ import type { TappedPoint } from '../pipeline/tap-sample.ts';
  */
 export type ToWorker =
   | { type: 'consume'; id: number; receiver: string; signal: Signal; batch: unknown }
-  | { type: 'export'; id: number; receiver: string; signal: Signal; body: Uint8Array; limits: RequestLimits; hold?: number; sentAt: number }
+  | { type: 'export'; id: number; receiver: string; signal: Signal; body: Uint8Array; limits: RequestLimits; hold?: number }
   | { type: 'commit' | 'abort'; id: number; hold: number }
   | { type: 'scrape'; id: number; exporter: string; request: ScrapeRequest }
   | { type: 'self-metrics'; id: number }

@@ -22,8 +22,8 @@ const resourceMetrics = (service: string, ...metrics: Bytes[]): Bytes => len(1, 
 const request = (...entries: Bytes[]): Uint8Array => Uint8Array.from(entries.flat());
 const serviceOf = (b: MetricsBatch, i = 0) => b.resourceMetrics[i]!.resource.attributes['service.name'];
 
-/** Two in-process workers behind the forwarder; messages are cloned as postMessage would, and wait `queuedMs` in a worker's queue. */
-function twoWorkers(refuse?: (worker: number) => ConsumerError | undefined, queuedMs: (worker: number) => number = () => 0) {
+/** Two in-process workers behind the forwarder; messages are cloned as postMessage would. */
+function twoWorkers(refuse?: (worker: number) => ConsumerError | undefined) {
   const consumed: { worker: number; batch: MetricsBatch }[] = [];
   const workers = [0, 1].map(
     (worker) =>
@@ -35,7 +35,6 @@ function twoWorkers(refuse?: (worker: number) => ConsumerError | undefined, queu
   );
   const ask: AskWorker = async (index, message) => {
     const m = structuredClone({ ...message, id: 0 });
-    if (queuedMs(index) > 0) await new Promise((resolve) => setTimeout(resolve, queuedMs(index)));
     if (m.type === 'export') return workers[index]!.export(m);
     if (m.type === 'commit') return workers[index]!.commit(m.hold);
     return workers[index]!.abort(m.hold);
@@ -121,20 +120,5 @@ describe('undecoded OTLP requests with --workers 2', () => {
       const report = await forwarder.exportProto('otlp', 'metrics', body, LIMITS);
       expect(report.kind === 'done' && report.refusal).toMatchObject({ retryable: true, retryAfterMs: 2000, message: 'queue full' });
     }
-  });
-
-  it('sheds a request that waited in a worker\'s queue past max_queue_delay undecoded, a split one whole', async () => {
-    const { consumed, forwarder } = twoWorkers(undefined, (worker) => (worker === 1 ? 60 : 0));
-    const limits = { ...LIMITS, max_queue_delay: 20 };
-    const split = request(resourceMetrics(ON_0[0]!, gauge('g', point(1))), resourceMetrics(ON_1[0]!, gauge('h', point(2))));
-    const single = request(resourceMetrics(ON_1[0]!, gauge('h', point(2))));
-    for (const body of [split, single]) {
-      const report = await forwarder.exportProto('otlp', 'metrics', body, limits);
-      expect(report.kind === 'done' && report.refusal).toMatchObject({ retryable: true, retryAfterMs: 1000, message: expect.stringContaining('max_queue_delay (20 ms)') });
-    }
-    expect(consumed).toEqual([]);
-    // Within the delay: taken.
-    expect(await forwarder.exportProto('otlp', 'metrics', request(resourceMetrics(ON_0[0]!, gauge('g', point(1)))), limits)).toMatchObject({ kind: 'done', items: 1 });
-    expect(consumed).toHaveLength(1);
   });
 });
