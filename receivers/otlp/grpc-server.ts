@@ -6,6 +6,7 @@ import { drained, listenerKey, Relay, samePort, type BoundListener } from '../..
 import { cutStalledConnections, grpcAuthRefusal, grpcServerCredentials, ListenerCredentials, setConnectionLimits, widenFlowControl } from '../../src/listener/grpc-listener.ts';
 import { loadListenerSecurity, type ListenerSecurity } from '../../src/listener/secrets.ts';
 import type { Signal } from '../../src/model/common.ts';
+import type { ConsumerError } from '../../src/consumer/errors.ts';
 import { SELF_TELEMETRY_HEADER } from '../../src/telemetry/marker.ts';
 import type { OtlpGrpcConfig } from './config.ts';
 import { encodeExportResponseProto } from '../../src/otlp/decode/index.ts';
@@ -171,6 +172,9 @@ export class OtlpGrpcServer {
     const auth = grpcAuthRefusal(this.security.auth, metadata);
     if (auth) return this.refuse(route, auth.reason, auth.error);
     if (this.turns.overloaded()) return this.refuse(route, 'overloaded', retryLater(status.UNAVAILABLE, overloadMessage(this.config.max_queue_delay), 1_000));
+    // `--workers N`: the process is over a memory limiter's soft limit; refused as the pipelines would, unread.
+    const refusal = route.refusal?.();
+    if (refusal) return this.refuse(route, 'memory_limit', retryableStatus(refusal));
     if (this.bytes.refuses()) return this.refuse(route, 'too_many_bytes_in_flight', retryLater(status.RESOURCE_EXHAUSTED, this.bytes.message(), 1_000));
     if (this.admitted >= this.config.max_concurrent_requests) {
       return this.refuse(route, 'too_many_requests', retryLater(status.RESOURCE_EXHAUSTED, `over max_concurrent_requests (${this.config.max_concurrent_requests}); retry later`, 1_000));
@@ -239,9 +243,13 @@ export class OtlpGrpcServer {
     }
     const error = outcome.error;
     if (!error.retryable) return callback({ code: status.INVALID_ARGUMENT, details: error.message });
-    // As HTTP answers 429 for a refusal with a retry delay (a full queue) and 503 otherwise.
-    callback(retryLater(error.retryAfterMs !== undefined ? status.RESOURCE_EXHAUSTED : status.UNAVAILABLE, error.message, error.retryAfterMs ?? 5_000));
+    callback(retryableStatus(error));
   }
+}
+
+/** A retryable refusal of the pipelines: as HTTP answers 429 for one with a retry delay (a full queue) and 503 otherwise. */
+function retryableStatus(error: ConsumerError): GrpcRefusal {
+  return retryLater(error.retryAfterMs !== undefined ? status.RESOURCE_EXHAUSTED : status.UNAVAILABLE, error.message, error.retryAfterMs ?? 5_000);
 }
 
 /** Stops listening; calls held for a successor are refused (UNAVAILABLE), running ones finish (cut after 5 s). */

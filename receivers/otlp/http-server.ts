@@ -132,6 +132,12 @@ export class OtlpHttpServer {
     const authRefusal = refuseUnauthorized(this.security.auth, req, res, encodeStatusJson(UNAUTHENTICATED, 'a bearer token is required: Authorization: Bearer <token>'), CONTENT_TYPE.json);
     if (authRefusal) return this.settings.telemetry.refusedRequest(route.signal, 'http', authRefusal);
     if (this.shed(res, route, answerAs, !this.turns.overloaded(), req)) return;
+    // `--workers N`: the process is over a memory limiter's soft limit; refused as the pipelines would, unread.
+    const refusal = route.refusal?.();
+    if (refusal) {
+      this.settings.telemetry.refusedRequest(route.signal, 'http', 'memory_limit');
+      return this.refuse(res, answerAs, refusal, req);
+    }
     if (this.inFlight >= this.config.max_concurrent_requests) {
       this.settings.telemetry.refusedRequest(route.signal, 'http', 'too_many_requests');
       res.setHeader('Retry-After', '1');
@@ -217,11 +223,12 @@ export class OtlpHttpServer {
     return true;
   }
 
-  private refuse(res: ServerResponse, encoding: Encoding, error: ConsumerError): void {
-    if (!error.retryable) return this.fail(res, encoding, 400, INVALID_ARGUMENT, error.message);
+  /** The pipelines' refusal: 400 for good, else 429 (with a retry delay: a full queue) or 503 with Retry-After. `req` when its body is still unread. */
+  private refuse(res: ServerResponse, encoding: Encoding, error: ConsumerError, req?: IncomingMessage): void {
+    if (!error.retryable) return this.fail(res, encoding, 400, INVALID_ARGUMENT, error.message, req);
     const backpressure = error.retryAfterMs !== undefined;
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil((error.retryAfterMs ?? 5000) / 1000))));
-    this.fail(res, encoding, backpressure ? 429 : 503, backpressure ? RESOURCE_EXHAUSTED : UNAVAILABLE, error.message);
+    this.fail(res, encoding, backpressure ? 429 : 503, backpressure ? RESOURCE_EXHAUSTED : UNAVAILABLE, error.message, req);
   }
 
   /** An error answer: a google.rpc.Status in the request's encoding. Unread bodies are drained. */

@@ -17,6 +17,8 @@ export interface SignalRoute {
   signal: Signal;
   consume(batch: OtlpBatch): Promise<void>;
   proto: ProtoConsumer | undefined;
+  /** With `--workers N`: the pipelines' refusal now, asked before a body is read (see SignalConsumers.refusal). */
+  refusal: SignalConsumers['refusal'];
   /** Metrics: the attribute sets already decoded, found again by their bytes. */
   interner?: AttributeInterner;
 }
@@ -28,19 +30,20 @@ export interface SignalRoute {
 export function signalRoutes(next: SignalConsumers): SignalRoute[] {
   const routes: SignalRoute[] = [];
   const proto = next.otlpProto;
+  const refusal = next.refusal;
   if (next.metrics) {
     const c = next.metrics;
     // Attribute sets kept across this receiver's requests: a series gets the same attributes object each time.
     const interner = new AttributeInterner();
-    routes.push({ signal: 'metrics', consume: (b) => c.consumeMetrics(b as MetricsBatch), proto, interner });
+    routes.push({ signal: 'metrics', consume: (b) => c.consumeMetrics(b as MetricsBatch), proto, refusal, interner });
   }
   if (next.traces) {
     const c = next.traces;
-    routes.push({ signal: 'traces', consume: (b) => c.consumeTraces(b as TracesBatch), proto });
+    routes.push({ signal: 'traces', consume: (b) => c.consumeTraces(b as TracesBatch), proto, refusal });
   }
   if (next.logs) {
     const c = next.logs;
-    routes.push({ signal: 'logs', consume: (b) => c.consumeLogs(b as LogsBatch), proto });
+    routes.push({ signal: 'logs', consume: (b) => c.consumeLogs(b as LogsBatch), proto, refusal });
   }
   return routes;
 }

@@ -165,6 +165,12 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
    * Metrics only: no traces or logs processor mutates.
    */
   readonly mutatesData?: boolean;
+  /**
+   * A processor that refuses every batch while the process's memory in use (memoryInUse) is at or
+   * above this many bytes (memory_limiter: its soft limit). With `--workers N` the main thread's
+   * receivers then refuse a request to its pipelines as it would, before reading the body.
+   */
+  refusesAboveBytes?(config: C): number;
   /** One instance per pipeline, as in the Collector: state is never shared across pipelines. */
   createMetrics?(settings: CreateSettings, config: C, next: MetricsConsumer): MetricsProcessor;
   createTraces?(settings: CreateSettings, config: C, next: TracesConsumer): TracesProcessor;

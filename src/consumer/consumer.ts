@@ -2,6 +2,7 @@ import type { LogsBatch } from '../model/logs.ts';
 import type { MetricsBatch } from '../model/metrics.ts';
 import type { TracesBatch } from '../model/traces.ts';
 import type { ProtoConsumer } from '../otlp/proto-consumer.ts';
+import type { ConsumerError } from './errors.ts';
 
 /*
  * One method per signal between stages. The promise settles once the next stage has accepted the data
@@ -34,4 +35,9 @@ export interface SignalConsumers {
   logs?: LogsConsumer;
   /** With `--workers N` only: OTLP protobuf bodies handed over undecoded (an OTLP receiver prefers it). */
   otlpProto?: ProtoConsumer;
+  /**
+   * With `--workers N` only: the refusal the pipelines would answer now whatever the data (the process
+   * is over a memory limiter's soft limit), which a receiver answers before reading a request's body.
+   */
+  refusal?(): ConsumerError | undefined;
 }

@@ -60,7 +60,8 @@ function unionRows(keys: string[], count: string, hashes: string, limit: number)
  * Details that are not simply added up. Numbers not named here are summed (queue sizes, backlogs); other
  * values are the first worker's.
  * - `queue_oldest_age_seconds`: the oldest over the workers' queues.
- * - `refusing` (memory limiter): true when any worker's limiter refuses (each decides on its own heap).
+ * - `refusing` (memory limiter): true when any worker's limiter refuses (each measures the whole
+ *   process, at its own check times).
  * - `api_key_valid`: false when any worker was refused.
  * - `series_by_metric` (cardinality): series per metric added up; the routing rule gives each service's
  *   series to one worker, so the sum is the gateway's count.
@@ -76,7 +77,7 @@ const DETAIL_MERGES: Record<string, DetailMerge> = {
   top_labels: unionRows(['metric', 'label'], 'distinct_values', 'value_hashes', 5),
 };
 
-/** The memory limiter of the worker closest to its hard limit: the one that refuses first. */
+/** The memory limiter of the worker closest to its hard limit: the one that refuses first (the latest measurement, mostly). */
 function mostPressed(copies: Details[]): Details | undefined {
   const share = (d: Details) => Number(d.memory_used_mib) / Number(d.memory_hard_limit_mib);
   return copies.filter((d) => typeof d.memory_used_mib === 'number').sort((a, b) => share(b) - share(a))[0];

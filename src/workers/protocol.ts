@@ -67,6 +67,8 @@ export interface WorkerData {
   configFile: string;
   index: number;
   count: number;
+  /** Every thread's memory in use (MemoryFigures): the worker's memory limiters measure the process. */
+  memory: SharedArrayBuffer;
 }
 
 /** A tap's options as they cross to a worker (the name filter as its source). */

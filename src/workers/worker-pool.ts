@@ -24,6 +24,8 @@ import { HttpHandover, type HttpListener } from '../listener/http-handover.ts';
 import { freeMovedPorts } from '../listener/moved-ports.ts';
 import { boundEndpoints } from '../config/endpoints.ts';
 import { splitByWorker } from './split.ts';
+import { MemoryFigures } from '../telemetry/memory-in-use.ts';
+import { memoryBoundOf, memoryRefusal } from './memory-admission.ts';
 
 /** One worker as `/health/detailed` shows it. */
 export interface WorkerStatus {
@@ -76,6 +78,9 @@ export class WorkerPool implements PipelineHost {
   private readonly lastPages = new Map<string, ScrapePage>();
   /** Where the workers' own spans go (the gateway's tracer); dropped until it is set. */
   private spanSink: ((spans: WireSpan[]) => void) | undefined;
+  /** Every thread's memory in use, shared with the workers (slot 0: this thread's, published while running). */
+  private readonly memory: MemoryFigures;
+  private stopPublishing: (() => void) | undefined;
   /** `switchyard tap` and the status page's tap: every worker's points, merged. */
   readonly taps = new WorkerTapSource({
     running: () => this.slots.filter((s) => s.worker && s.status.state === 'running').map((s) => s.status.index),
@@ -93,6 +98,7 @@ export class WorkerPool implements PipelineHost {
       ready: false,
       started: undefined,
     }));
+    this.memory = new MemoryFigures(MemoryFigures.allocate(options.count), 0);
   }
 
   get count(): number {
@@ -101,6 +107,7 @@ export class WorkerPool implements PipelineHost {
 
   async start(config: GatewayConfig): Promise<void> {
     this.stopping = false;
+    this.stopPublishing ??= this.memory.publishEvery();
     await Promise.all(this.slots.map((slot) => this.spawn(slot)));
     await this.openScrapeServers(config);
     this.config = config;
@@ -173,6 +180,8 @@ export class WorkerPool implements PipelineHost {
 
   async shutdown(): Promise<void> {
     this.stopping = true;
+    this.stopPublishing?.();
+    this.stopPublishing = undefined;
     await this.closeScrapeServers();
     await Promise.all(
       this.slots.map(async (slot) => {
@@ -187,12 +196,16 @@ export class WorkerPool implements PipelineHost {
   }
 
   forward(receiverKey: string, signals: Signal[]): SignalConsumers {
+    // The config the receivers are built for: forward runs after start, and after a reload the workers took.
+    const refusal = memoryRefusal(this.memory, this.config && memoryBoundOf(this.config, receiverKey));
     const send = (signal: Signal) => async (batch: unknown) => {
+      const refused = refusal?.();
+      if (refused) throw refused;
       const parts = splitByWorker(signal, batch, this.slots.length);
       await firstFailure(parts.map((part, i) => (part === undefined ? undefined : this.request(this.slots[i]!, { type: 'consume', receiver: receiverKey, signal, batch: part }))));
     };
     const proto = new ProtoForwarder(this.slots.length, (i, message, transfer) => this.request(this.slots[i]!, message, transfer));
-    const out: SignalConsumers = { otlpProto: { exportProto: (signal, body, limits) => proto.exportProto(receiverKey, signal, body, limits) } };
+    const out: SignalConsumers = { otlpProto: { exportProto: (signal, body, limits) => proto.exportProto(receiverKey, signal, body, limits) }, ...(refusal ? { refusal } : {}) };
     if (signals.includes('metrics')) out.metrics = { consumeMetrics: send('metrics') };
     if (signals.includes('traces')) out.traces = { consumeTraces: send('traces') };
     if (signals.includes('logs')) out.logs = { consumeLogs: send('logs') };
@@ -246,7 +259,7 @@ export class WorkerPool implements PipelineHost {
   }
 
   private spawn(slot: Slot): Promise<void> {
-    const data: WorkerData = { configFile: this.options.configFile, index: slot.status.index, count: this.slots.length };
+    const data: WorkerData = { configFile: this.options.configFile, index: slot.status.index, count: this.slots.length, memory: this.memory.buffer };
     const worker = new Worker(this.options.entry ?? THREAD_ENTRY, { workerData: data });
     slot.worker = worker;
     slot.ready = false;
@@ -288,6 +301,7 @@ export class WorkerPool implements PipelineHost {
         if (slot.worker !== worker) return;
         slot.worker = undefined;
         slot.ready = false;
+        this.memory.clear(slot.status.index + 1);
         const lost = ConsumerError.retryable(`worker ${slot.status.index} exited (code ${code}) before answering; retry`, { retryAfterMs: 1000 });
         for (const p of slot.pending.values()) p.reject(lost);
         slot.pending.clear();

@@ -11,6 +11,7 @@ import type { MetricsBatch } from '../model/metrics.ts';
 import type { TracesBatch } from '../model/traces.ts';
 import { logSettingsOf } from '../telemetry/log-settings.ts';
 import { createLogger } from '../telemetry/logger.ts';
+import { MemoryFigures, useProcessFigures } from '../telemetry/memory-in-use.ts';
 import { ProtoExports } from './proto-export.ts';
 import type { FromWorker, ToWorker, WorkerData, WorkerHealth } from './protocol.ts';
 import { toWire } from './wire-error.ts';
@@ -21,6 +22,10 @@ import { WorkerTaps } from './worker-taps.ts';
  * exporters), fed by the main thread with the series the routing rule gives this worker.
  */
 const data = workerData as WorkerData;
+// Before any component starts: a memory limiter here measures the whole process, not this thread.
+const memory = new MemoryFigures(data.memory, data.index + 1);
+useProcessFigures(memory);
+memory.publishEvery();
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
 // Posted before any health or page that could quote them (one port: messages keep their order).

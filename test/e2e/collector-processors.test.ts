@@ -5,9 +5,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { componentStatus, runCli, startGateway } from '../helpers/gateway-process.ts';
+import { componentStatus, runCli, startGateway, TEST_WORKERS } from '../helpers/gateway-process.ts';
 import { gaugePointsRequest } from '../helpers/otlp-json-request.ts';
-import { parseExposition, valueOf } from '../helpers/prom-text.ts';
+import { find, parseExposition, valueOf } from '../helpers/prom-text.ts';
 import { eventually } from '../helpers/prometheus-server.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
@@ -109,7 +109,12 @@ describe('memory_limiter and batch in a Collector-style config', () => {
     const status = await componentStatus(gw.endpoints.admin!, 'memory_limiter');
     expect(status.details).toMatchObject({ refusing: true, memory_hard_limit_mib: 1 });
     const self = parseExposition(await (await fetch(`http://${gw.endpoints.admin}/metrics`)).text());
-    expect(valueOf(self, 'switchyard_processor_refused_points_total', { component: 'memory_limiter', pipeline: 'metrics', signal: 'metrics', reason: 'memory_limit' })).toBe(3);
+    const total = (name: string, labels: Record<string, string>) => find(self, name, labels).reduce((n, s) => n + s.value, 0);
+    const refusedPoints = total('switchyard_processor_refused_points_total', { component: 'memory_limiter', pipeline: 'metrics', signal: 'metrics', reason: 'memory_limit' });
+    const refusedUnread = total('switchyard_receiver_refused_requests_total', { component: 'otlp', signal: 'metrics', transport: 'http', reason: 'memory_limit' });
+    // One thread: the limiter refused the batch's 3 points. --workers N: the main thread's receiver
+    // refused the request before reading it (the process is over the limit), so no worker saw it.
+    expect([refusedPoints, refusedUnread]).toEqual(TEST_WORKERS === '1' ? [3, 0] : [0, 1]);
 
     writeFileSync(config, collectorConfig('{ check_interval: 1s, limit_mib: 100000 }', logFile));
     gw.child.kill('SIGHUP');

@@ -54,7 +54,9 @@ const lines = (page: string) =>
 let one: GatewayProcess;
 let two: GatewayProcess;
 beforeAll(async () => {
-  const env = { ...FREE_PORTS_ENV, SWITCHYARD_LOG_PATH: 'stderr', PROMETHEUS_REMOTE_WRITE_URL: '' };
+  // The shipped host pipeline scrapes this host 1 s after start, then (here) not again within the test: the
+  // admin counters compared below count one host scrape on each gateway, however far apart they started.
+  const env = { ...FREE_PORTS_ENV, SWITCHYARD_LOG_PATH: 'stderr', PROMETHEUS_REMOTE_WRITE_URL: '', SWITCHYARD_HOSTMETRICS_INTERVAL: '1h' };
   [one, two] = await Promise.all([startGateway('config/gateway.yaml', env, 40_000, ['--workers', '1']), startGateway('config/gateway.yaml', env, 40_000, ['--workers', '2'])]);
   const requests = await Promise.all(SERVICES.map((s, i) => recordedRequests(s, i)));
   // The same requests, in the same order, to both: first exports of every service, then the second ones.
@@ -88,6 +90,9 @@ describe('switchyard run --workers 2 on the Prompter Prometheus pipeline', () =>
   });
 
   it('counts the same series and overflow points on the admin /metrics (caps are global, not per worker)', async () => {
+    // Once each gateway's one host scrape went through (it may come after the requests above).
+    const hostScraped = async (g: GatewayProcess) => find(parseExposition(await text(`http://${g.endpoints.admin}/metrics`)), 'switchyard_receiver_accepted_points_total', { component: 'hostmetrics' }).some((s) => s.value > 0);
+    await expect.poll(async () => (await hostScraped(one)) && (await hostScraped(two)), { timeout: 20_000, interval: 200 }).toBe(true);
     const [a, b] = await Promise.all([text(`http://${one.endpoints.admin}/metrics`), text(`http://${two.endpoints.admin}/metrics`)]);
     const pick = (page: string) => lines(page).filter((l) => /^switchyard_(cardinality_series|cardinality_overflow_points_total|receiver_accepted_points_total|exporter_sent_points_total)\{/.test(l));
     expect(pick(b).length).toBeGreaterThan(0);

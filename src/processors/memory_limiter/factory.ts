@@ -1,6 +1,8 @@
 import type { SignalBatches } from '../../model/signal-batches.ts';
 import { everySignalProcessorFactory, type SignalStage } from '../processor-helper.ts';
-import { memoryLimiterConfigSchema } from './config.ts';
+import type { ProcessorFactory } from '../../component/component.ts';
+import { memoryLimiterConfigSchema, memoryLimits, type MemoryLimiterConfig } from './config.ts';
+import { processMemory } from './process-memory.ts';
 import { MemoryLimiter } from './memory-limiter.ts';
 import { passNames } from '../../component/name-flow.ts';
 
@@ -17,9 +19,12 @@ export function limitedStage<T>(limiter: MemoryLimiter, batches: SignalBatches<T
 }
 
 /** One limiter per pipeline, each measuring on its own timer. */
-export const memoryLimiterProcessorFactory = everySignalProcessorFactory({
-  type: 'memory_limiter',
-  configSchema: memoryLimiterConfigSchema,
-  metricNames: passNames,
-  create: (settings, config, batches, next) => limitedStage(new MemoryLimiter(config, settings), batches, next),
-});
+export const memoryLimiterProcessorFactory: ProcessorFactory<MemoryLimiterConfig> = {
+  ...everySignalProcessorFactory({
+    type: 'memory_limiter',
+    configSchema: memoryLimiterConfigSchema,
+    metricNames: passNames,
+    create: (settings, config, batches, next) => limitedStage(new MemoryLimiter(config, settings), batches, next),
+  }),
+  refusesAboveBytes: (config) => memoryLimits(config, processMemory.totalBytes()).softBytes,
+};
