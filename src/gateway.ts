@@ -47,6 +47,8 @@ export interface PipelineHost {
   shutdown(): Promise<void>;
   /** What receiver `receiverKey` hands its data to. */
   forward(receiverKey: string, signals: Signal[]): SignalConsumers;
+  /** Receiver `receiverKey` lost `origins` (`CreateSettings.originsLost`): the pipelines forget their state. */
+  originsLost(receiverKey: string, origins: readonly string[]): void;
   health(): ComponentStatus[];
   ready(): boolean;
   /** How many workers run the pipelines. */
@@ -224,7 +226,7 @@ export class Gateway {
     const health = new HealthRegistry();
     this.health = health;
     const { host, worker } = this.options;
-    const part: GraphContext['part'] = worker ? { run: 'pipelines', worker } : host ? { run: 'receivers', forward: (key, signals) => host.forward(key, signals) } : { run: 'all' };
+    const part: GraphContext['part'] = worker ? { run: 'pipelines', worker } : host ? { run: 'receivers', forward: (key, signals) => host.forward(key, signals), originsLost: (key, origins) => host.originsLost(key, origins) } : { run: 'all' };
     const graph = new PipelineGraph(config, { logger: this.options.logger, selfMetrics: this.selfMetrics, health, part });
     await graph.start(handovers);
     return { config, graph, health };

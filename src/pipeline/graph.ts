@@ -35,9 +35,13 @@ export interface GraphContext {
   /**
    * Which part of the graph this thread runs. `all` (the default): everything. With `--workers N`, the
    * main thread runs the receivers only (`forward`: what they accept goes to the workers), and each
-   * worker everything else (`inbound`: its receivers' places are taken by consumers the main thread feeds).
+   * worker everything else (`inbound`: its receivers' places are taken by consumers the main thread feeds;
+   * `originsLost`: a receiver's lost origins go to the workers, whose graphs forget them, `forgetOriginsOf`).
    */
-  part?: { run: 'all' } | { run: 'receivers'; forward(receiverKey: string, signals: Signal[]): SignalConsumers } | { run: 'pipelines'; worker: WorkerPlacement };
+  part?:
+    | { run: 'all' }
+    | { run: 'receivers'; forward(receiverKey: string, signals: Signal[]): SignalConsumers; originsLost(receiverKey: string, origins: readonly string[]): void }
+    | { run: 'pipelines'; worker: WorkerPlacement };
 }
 
 /**
@@ -78,7 +82,7 @@ export class PipelineGraph {
         continue;
       }
       const next = part.run === 'receivers' ? part.forward(key, [...new Set(pipelines.map((p) => p.signal))]) : this.consumersOf(pipelines, key);
-      const originsLost = (origins: readonly string[]) => this.forgetOrigins(pipelines, origins);
+      const originsLost = part.run === 'receivers' ? (origins: readonly string[]) => part.originsLost(key, origins) : (origins: readonly string[]) => this.forgetOrigins(pipelines, origins);
       this.add(rc, pipelines.map((p) => p.key), (s) => rc.factory.create({ ...s, originsLost }, rc.config, next));
     }
   }
@@ -86,6 +90,11 @@ export class PipelineGraph {
   /** In a worker: the consumers that receiver `key` feeds (undefined when it feeds no running pipeline). */
   inboundOf(key: string): SignalConsumers | undefined {
     return this.inbound.get(key);
+  }
+
+  /** In a worker: receiver `key` (run by the main thread) lost `origins`; its pipelines forget them as `originsLost` does in one thread. */
+  forgetOriginsOf(key: string, origins: readonly string[]): void {
+    this.forgetOrigins(this.pipelines.filter((p) => p.receivers.includes(key)), origins);
   }
 
   /** Running exporters that serve a scrape page, by exporter ID. */
@@ -171,8 +180,8 @@ export class PipelineGraph {
 
   /**
    * A receiver lost `origins`: every component downstream of `pipelines` (their processors and exporters,
-   * and through a connector the pipelines it feeds) that keeps state per origin forgets theirs. In a
-   * receivers-only main thread (`--workers N`) no pipeline runs here: nothing to forget.
+   * and through a connector the pipelines it feeds) that keeps state per origin forgets theirs. With
+   * `--workers N` this runs in each worker (`forgetOriginsOf`), where the pipelines are.
    */
   private forgetOrigins(pipelines: readonly PipelineConfig[], origins: readonly string[]): void {
     const lost = new Set(origins);

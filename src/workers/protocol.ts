@@ -11,10 +11,12 @@ import type { TappedPoint } from '../pipeline/tap-sample.ts';
  * requests travel undecoded (`export`: the worker's share of the request's resources, its buffer
  * transferred, not copied); a request split over several workers is first decoded and checked by each
  * (`hold`), then committed or aborted as a whole, so that it is answered as one. Other receivers'
- * batches (`consume`) travel decoded, by structured clone.
+ * batches (`consume`) travel decoded, by structured clone, with the origin they were consumed under
+ * (src/consumer/origin.ts); a receiver's lost origins (`origins-lost`) go to every worker.
  */
 export type ToWorker =
-  | { type: 'consume'; id: number; receiver: string; signal: Signal; batch: unknown }
+  | { type: 'consume'; id: number; receiver: string; signal: Signal; batch: unknown; origin?: string }
+  | { type: 'origins-lost'; id: number; receiver: string; origins: string[] }
   | { type: 'export'; id: number; receiver: string; signal: Signal; body: Uint8Array; limits: RequestLimits; hold?: number }
   | { type: 'commit' | 'abort'; id: number; hold: number }
   | { type: 'scrape'; id: number; exporter: string; request: ScrapeRequest }

@@ -7,6 +7,7 @@ import { locateFault } from '../config/errors.ts';
 import { registerSecret } from '../config/secret-values.ts';
 import type { GatewayConfig } from '../config/resolve.ts';
 import type { SignalConsumers } from '../consumer/consumer.ts';
+import { currentOrigin } from '../consumer/origin.ts';
 import { ConsumerError } from '../consumer/errors.ts';
 import type { PipelineHost } from '../gateway.ts';
 import type { Signal } from '../model/common.ts';
@@ -202,7 +203,10 @@ export class WorkerPool implements PipelineHost {
       const refused = refusal?.();
       if (refused) throw refused;
       const parts = splitByWorker(signal, batch, this.slots.length);
-      await firstFailure(parts.map((part, i) => (part === undefined ? undefined : this.request(this.slots[i]!, { type: 'consume', receiver: receiverKey, signal, batch: part }))));
+      // The origin the receiver consumes under (a JetStream partition) goes along: the worker's stages keep state by it.
+      const origin = currentOrigin();
+      const message = (part: unknown) => ({ type: 'consume' as const, receiver: receiverKey, signal, batch: part, ...(origin === undefined ? {} : { origin }) });
+      await firstFailure(parts.map((part, i) => (part === undefined ? undefined : this.request(this.slots[i]!, message(part)))));
     };
     const proto = new ProtoForwarder(this.slots.length, (i, message, transfer) => this.request(this.slots[i]!, message, transfer));
     const out: SignalConsumers = { otlpProto: { exportProto: (signal, body, limits) => proto.exportProto(receiverKey, signal, body, limits) }, ...(refusal ? { refusal } : {}) };
@@ -210,6 +214,19 @@ export class WorkerPool implements PipelineHost {
     if (signals.includes('traces')) out.traces = { consumeTraces: send('traces') };
     if (signals.includes('logs')) out.logs = { consumeLogs: send('logs') };
     return out;
+  }
+
+  /**
+   * Every running worker forgets what it built from `origins`. Posted after the batches sent before (one
+   * port per worker keeps their order); a worker restarting now starts empty anyway.
+   */
+  originsLost(receiverKey: string, origins: readonly string[]): void {
+    for (const slot of this.slots) {
+      if (!slot.worker || slot.status.state !== 'running') continue;
+      this.request(slot, { type: 'origins-lost', receiver: receiverKey, origins: [...origins] }).catch((error: unknown) =>
+        this.options.logger.error({ err: error, worker: slot.status.index, receiver: receiverKey }, 'A worker failed to forget the state of lost origins.'),
+      );
+    }
   }
 
   health(): ComponentStatus[] {

@@ -3,6 +3,7 @@ import { builtinRegistry } from '../components.ts';
 import { onSecret } from '../config/secret-values.ts';
 import type { MetricsConsumer, LogsConsumer, TracesConsumer } from '../consumer/consumer.ts';
 import { ConsumerError } from '../consumer/errors.ts';
+import { withOrigin } from '../consumer/origin.ts';
 import { Gateway } from '../gateway.ts';
 import type { Signal } from '../model/common.ts';
 import { statusesForMerge } from '../pipeline/health.ts';
@@ -65,7 +66,10 @@ function refuse<C>(): C {
 async function handle(m: ToWorker): Promise<unknown> {
   switch (m.type) {
     case 'consume':
-      return consume(m.receiver, m.signal, m.batch);
+      // Under the origin the main thread's receiver consumed it in: the stages keep their state by it.
+      return m.origin === undefined ? consume(m.receiver, m.signal, m.batch) : withOrigin(m.origin, () => consume(m.receiver, m.signal, m.batch));
+    case 'origins-lost':
+      return gateway.graph()?.forgetOriginsOf(m.receiver, m.origins);
     case 'export':
       return protoExports.export(m);
     case 'commit':

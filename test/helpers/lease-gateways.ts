@@ -64,10 +64,10 @@ export class LeaseTestBed {
     return this.gatewayOf(`tier2-${name}`, leasedLogGateway({ url: this.nats.url, partitionCount: this.o.partitions, preferred, bucket: this.o.bucket, ttlS: this.o.ttlS, out }));
   }
 
-  /** A gateway running `config` (its file named `name`), stopped with the others. */
-  async gatewayOf(name: string, config: string): Promise<GatewayProcess> {
+  /** A gateway running `config` (its file named `name`, started with `args`), stopped with the others. */
+  async gatewayOf(name: string, config: string, args: string[] = []): Promise<GatewayProcess> {
     writeFileSync(this.files.path(`${name}.yaml`), config);
-    const g = await startGateway(this.files.path(`${name}.yaml`), {}, 40_000);
+    const g = await startGateway(this.files.path(`${name}.yaml`), {}, 40_000, args);
     this.gateways.push(g);
     return g;
   }

@@ -11,13 +11,13 @@ import { eventually } from '../../helpers/prometheus-server.ts';
  * its own. Gateway A, alone, holds all four partitions and serves every series; B joins and A hands
  * partitions 2 and 3 back. From then on A must serve none of their series (they would be served twice,
  * and a merged scrape would double count), B serves them, and A's and B's pages merged equal the
- * reference's page exactly.
+ * reference's page exactly. Run with A on one thread and on two workers (`--workers 2`: the receiver runs
+ * in the main thread, the cardinality processor and exporter in the workers, each with its own nats-server).
  */
 const TTL_S = 3;
 const PARTITIONS = 4;
-const bed = new LeaseTestBed({ bucket: 'STATE_LEASES', partitions: PARTITIONS, ttlS: TTL_S });
 
-function config(o: { partitions: number[]; leases: boolean; durable: string }): string {
+function config(bed: LeaseTestBed, o: { partitions: number[]; leases: boolean; durable: string }): string {
   return `receivers:
   nats:
     url: "${bed.nats.url}"
@@ -52,7 +52,7 @@ function counterRequest(p: number, value: number): Uint8Array {
   });
 }
 
-async function publishRound(round: number, value: number): Promise<void> {
+async function publishRound(bed: LeaseTestBed, round: number, value: number): Promise<void> {
   const js = bed.nc.jetstream();
   for (let p = 0; p < PARTITIONS; p++) await js.publish(`switchyard.metrics.${p}`, counterRequest(p, value), { msgID: `round-${round}-${p}` });
 }
@@ -66,26 +66,27 @@ async function samples(g: GatewayProcess): Promise<string[]> {
 const servicesOf = (lines: string[]) => [...new Set(lines.map((l) => /service="([^"]+)"/.exec(l)?.[1] ?? /job="([^"]+)"/.exec(l)?.[1]).filter(Boolean))].sort();
 const accepted = (g: GatewayProcess) => ownCount(g, 'switchyard_receiver_accepted_points_total', { component: 'nats' });
 
-beforeAll(() => bed.start(), 30_000);
-afterAll(() => bed.close());
+describe.each(['1', '2'])('nats receiver: the state of a lost partition leaves the gateway (old holder with --workers %s)', (workers) => {
+  const bed = new LeaseTestBed({ bucket: 'STATE_LEASES', partitions: PARTITIONS, ttlS: TTL_S });
+  beforeAll(() => bed.start(), 30_000);
+  afterAll(() => bed.close());
 
-describe('nats receiver: the state of a lost partition leaves the gateway', () => {
   it('after a handover the old holder serves none of the moved partitions\' series, and the merged pages equal the reference', async () => {
-    const reference = await bed.gatewayOf('reference', config({ partitions: [0, 1, 2, 3], leases: false, durable: 'reference' }));
-    const a = await bed.gatewayOf('a', config({ partitions: [0, 1], leases: true, durable: 'switchyard' }));
+    const reference = await bed.gatewayOf('reference', config(bed, { partitions: [0, 1, 2, 3], leases: false, durable: 'reference' }));
+    const a = await bed.gatewayOf('a', config(bed, { partitions: [0, 1], leases: true, durable: 'switchyard' }), ['--workers', workers]);
     await eventually(async () => ((await bed.owners()).every((o) => o === a.child.pid) ? true : undefined), 15_000, 'A holding every partition');
 
-    await publishRound(1, 10);
+    await publishRound(bed, 1, 10);
     await eventually(async () => ((await accepted(a)) === 8 && (await accepted(reference)) === 8 ? true : undefined), 15_000, 'round 1 consumed');
     const jobs = ['svc-p0', 'svc-p1', 'svc-p2', 'svc-p3'];
     expect(servicesOf(await samples(a))).toEqual(jobs);
 
-    const b = await bed.gatewayOf('b', config({ partitions: [2, 3], leases: true, durable: 'switchyard' }));
+    const b = await bed.gatewayOf('b', config(bed, { partitions: [2, 3], leases: true, durable: 'switchyard' }));
     await eventually(async () => (JSON.stringify(await bed.owners()) === JSON.stringify([a.child.pid, a.child.pid, b.child.pid, b.child.pid]) ? true : undefined), 15_000, 'partitions 2 and 3 handed to B');
     // A gave them back: their series leave its page (before this change they stayed until metric_expiration).
     await eventually(async () => (JSON.stringify(servicesOf(await samples(a))) === JSON.stringify(['svc-p0', 'svc-p1']) ? true : undefined), 10_000, 'A no longer serving partitions 2 and 3');
 
-    await publishRound(2, 25);
+    await publishRound(bed, 2, 25);
     await eventually(async () => ((await accepted(reference)) === 16 && (await accepted(a)) === 12 && (await accepted(b)) === 4 ? true : undefined), 15_000, 'round 2 consumed by its holders');
     const [pageA, pageB, pageRef] = await Promise.all([samples(a), samples(b), samples(reference)]);
     expect(servicesOf(pageA)).toEqual(['svc-p0', 'svc-p1']);
