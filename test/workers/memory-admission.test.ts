@@ -1,15 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../../src/components.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
-import { Gateway } from '../../src/gateway.ts';
+import type { Gateway } from '../../src/gateway.ts';
 import { MemoryFigures, memoryInUse, threadMemory, useProcessFigures } from '../../src/telemetry/memory-in-use.ts';
 import { memoryBoundOf } from '../../src/workers/memory-admission.ts';
-import { WorkerPool } from '../../src/workers/worker-pool.ts';
 import { driveGrpcLoad, driveLoad, loadBody } from '../helpers/otlp-load.ts';
 import { eventually } from '../helpers/prometheus-server.ts';
+import { startPooledGateway, type PooledGateway } from '../helpers/pooled-gateway.ts';
 import { find, parseExposition } from '../helpers/prom-text.ts';
 import { tempFiles } from '../helpers/temp-files.ts';
 
@@ -75,16 +73,13 @@ service:
 });
 
 describe('--workers 2 with the process over the memory limit', () => {
-  let files: ReturnType<typeof tempFiles>;
+  let pooled: PooledGateway;
   let gateway: Gateway;
   // What the main thread holds beyond its usual: a worker's limiter must count it.
   let held: Buffer | undefined;
 
   beforeAll(async () => {
-    files = tempFiles({});
-    writeFileSync(
-      files.path('gateway.yaml'),
-      `receivers:
+    pooled = await startPooledGateway((path) => `receivers:
   otlp:
     protocols:
       http: { endpoint: "127.0.0.1:0" }
@@ -92,23 +87,18 @@ describe('--workers 2 with the process over the memory limit', () => {
 processors:
   memory_limiter: { check_interval: 100ms, limit_mib: 1 }
 exporters:
-  log: { path: "${files.path('out.jsonl')}" }
+  log: { path: "${path('out.jsonl')}" }
 service:
   admin: { endpoint: "127.0.0.1:0" }
   telemetry: { logs: { level: error } }
   pipelines:
     metrics: { receivers: [otlp], processors: [memory_limiter], exporters: [log] }
-`,
-    );
-    const logger = pino({ level: 'silent' });
-    const pool = new WorkerPool({ configFile: files.path('gateway.yaml'), count: 2, logger });
-    gateway = new Gateway({ configFile: files.path('gateway.yaml'), registry: builtinRegistry(), logger, host: pool });
-    await gateway.start();
+`);
+    gateway = pooled.gateway;
   }, 60_000);
   afterAll(async () => {
     held = undefined;
-    await gateway?.shutdown();
-    files?.cleanup();
+    await pooled?.stop();
   });
 
   const admin = () => `http://${gateway.endpoints().admin}`;

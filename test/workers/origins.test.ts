@@ -1,14 +1,11 @@
-import { writeFileSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../../src/components.ts';
 import { withOrigin } from '../../src/consumer/origin.ts';
-import { Gateway } from '../../src/gateway.ts';
+import type { Gateway } from '../../src/gateway.ts';
 import type { MetricsBatch } from '../../src/model/metrics.ts';
 import { workerOf } from '../../src/workers/split.ts';
-import { WorkerPool } from '../../src/workers/worker-pool.ts';
+import type { WorkerPool } from '../../src/workers/worker-pool.ts';
 import { eventually } from '../helpers/prometheus-server.ts';
-import { tempFiles } from '../helpers/temp-files.ts';
+import { startPooledGateway, type PooledGateway } from '../helpers/pooled-gateway.ts';
 
 /*
  * Origins under `--workers 2` (src/consumer/origin.ts): a batch the main thread forwards under an origin
@@ -16,15 +13,12 @@ import { tempFiles } from '../helpers/temp-files.ts';
  * stateful stages (cardinality, the prometheus exporter) forget what they built from them. The batches
  * go in through the pool's consumers for receiver `otlp`, as a receiver in the main thread hands them.
  */
-let files: ReturnType<typeof tempFiles>;
 let pool: WorkerPool;
 let gateway: Gateway;
+let pooled: PooledGateway;
 
 beforeAll(async () => {
-  files = tempFiles({});
-  writeFileSync(
-    files.path('gateway.yaml'),
-    `receivers:
+  pooled = await startPooledGateway(() => `receivers:
   otlp:
     protocols:
       http: { endpoint: "127.0.0.1:0" }
@@ -36,17 +30,10 @@ service:
   admin: { endpoint: "127.0.0.1:0" }
   pipelines:
     metrics: { receivers: [otlp], processors: [cardinality], exporters: [prometheus] }
-`,
-  );
-  const logger = pino({ level: 'silent' });
-  pool = new WorkerPool({ configFile: files.path('gateway.yaml'), count: 2, logger });
-  gateway = new Gateway({ configFile: files.path('gateway.yaml'), registry: builtinRegistry(), logger, host: pool });
-  await gateway.start();
+`);
+  ({ pool, gateway } = pooled);
 }, 60_000);
-afterAll(async () => {
-  await gateway?.shutdown();
-  files?.cleanup();
-});
+afterAll(() => pooled?.stop());
 
 const T = 1_700_000_000e9;
 const batch = (service: string): MetricsBatch => ({

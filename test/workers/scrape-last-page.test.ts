@@ -1,22 +1,16 @@
-import { writeFileSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../../src/components.ts';
-import { Gateway } from '../../src/gateway.ts';
+import type { Gateway } from '../../src/gateway.ts';
 import { workerOf } from '../../src/workers/split.ts';
-import { WorkerPool } from '../../src/workers/worker-pool.ts';
+import type { WorkerPool } from '../../src/workers/worker-pool.ts';
 import { postGaugePoints } from '../helpers/otlp-json-request.ts';
-import { tempFiles } from '../helpers/temp-files.ts';
+import { startPooledGateway, type PooledGateway } from '../helpers/pooled-gateway.ts';
 
-let files: ReturnType<typeof tempFiles>;
 let pool: WorkerPool;
 let gateway: Gateway;
+let pooled: PooledGateway;
 
 beforeAll(async () => {
-  files = tempFiles({});
-  writeFileSync(
-    files.path('gateway.yaml'),
-    `receivers:
+  pooled = await startPooledGateway(() => `receivers:
   otlp:
     protocols:
       http: { endpoint: "127.0.0.1:0" }
@@ -26,17 +20,10 @@ service:
   admin: { endpoint: "127.0.0.1:0" }
   pipelines:
     metrics: { receivers: [otlp], exporters: [prometheus] }
-`,
-  );
-  const logger = pino({ level: 'silent' });
-  pool = new WorkerPool({ configFile: files.path('gateway.yaml'), count: 2, logger });
-  gateway = new Gateway({ configFile: files.path('gateway.yaml'), registry: builtinRegistry(), logger, host: pool });
-  await gateway.start();
+`);
+  ({ pool, gateway } = pooled);
 }, 60_000);
-afterAll(async () => {
-  await gateway?.shutdown();
-  files?.cleanup();
-});
+afterAll(() => pooled?.stop());
 
 /** The merged page's status and its gauge.points samples. */
 async function scrape(): Promise<{ status: number; points: number; text: string }> {

@@ -1,26 +1,23 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../../src/components.ts';
-import { Gateway } from '../../src/gateway.ts';
+import type { Gateway } from '../../src/gateway.ts';
 import { workerOf } from '../../src/workers/split.ts';
-import { WorkerPool, type WorkerStatus } from '../../src/workers/worker-pool.ts';
+import type { WorkerPool, WorkerStatus } from '../../src/workers/worker-pool.ts';
 import { postGaugePoints } from '../helpers/otlp-json-request.ts';
+import { startPooledGateway, type PooledGateway } from '../helpers/pooled-gateway.ts';
 import { eventually } from '../helpers/prometheus-server.ts';
 import { remoteWriteReceiver, type ReceivedRequest, type RemoteWriteReceiver } from '../helpers/remote-write-receiver.ts';
-import { tempFiles } from '../helpers/temp-files.ts';
 
 let backendUp = false;
 const accepted: ReceivedRequest[] = [];
 let backend: RemoteWriteReceiver;
-let files: ReturnType<typeof tempFiles>;
+let pooled: PooledGateway;
 let pool: WorkerPool;
 let gateway: Gateway;
 
 beforeAll(async () => {
   // Remote-write answers 503 until the test says otherwise: what the gateway acknowledged waits on disk.
   backend = await remoteWriteReceiver((req) => (backendUp ? (accepted.push(req), { status: 204 }) : { status: 503 }));
-  files = tempFiles({});
-  const yaml = `receivers:
+  pooled = await startPooledGateway((path) => `receivers:
   otlp:
     protocols:
       http: { endpoint: "127.0.0.1:0" }
@@ -29,23 +26,17 @@ exporters:
     endpoint: "${backend.url}"
     batch_send_deadline: 50ms
     retry_on_failure: { initial_interval: 100ms, max_interval: 300ms, max_elapsed_time: 0s }
-    sending_queue: { storage: { directory: "${files.path('queue')}" } }
+    sending_queue: { storage: { directory: "${path('queue')}" } }
 service:
   admin: { endpoint: "127.0.0.1:0" }
   pipelines:
     metrics: { receivers: [otlp], exporters: [prometheusremotewrite] }
-`;
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(files.path('gateway.yaml'), yaml);
-  const logger = pino({ level: 'silent' });
-  pool = new WorkerPool({ configFile: files.path('gateway.yaml'), count: 2, logger });
-  gateway = new Gateway({ configFile: files.path('gateway.yaml'), registry: builtinRegistry(), logger, host: pool });
-  await gateway.start();
+`);
+  ({ pool, gateway } = pooled);
 }, 60_000);
 afterAll(async () => {
-  await gateway?.shutdown();
+  await pooled?.stop();
   await backend?.close();
-  files?.cleanup();
 });
 
 /**
