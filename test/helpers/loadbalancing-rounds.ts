@@ -1,5 +1,38 @@
 import { parseExposition } from './prom-text.ts';
 
+export type Transport = 'http' | 'grpc';
+
+/** A tier-2 gateway: OTLP received as `protocols` (a YAML flow mapping) says, served on its Prometheus page. */
+export const downstreamConfig = (protocols: string): string => `receivers:
+  otlp: { protocols: ${protocols} }
+exporters:
+  prometheus: { endpoint: "127.0.0.1:0" }
+service:
+  admin: { endpoint: "127.0.0.1:0" }
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [prometheus] }
+`;
+
+/** A tier-1 gateway: OTLP/HTTP in, the loadbalancing exporter over `transport` to `hostnames` (with client `tls`, a YAML flow mapping). */
+export const tierOneConfig = (transport: Transport, hostnames: string[], tls?: string): string => `receivers:
+  otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } }
+exporters:
+  loadbalancing:
+    routing_key: streamID
+    protocol:
+      otlp:
+        transport: ${transport}
+        timeout: 2s
+        batch_send_deadline: 100ms
+        retry_on_failure: { initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0s }${tls ? `\n        tls: ${tls}` : ''}
+    resolver:
+      static: { hostnames: [${hostnames.map((h) => `"${h}"`).join(', ')}] }
+service:
+  admin: { endpoint: "127.0.0.1:0" }
+  pipelines:
+    metrics: { receivers: [otlp], exporters: [loadbalancing] }
+`;
+
 /**
  * One round of the loadbalancing tests: a delta of 1 to each of `series` counter series (`lb.hits`,
  * attribute `series` = s0…), as OTLP/JSON, so a downstream's exposition counts exactly what reached it.

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
-import { lbHits, roundRequest, totalHits } from '../../helpers/loadbalancing-rounds.ts';
+import { downstreamConfig, lbHits, roundRequest, tierOneConfig, totalHits, type Transport } from '../../helpers/loadbalancing-rounds.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
 
 /*
@@ -11,38 +11,6 @@ import { tempFiles } from '../../helpers/temp-files.ts';
  * SERIES counter series (roundRequest), so a downstream's exposition counts exactly what reached it.
  */
 const SERIES = 300;
-
-type Transport = 'http' | 'grpc';
-
-/** A downstream receiving over `transport` only: what tier 1 reaches it by. */
-const downstreamConfig = (transport: Transport, port: number) => `receivers:
-  otlp: { protocols: { ${transport}: { endpoint: "127.0.0.1:${port}" } } }
-exporters:
-  prometheus: { endpoint: "127.0.0.1:0" }
-service:
-  admin: { endpoint: "127.0.0.1:0" }
-  pipelines:
-    metrics: { receivers: [otlp], exporters: [prometheus] }
-`;
-
-const tierOneConfig = (transport: Transport, ports: number[]) => `receivers:
-  otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } }
-exporters:
-  loadbalancing:
-    routing_key: streamID
-    protocol:
-      otlp:
-        transport: ${transport}
-        timeout: 2s
-        batch_send_deadline: 100ms
-        retry_on_failure: { initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0s }
-    resolver:
-      static: { hostnames: [${ports.map((p) => `"127.0.0.1:${p}"`).join(', ')}] }
-service:
-  admin: { endpoint: "127.0.0.1:0" }
-  pipelines:
-    metrics: { receivers: [otlp], exporters: [loadbalancing] }
-`;
 
 interface Downstream {
   port: number;
@@ -59,14 +27,14 @@ function fleetSuite(transport: Transport): void {
   /** A downstream on `port`, or on a port the kernel picks (0): a port reserved ahead may be taken meanwhile. */
   async function startDownstream(port = 0): Promise<Downstream> {
     const file = t.path(`downstream-${started++}.yaml`);
-    writeFileSync(file, downstreamConfig(transport, port));
+    writeFileSync(file, downstreamConfig(`{ ${transport}: { endpoint: "127.0.0.1:${port}" } }`));
     const gateway = await startGateway(file);
     return { port: Number(new URL(`http://${gateway.endpoints[`otlp.${transport}`]}`).port), gateway };
   }
 
   async function startTierOne(ports: number[]): Promise<GatewayProcess> {
     const file = t.path(`tier1-${ports.length}.yaml`);
-    writeFileSync(file, tierOneConfig(transport, ports));
+    writeFileSync(file, tierOneConfig(transport, ports.map((p) => `127.0.0.1:${p}`)));
     return startGateway(file);
   }
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
 import { startKubernetesApi, type KubernetesApiStandIn } from '../../helpers/kubernetes-api.ts';
-import { lbHits, roundRequest, totalHits } from '../../helpers/loadbalancing-rounds.ts';
+import { downstreamConfig, lbHits, roundRequest, totalHits } from '../../helpers/loadbalancing-rounds.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
 
@@ -20,15 +20,7 @@ describe('loadbalancing exporter with resolver.k8s, in front of real gateways', 
   let tier1: GatewayProcess;
   let port = 0;
 
-  const tier2Config = (address: string) => `receivers:
-  otlp: { protocols: { http: { endpoint: "${address}:${port}" } } }
-exporters:
-  prometheus: { endpoint: "127.0.0.1:0" }
-service:
-  admin: { endpoint: "127.0.0.1:0" }
-  pipelines:
-    metrics: { receivers: [otlp], exporters: [prometheus] }
-`;
+  const tier2Config = (address: string) => downstreamConfig(`{ http: { endpoint: "${address}:${port}" } }`);
 
   async function send(round: number): Promise<void> {
     const res = await fetch(`http://${tier1.endpoints['otlp.http']}/v1/metrics`, { method: 'POST', body: roundRequest(round, SERIES), headers: { 'content-type': 'application/json' } });

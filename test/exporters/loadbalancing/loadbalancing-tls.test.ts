@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { componentStatus, startGateway, type GatewayProcess } from '../../helpers/gateway-process.ts';
-import { lbHits, roundRequest, totalHits } from '../../helpers/loadbalancing-rounds.ts';
+import { downstreamConfig, lbHits, roundRequest, tierOneConfig, totalHits, type Transport } from '../../helpers/loadbalancing-rounds.ts';
 import { eventually } from '../../helpers/prometheus-server.ts';
 import { makeTestCa } from '../../helpers/test-ca.ts';
 import { tempFiles } from '../../helpers/temp-files.ts';
@@ -14,8 +14,6 @@ import { tempFiles } from '../../helpers/temp-files.ts';
  */
 const SERIES = 200;
 
-type Transport = 'http' | 'grpc';
-
 function tlsSuite(transport: Transport): void {
   const t = tempFiles({});
   mkdirSync(join(t.dir, 'ca'));
@@ -26,39 +24,9 @@ function tlsSuite(transport: Transport): void {
   const tier2: { port: number; gateway: GatewayProcess }[] = [];
   const started: GatewayProcess[] = [];
 
-  const tier2Config = (port: number, clientCa: boolean) => `receivers:
-  otlp:
-    protocols:
-      ${transport}:
-        endpoint: "127.0.0.1:${port}"
-        tls: { cert_file: ${ca.serverCert}, key_file: ${ca.serverKey}${clientCa ? `, client_ca_file: ${ca.caCert}` : ''} }
-exporters:
-  prometheus: { endpoint: "127.0.0.1:0" }
-service:
-  admin: { endpoint: "127.0.0.1:0" }
-  pipelines:
-    metrics: { receivers: [otlp], exporters: [prometheus] }
-`;
-
-  const tier1Config = (tls: string) => `receivers:
-  otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } }
-exporters:
-  loadbalancing:
-    routing_key: streamID
-    protocol:
-      otlp:
-        transport: ${transport}
-        timeout: 2s
-        batch_send_deadline: 100ms
-        retry_on_failure: { initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0s }
-        tls: ${tls}
-    resolver:
-      static: { hostnames: [${tier2.map((d) => `"127.0.0.1:${d.port}"`).join(', ')}] }
-service:
-  admin: { endpoint: "127.0.0.1:0" }
-  pipelines:
-    metrics: { receivers: [otlp], exporters: [loadbalancing] }
-`;
+  const tier2Config = (port: number, clientCa: boolean) =>
+    downstreamConfig(`{ ${transport}: { endpoint: "127.0.0.1:${port}", tls: { cert_file: ${ca.serverCert}, key_file: ${ca.serverKey}${clientCa ? `, client_ca_file: ${ca.caCert}` : ''} } } }`);
+  const tier1Config = (tls: string) => tierOneConfig(transport, tier2.map((d) => `127.0.0.1:${d.port}`), tls);
 
   async function start(name: string, yaml: string): Promise<GatewayProcess> {
     writeFileSync(t.path(name), yaml);
